@@ -1,0 +1,36 @@
+# Undersigned: every entry point. `make run` and `make test` work from a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# Stamps name the content of what they installed, so a changed pin reinstalls.
+PY_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
+NODE_STAMP := node_modules/.deps-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
+
+.PHONY: help deps run test check clean
+help:
+	@echo "make run   - serve the site and API on http://127.0.0.1:8000 (state in .local/)"
+	@echo "make test  - run every test tier"
+
+$(PY_STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.deps-* && touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: $(PY_STAMP) $(NODE_STAMP)
+	@command -v java >/dev/null || { echo "DynamoDB Local needs Java 17 (apt-get install openjdk-17-jre-headless)"; exit 1; }
+
+run: deps
+	$(PY) tools/run.py
+
+test: deps
+	$(PY) -m pytest
+
+check: test
+
+clean:
+	rm -rf $(VENV) node_modules build

@@ -1,0 +1,73 @@
+"""Outgoing mail through one interface: SES v2 in AWS, .eml files locally."""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class MailError(Exception):
+    """The message could not be handed over for delivery."""
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    subject: str
+    text: str
+
+    def to_mime(self, sender: str) -> EmailMessage:
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = self.to
+        msg["Subject"] = self.subject
+        msg["Date"] = formatdate(localtime=False)
+        msg["Message-ID"] = make_msgid(domain="undersigned.invalid")
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(self.text)
+        return msg
+
+
+class Mailer(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class FileMailer:
+    """Writes each message as an .eml file, like Django's file email backend."""
+
+    def __init__(self, directory: str, sender: str) -> None:
+        self.directory = Path(directory)
+        self.sender = sender
+
+    def send(self, message: Message) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}.eml"
+            tmp = self.directory / f".{name}.tmp"
+            tmp.write_bytes(bytes(message.to_mime(self.sender)))
+            os.replace(tmp, self.directory / name)  # readers never see half a message
+        except OSError as exc:
+            raise MailError("could not write the message") from exc
+
+
+class SesMailer:
+    """Sends through Amazon SES v2; takes its boto3 `sesv2` client."""
+
+    def __init__(self, client: Any, sender: str) -> None:
+        self._ses = client
+        self.sender = sender
+
+    def send(self, message: Message) -> None:
+        try:
+            self._ses.send_email(
+                FromEmailAddress=self.sender,
+                Destination={"ToAddresses": [message.to]},
+                Content={"Raw": {"Data": bytes(message.to_mime(self.sender))}},
+            )
+        except Exception as exc:  # botocore errors of every kind: the caller recovers
+            raise MailError("SES did not accept the message") from exc

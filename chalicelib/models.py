@@ -1,0 +1,182 @@
+"""Pydantic models for every request and response body of the API."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, field_validator)
+from pydantic_core import PydanticCustomError
+
+from . import countries, text
+
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex sha256.")]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+CountryCode = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")]
+Kind = Literal["organisation", "individual"]
+
+
+def _custom(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _SignatureBase(_In):
+    name: str = Field(description="Organisation name, or the signer's full name.",
+                      json_schema_extra={"maxLength": 200})
+    country: Optional[CountryCode] = Field(default=None)
+    email: str = Field(description="Private: used only to confirm; never shown.",
+                       json_schema_extra={"maxLength": 254, "format": "email"})
+    consent: bool = Field(description="Must be true: the signer agrees to be listed publicly.")
+    letter_sha256: Sha256 = Field(description="Hash of the letter text the signer saw.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        try:
+            return text.clean_name(v, max_length=200)
+        except text.TextError as e:
+            raise _custom(e.kind, "name is not acceptable") from None
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, v: Any) -> Any:
+        if v == "" or v is None:
+            return None
+        if isinstance(v, str) and not countries.is_country(v.upper()):
+            raise _custom("invalid_country", "not an ISO 3166-1 alpha-2 code")
+        return v.upper() if isinstance(v, str) else v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        try:
+            return text.parse_email(v)
+        except text.TextError as e:
+            raise _custom(e.kind, "not a valid email address") from None
+
+    @field_validator("consent")
+    @classmethod
+    def _consent(cls, v: bool) -> bool:
+        if v is not True:
+            raise _custom("consent_required", "consent is required")
+        return v
+
+
+class OrganisationSignatureIn(_SignatureBase):
+    kind: Literal["organisation"]
+    authorised: bool = Field(description="Must be true: 'I am authorised to sign on behalf of "
+                                         "this organisation.'")
+
+    @field_validator("authorised")
+    @classmethod
+    def _authorised(cls, v: bool) -> bool:
+        if v is not True:
+            raise _custom("authorisation_required", "authorisation is required")
+        return v
+
+
+class IndividualSignatureIn(_SignatureBase):
+    kind: Literal["individual"]
+    affiliation: Optional[str] = Field(
+        default=None, description="Title or affiliation, for identification only.",
+        json_schema_extra={"maxLength": 300})
+
+    @field_validator("affiliation")
+    @classmethod
+    def _affiliation(cls, v: Optional[str]) -> Optional[str]:
+        if v is None:
+            return None
+        try:
+            return text.clean_affiliation(v, max_length=300) or None
+        except text.TextError as e:
+            raise _custom(e.kind, "affiliation is not acceptable") from None
+
+
+SignatureIn = Annotated[Union[OrganisationSignatureIn, IndividualSignatureIn],
+                        Field(discriminator="kind")]
+signature_in = TypeAdapter(SignatureIn)
+
+
+class ConfirmationIn(_In):
+    token: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+# ---- responses -------------------------------------------------------------
+
+class Counts(BaseModel):
+    organisations: int
+    individuals: int
+    total: int
+    countries: int
+
+
+class LetterSummary(BaseModel):
+    slug: Slug
+    title: str
+    date: dt.date
+    language: str
+    status: Literal["open", "closed"]
+    closes_at: Optional[dt.datetime] = None
+    counts: Counts
+
+
+class LetterOut(LetterSummary):
+    addressee: str
+    subject: Optional[str] = None
+    salutation: str
+    closing: str
+    body_html: str = Field(description="The letter body, rendered from Markdown with raw HTML "
+                                       "disabled and the tally placeholders filled in.")
+    text_sha256: Sha256
+    organisations_need_approval: bool
+
+
+class LetterList(BaseModel):
+    letters: list[LetterSummary]
+
+
+class PublicSignature(BaseModel):
+    id: str
+    kind: Kind
+    name: str
+    affiliation: Optional[str] = None
+    country: Optional[CountryCode] = None
+
+
+class SignatureList(BaseModel):
+    signatures: list[PublicSignature]
+    next_cursor: Optional[str] = Field(
+        default=None, description="Pass as `cursor` to fetch the next page; null on the last.")
+
+
+class SignAccepted(BaseModel):
+    status: Literal["pending"] = "pending"
+    email_sent: bool = Field(description="False when a link was sent too recently to send another.")
+    retry_after: Optional[int] = Field(
+        default=None, description="Seconds before another link can be asked for.")
+
+
+class ConfirmationOut(BaseModel):
+    letter: Slug
+    state: Literal["listed", "awaiting_approval"]
+    already_confirmed: bool
+
+
+class FieldProblem(BaseModel):
+    loc: list[Union[str, int]]
+    type: str
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    fields: list[FieldProblem] = []
+    request_id: Optional[str] = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,160 @@
+"""OpenAPI 3.1 document, generated from the pydantic models.
+
+`OPERATIONS` describes every route; a test checks it against the app's routes
+so an undocumented route (or status) cannot slip in.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Optional
+
+from chalice import Response
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from . import models
+from .models import LetterList  # re-exported for app.py
+
+__all__ = ["LetterList", "OPERATIONS", "document", "response"]
+
+ERROR_TEXT = {
+    400: "Malformed request (invalid JSON, duplicate keys, invalid UTF-8).",
+    401: "Missing or invalid organiser token.",
+    403: "The token may not act on this resource.",
+    404: "Unknown letter, route or link.",
+    405: "Method not allowed on this path.",
+    409: "Already signed with this email address.",
+    410: "The letter is closed, or the link has expired.",
+    413: "Body larger than 16 KB.",
+    415: "Body is not application/json.",
+    422: "Invalid fields; each problem names its location and type.",
+    429: "Too many requests; see Retry-After.",
+    500: "Unexpected error; the body carries a request id only.",
+    503: "Storage busy; retry after Retry-After seconds.",
+}
+COMMON = (404, 405, 500, 503)
+BODY = (400, 413, 415, 422)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str  # Chalice path, without the /api stage prefix
+    summary: str
+    ok: tuple[int, Optional[type[BaseModel]]]
+    request: Any = None
+    errors: tuple[int, ...] = ()
+    query: tuple[dict, ...] = ()
+    path_params: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ("public",)
+    security: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+SLUG = ("slug",)
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/letters", "List the letters", (200, models.LetterList)),
+    Operation("GET", "/letters/{slug}", "A letter with its live tally", (200, models.LetterOut),
+              path_params=SLUG),
+    Operation("POST", "/letters/{slug}/signatures", "Sign a letter (sends a confirmation email)",
+              (202, models.SignAccepted), request=models.SignatureIn,
+              errors=(*BODY, 409, 410, 429), path_params=SLUG),
+    Operation("GET", "/letters/{slug}/signatures",
+              "The public list: listed signatures, organisations then individuals, alphabetical",
+              (200, models.SignatureList), errors=(422,), path_params=SLUG, query=(
+                  {"name": "cursor", "schema": {"type": "string", "maxLength": 2000}},
+                  {"name": "limit", "schema": {"type": "integer", "minimum": 1,
+                                               "maximum": 500, "default": 100}},
+                  {"name": "kind", "schema": {"enum": ["organisation", "individual"]}})),
+    Operation("POST", "/confirmations", "Confirm a signature with the token from its email link",
+              (200, models.ConfirmationOut), request=models.ConfirmationIn,
+              errors=(*BODY, 410)),
+    Operation("GET", "/openapi.json", "This document", (200, None),
+              extra={"ok_schema": {"type": "object"}}),
+)
+
+
+def _schema_name(model: Any) -> str:
+    return getattr(model, "__name__", "SignatureIn")
+
+
+@lru_cache(maxsize=1)
+def document() -> dict:
+    """The whole OpenAPI 3.1 document (built once per process)."""
+    named: list[tuple[Any, str]] = []
+    for op in OPERATIONS:
+        if op.ok[1] is not None:
+            named.append((op.ok[1], "serialization"))
+        if op.request is not None and isinstance(op.request, type):
+            named.append((op.request, "validation"))
+    named.append((models.ErrorBody, "serialization"))
+    named = list(dict.fromkeys(named))
+    _, defs = models_json_schema(named, ref_template="#/components/schemas/{model}")
+    schemas = dict(defs.get("$defs", {}))
+    union = TypeAdapter(models.SignatureIn).json_schema(
+        ref_template="#/components/schemas/{model}")
+    for name, schema in union.pop("$defs", {}).items():
+        schemas.setdefault(name, schema)
+    schemas["SignatureIn"] = union
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS:
+        responses: dict[str, Any] = {}
+        ok_schema = op.extra.get("ok_schema") or {"$ref": f"#/components/schemas/{op.ok[1].__name__}"}
+        responses[str(op.ok[0])] = {"description": "OK",
+                                    "content": {"application/json": {"schema": ok_schema}}}
+        for status in sorted(set(op.errors) | set(COMMON) | ({401, 403} if op.security else set())):
+            headers = {}
+            if status in (429, 503):
+                headers["Retry-After"] = {"schema": {"type": "integer"},
+                                          "description": "Seconds to wait."}
+            responses[str(status)] = {
+                "description": ERROR_TEXT[status], "headers": headers,
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+        params = [{"name": p, "in": "path", "required": True,
+                   "schema": {"type": "string", "maxLength": 64}} for p in op.path_params]
+        params += [{"in": "query", "required": False, **q} for q in op.query]
+        entry: dict[str, Any] = {"summary": op.summary, "tags": list(op.tags),
+                                 "operationId": f"{op.method.lower()}{op.path.replace('/', '_')}"
+                                 .replace("{", "").replace("}", "").replace(".", "_"),
+                                 "responses": responses}
+        if params:
+            entry["parameters"] = params
+        if op.request is not None:
+            entry["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{_schema_name(op.request)}"}}}}
+        if op.security:
+            entry["security"] = [{"organiserToken": []}]
+        paths.setdefault(op.path, {})[op.method.lower()] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Undersigned API", "version": "1.0.0",
+                 "description": "Sign-on letters. Every error has the ErrorBody shape."},
+        "servers": [{"url": "/api"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"organiserToken": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+def response(app: Any) -> Response:
+    return Response(body=json.dumps(document()), status_code=200,
+                    headers={"Content-Type": "application/json",
+                             "Cache-Control": "public, max-age=300"})
+
+
+def documented_routes() -> set[tuple[str, str]]:
+    return {(op.method, op.path) for op in OPERATIONS}
+
+
+def route_table(app: Any) -> set[tuple[str, str]]:
+    """Every (method, path) the Chalice app serves."""
+    return {(m, path) for path, methods in app.routes.items() for m in methods}
+
+
+def operation(method: str, path: str) -> Optional[Operation]:
+    return next((o for o in OPERATIONS if o.method == method and o.path == path), None)

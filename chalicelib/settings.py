@@ -1,0 +1,74 @@
+"""Configuration, read once from the environment and validated.
+
+Every setting is declared here with its help text; `docs/SETTINGS.md` is
+checked against this list by a test. Tests build their own `Settings`
+instead of patching globals.
+"""
+from __future__ import annotations
+
+from typing import Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class SettingsError(Exception):
+    """A required setting is missing or invalid."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stage: Literal["local", "test", "prod"] = Field(
+        description="Deployment stage; `local` writes mail to files.")
+    table_name: str = Field(
+        min_length=3, description="DynamoDB table holding letters, signatures and counters.")
+    exports_bucket: str = Field(
+        min_length=3, description="S3 bucket for exports and nightly snapshots.")
+    site_url: str = Field(
+        min_length=1, description="Public origin of the page, used in email links (no trailing slash).")
+    email_hash_key: str = Field(
+        min_length=32, repr=False,
+        description="Secret key for the keyed hash of canonical emails (≥32 chars). "
+                    "In AWS it comes from SSM Parameter Store.")
+    mail_backend: Literal["ses", "file"] = Field(
+        description="`ses` sends through Amazon SES v2; `file` writes .eml files to MAIL_OUTBOX_DIR.")
+    mail_from: str = Field(
+        default="Undersigned <no-reply@undersigned.invalid>",
+        description="From address of confirmation emails (an SES-verified identity in AWS).")
+    mail_outbox_dir: str = Field(
+        default=".local/outbox", description="Where the `file` mail backend writes messages.")
+    count_shards: int = Field(
+        default=16, ge=1, le=256,
+        description="Shards per counter and per public-list index partition, fixed per letter "
+                    "when it is created; 16 keeps each under 1,000 writes/s at 10,000 sign-ons/s.")
+    token_ttl_hours: int = Field(
+        default=72, ge=1, le=24 * 30, description="Lifetime of a confirmation link.")
+    resend_max: int = Field(
+        default=3, ge=0, le=20,
+        description="Confirmation emails re-sent for one pending signature, beyond the first.")
+    resend_interval_seconds: int = Field(
+        default=60, ge=0, description="Least time between two confirmation emails to one signer.")
+    max_body_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="Largest request body the API accepts.")
+    list_page_max: int = Field(
+        default=500, ge=10, le=1000, description="Largest page of the public list.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Settings":
+        """Build settings from environment variables named after the fields, upper-cased."""
+        values = {}
+        for name in cls.model_fields:
+            key = name.upper()
+            if key in environ:
+                values[name] = environ[key]
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = ", ".join(
+                f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['type']}" for e in exc.errors())
+            raise SettingsError(f"invalid settings: {problems}") from None
+
+
+def settings_help() -> dict[str, str]:
+    """Environment variable name → help text, for docs and their test."""
+    return {name.upper(): f.description or "" for name, f in Settings.model_fields.items()}

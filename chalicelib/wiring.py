@@ -1,0 +1,62 @@
+"""Builds the application's object graph once per process, on first use (never at import).
+
+Tests and the local server call `configure()` with their own settings or objects.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Optional
+
+from .mail import FileMailer, Mailer, SesMailer
+from .services import Undersigned, utcnow
+from .settings import Settings
+from .store import Store
+
+_lock = threading.Lock()
+_app: Optional[Undersigned] = None
+
+
+def boto_client(service: str) -> Any:
+    """A boto3 client; AWS_ENDPOINT_URL (set in every local and test run) redirects it."""
+    import boto3  # imported on first use: keeps the Lambda cold start short
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        service, config=Config(retries={"mode": "standard", "max_attempts": 4},
+                               connect_timeout=2, read_timeout=5,
+                               tcp_keepalive=True))
+
+
+def build(settings: Settings, *, dynamodb: Any = None, mailer: Optional[Mailer] = None,
+          clock=utcnow) -> Undersigned:
+    """Assemble the use cases from settings; any collaborator may be passed in instead."""
+    if mailer is None:
+        if settings.mail_backend == "file":
+            mailer = FileMailer(settings.mail_outbox_dir, settings.mail_from)
+        else:
+            mailer = SesMailer(boto_client("sesv2"), settings.mail_from)
+    store = Store(dynamodb or boto_client("dynamodb"), settings.table_name)
+    return Undersigned(settings, store, mailer, clock)
+
+
+def get() -> Undersigned:
+    """The process-wide instance, built from the environment on first call."""
+    global _app
+    if _app is None:
+        with _lock:
+            if _app is None:
+                _app = build(Settings.from_env(os.environ))
+    return _app
+
+
+def configure(instance: Optional[Undersigned]) -> None:
+    """Replace (or with None, reset) the process-wide instance."""
+    global _app
+    with _lock:
+        _app = instance
+
+
+def max_body_bytes() -> int:
+    return _app.settings.max_body_bytes if _app is not None else Settings.model_fields[
+        "max_body_bytes"].default

@@ -1,0 +1,1 @@
+"""Local and operator tooling (not shipped to Lambda)."""

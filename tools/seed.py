@@ -1,0 +1,31 @@
+"""Load letters from their folders: `letter.md` (front matter + Markdown) and optional `signatories.csv`."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from chalicelib.letters import Letter, parse_letter
+from chalicelib.services import Undersigned
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "letters" / "eu-hrc43-dprk"
+
+
+def read_letter(folder: Path) -> Letter:
+    return parse_letter((folder / "letter.md").read_text(encoding="utf-8"))
+
+
+def read_signatories(folder: Path) -> list[dict]:
+    path = folder / "signatories.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        return [row for row in csv.DictReader(f)]
+
+
+def load(app: Undersigned, folder: Path, *, with_signatories: bool = True) -> tuple[str, int]:
+    """Store the letter (idempotent) and import its original signatories once."""
+    letter = read_letter(folder)
+    app.upsert_letter(letter)
+    added = app.import_signatories(letter.slug, read_signatories(folder)) if with_signatories else 0
+    return letter.slug, added

@@ -1,0 +1,157 @@
+"""One origin on loopback, as CloudFront serves it in AWS: the page from frontend/, the API under /api.
+
+The API runs through Chalice's own local gateway (authorizers included), with the
+app made thread-safe the way `chalice local` does it. The caller's address is passed
+as the API Gateway source IP. Static files get the same security headers the CDN sends.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import mimetypes
+import posixpath
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Optional
+
+from chalice.config import Config
+from chalice.local import (CustomLocalChalice, LocalChalice, LocalGateway,
+                           LocalGatewayException)
+
+ROOT = Path(__file__).resolve().parent.parent
+FRONTEND = ROOT / "frontend"
+HEADERS_FILE = ROOT / "infra" / "security-headers.json"
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+
+
+def security_headers() -> dict[str, str]:
+    """The headers CloudFront adds to every response (one definition, in infra/)."""
+    return json.loads(HEADERS_FILE.read_text())
+
+
+def make_gateway(app: Any) -> LocalGateway:
+    if not isinstance(app, LocalChalice):
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice  # current_request becomes thread-local
+    return LocalGateway(app, Config.create(chalice_app=app, lambda_timeout=30))
+
+
+class _Gateway:
+    """LocalGateway with the real client address as the source IP."""
+
+    def __init__(self, app: Any) -> None:
+        self.gateway = make_gateway(app)
+        self.app = app
+
+    def handle(self, method: str, path: str, headers: dict, body: Optional[bytes],
+               source_ip: str) -> tuple[int, dict, bytes]:
+        gw = self.gateway
+        try:
+            event = gw._generate_lambda_event(method, path, headers, body)
+        except ValueError:  # no such route: API Gateway answers before Lambda
+            return 404, {"Content-Type": "application/json"}, json.dumps(
+                {"error": {"status": 404, "code": "not_found", "message": "Not found.",
+                           "fields": []}}).encode()
+        event["requestContext"]["identity"]["sourceIp"] = source_ip
+        context = gw._generate_lambda_context()
+        try:
+            event, context = gw._authorizer.authorize(path, event, context)
+        except LocalGatewayException as exc:
+            return exc.CODE, dict(exc.headers), exc.body or b""
+        resp = self.app(event, context)
+        headers = dict(resp.get("headers") or {})
+        for k, v in (resp.get("multiValueHeaders") or {}).items():
+            headers[k] = ", ".join(v)
+        out = resp.get("body") or b""
+        if resp.get("isBase64Encoded"):
+            import base64
+            out = base64.b64decode(out)
+        elif isinstance(out, str):
+            out = out.encode("utf-8")
+        return resp["statusCode"], headers, out
+
+
+def make_handler(app: Any, frontend: Path = FRONTEND):
+    gateway = _Gateway(app)
+    extra = security_headers()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "undersigned-local"
+        sys_version = ""
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            pass  # request lines carry paths and addresses: keep them out of the console
+
+        def _send(self, status: int, headers: dict, body: bytes) -> None:
+            self.send_response(status)
+            merged = {**extra, **headers}
+            if self.command != "HEAD" and len(body) > 512 and "gzip" in self.headers.get(
+                    "Accept-Encoding", "") and merged.get("Content-Type", "").startswith(COMPRESSIBLE):
+                body = gzip.compress(body, 6)
+                merged["Content-Encoding"] = "gzip"
+                merged["Vary"] = "Accept-Encoding"
+            merged["Content-Length"] = str(len(body))
+            for k, v in merged.items():
+                self.send_header(k, v)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _api(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            path = self.path[len("/api"):] or "/"
+            status, headers, out = gateway.handle(self.command, path, dict(self.headers), body,
+                                                  self.client_address[0])
+            self._send(status, headers, out)
+
+        def _static(self) -> None:
+            url = urllib.parse.urlsplit(self.path).path
+            rel = posixpath.normpath(urllib.parse.unquote(url)).lstrip("/")
+            if rel in ("", ".") or rel.startswith("l/"):
+                rel = "index.html"  # /l/{slug} is the letter page; the script reads the slug
+            target = (frontend / rel).resolve()
+            if frontend.resolve() not in target.parents or not target.is_file():
+                self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not found\n")
+                return
+            ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if ctype.startswith("text/") or ctype == "application/javascript":
+                ctype += "; charset=utf-8"
+            cache = "no-cache" if target.suffix == ".html" else "public, max-age=300"
+            self._send(200, {"Content-Type": ctype, "Cache-Control": cache}, target.read_bytes())
+
+        def _dispatch(self) -> None:
+            if self.path == "/api" or self.path.startswith(("/api/", "/api?")):
+                self._api()
+            elif self.command in ("GET", "HEAD"):
+                self._static()
+            else:
+                self._send(405, {"Content-Type": "text/plain; charset=utf-8", "Allow": "GET, HEAD"},
+                           b"Method not allowed\n")
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+
+    return Handler
+
+
+class Server:
+    """The site on 127.0.0.1:port in a background thread (port 0: any free port)."""
+
+    def __init__(self, app: Any, port: int = 8000, frontend: Path = FRONTEND) -> None:
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(app, frontend))
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> "Server":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
