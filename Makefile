@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
 NODE_STAMP := node_modules/.deps-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
 
-.PHONY: help deps run test check clean
+.PHONY: help deps browser run test check clean
 help:
 	@echo "make run   - serve the site and API on http://127.0.0.1:8000 (state in .local/)"
 	@echo "make test  - run every test tier"
@@ -27,7 +27,11 @@ deps: $(PY_STAMP) $(NODE_STAMP)
 run: deps
 	$(PY) tools/run.py
 
-test: deps
+# Browser tests drive Debian's chromium; never a downloaded browser.
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: deps browser
 	$(PY) -m pytest
 
 check: test

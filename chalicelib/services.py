@@ -154,7 +154,7 @@ class Undersigned:
             kind = row["kind"]
             digest = hashlib.sha256(f"import|{slug}|{kind}|{row['name']}".encode()).digest()[:16]
             sig_id = base64.b32encode(digest).decode().rstrip("=").lower()
-            sig = self._new_signature(sig_id, slug, kind, row["name"], row.get("affiliation") or None,
+            sig = self._new_signature(letter, sig_id, kind, row["name"], row.get("affiliation") or None,
                                       row.get("country") or None, None, letter["text_sha256"])
             sig.update(state=LISTED, source="import", confirmed_at=sig["created_at"])
             try:
@@ -166,10 +166,12 @@ class Undersigned:
 
     # ---- signing ---------------------------------------------------------
 
-    def _new_signature(self, sig_id: str, slug: str, kind: str, name: str,
+    def _new_signature(self, letter: dict, sig_id: str, kind: str, name: str,
                        affiliation: Optional[str], country: Optional[str],
                        email: Optional[str], letter_sha: str) -> dict:
-        return {**keys.signature_key(sig_id), "sig_id": sig_id, "letter": slug, "kind": kind,
+        slug = letter["slug"]
+        return {**keys.signature_key(slug, sig_id, letter["shards"]), "sig_id": sig_id,
+                "letter": slug, "kind": kind,
                 "name": name, "affiliation": affiliation, "country": country, "email": email,
                 "letter_sha256": letter_sha, "state": PENDING, "created_at": iso(self.clock())}
 
@@ -189,7 +191,7 @@ class Undersigned:
         now = self.clock()
         ehash = self.email_hash(data.email.canonical)
         sig_id, token = new_id(), secrets.token_urlsafe(32)
-        sig = self._new_signature(sig_id, slug, data.kind, data.name,
+        sig = self._new_signature(letter, sig_id, data.kind, data.name,
                                   getattr(data, "affiliation", None), data.country,
                                   str(data.email), data.letter_sha256)
         sig.update(email_hash=ehash, consent=True, sends=1, last_sent_at=iso(now),
@@ -231,7 +233,7 @@ class Undersigned:
         except MailError:
             log.warning("confirmation mail failed for signature %s", sig["sig_id"])
             # Let the signer ask again at once: the send that failed does not count.
-            self.store.update(keys.signature_key(sig["sig_id"]),
+            self.store.update(keys.key_of(sig),
                               "REMOVE last_sent_at SET sends = sends - :one", {":one": 1},
                               condition="attribute_exists(PK)")
             return False
@@ -240,7 +242,8 @@ class Undersigned:
     def _repeat(self, letter: dict, ehash: str) -> SignAccepted:
         """The same email signed before: re-send while pending (capped), else 409."""
         claim = self.store.get(keys.email_claim_key(letter["slug"], ehash))
-        sig = self.store.get(keys.signature_key(claim["sig_id"])) if claim else None
+        sig = self.store.get(keys.signature_key(letter["slug"], claim["sig_id"], letter["shards"])) \
+            if claim else None
         if sig is None:
             raise AlreadySignedError()  # a withdrawal is under way; the signer can try again
         if sig["state"] != PENDING:
@@ -258,7 +261,7 @@ class Undersigned:
         token = secrets.token_urlsafe(32)
         try:
             self.store.transact([
-                {"Update": {"Key": keys.to_item(keys.signature_key(sig["sig_id"])),
+                {"Update": {"Key": keys.to_item(keys.key_of(sig)),
                             "UpdateExpression": "SET sends = :n, last_sent_at = :t",
                             "ConditionExpression": "#s = :pending AND sends = :old",
                             "ExpressionAttributeNames": {"#s": "state"},
@@ -281,7 +284,8 @@ class Undersigned:
         item = self.store.get(keys.token_key(token_hash(token)))
         if item is None or item.get("purpose") != "confirm":
             raise TokenInvalidError()
-        sig = self.store.get(keys.signature_key(item["sig_id"]))
+        letter = self._letter_item(item["letter"])
+        sig = self.store.get(keys.signature_key(letter["slug"], item["sig_id"], letter["shards"]))
         if sig is None:
             raise TokenInvalidError()
         if sig["state"] in (LISTED, AWAITING):
@@ -290,11 +294,12 @@ class Undersigned:
             raise TokenInvalidError()
         if parse_iso(item["expires_at"]) <= self.clock():
             raise TokenExpiredError()
-        letter = self._open_letter(sig["letter"])
+        if not self._is_open(letter):
+            raise LetterClosedError()
         now = iso(self.clock())
         if sig["kind"] == "organisation" and letter["organisations_need_approval"]:
             moved = self.store.update(
-                keys.signature_key(sig["sig_id"]), "SET #s = :a, confirmed_at = :t",
+                keys.key_of(sig), "SET #s = :a, confirmed_at = :t",
                 {":a": AWAITING, ":t": now, ":p": PENDING},
                 condition="#s = :p", names={"#s": "state"})
             state = AWAITING
@@ -307,7 +312,7 @@ class Undersigned:
                 moved = False
             state = LISTED
         if not moved:  # a parallel confirmation got there first
-            current = self.store.get(keys.signature_key(sig["sig_id"])) or {}
+            current = self.store.get(keys.key_of(sig)) or {}
             if current.get("state") in (LISTED, AWAITING):
                 return ConfirmationOut(letter=sig["letter"], state=current["state"],
                                        already_confirmed=True)
@@ -331,7 +336,7 @@ class Undersigned:
                                   "ConditionExpression": "attribute_not_exists(PK)"}}
         else:
             sig_action = {"Update": {
-                "Key": keys.to_item(keys.signature_key(sig["sig_id"])),
+                "Key": keys.to_item(keys.key_of(sig)),
                 "UpdateExpression": "SET #s = :l, listed_at = :t, confirmed_at = :c, "
                                     "GSI1PK = :gp, GSI1SK = :gs",
                 "ConditionExpression": "#s = :want",

@@ -38,9 +38,10 @@ class Settings(BaseModel):
     mail_outbox_dir: str = Field(
         default=".local/outbox", description="Where the `file` mail backend writes messages.")
     count_shards: int = Field(
-        default=16, ge=1, le=256,
-        description="Shards per counter and per public-list index partition, fixed per letter "
-                    "when it is created; 16 keeps each under 1,000 writes/s at 10,000 sign-ons/s.")
+        default=32, ge=1, le=256,
+        description="Shards of a letter's signatures, counters and public-list index, fixed per "
+                    "letter when it is created; 32 keeps every partition key under 1,000 "
+                    "writes/s at 10,000 sign-ons/s.")
     token_ttl_hours: int = Field(
         default=72, ge=1, le=24 * 30, description="Lifetime of a confirmation link.")
     resend_max: int = Field(

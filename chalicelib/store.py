@@ -7,7 +7,7 @@ list; TTL attribute `ttl` (epoch seconds).
 |---------------------|-----------------------------|---------------|------------------------------------------|
 | letter (current)    | LETTERS                     | {slug}        |                                          |
 | letter text version | LETTER#{slug}               | V#{sha256}    |                                          |
-| signature           | SIG#{sig_id}                | SIG           | LIST#{slug}#{shard} / {k}#{sortkey}#{id} |
+| signature           | SIGS#{slug}#{shard}         | SIG#{sig_id}  | LIST#{slug}#{shard} / {k}#{sortkey}#{id} |
 |                     |                             |               |   (only while listed; k=1 org, 2 ind.)   |
 | email claim         | EMAIL#{slug}#{hmac(email)}  | EMAIL         |                                          |
 | token               | TOKEN#{sha256(token)}       | TOKEN         |                                          |
@@ -16,11 +16,13 @@ list; TTL attribute `ttl` (epoch seconds).
 Access patterns:
 1. List letters: Query PK=LETTERS.                        2. Get a letter: GetItem.
 3. Sign: TransactWriteItems (claim + signature + token, each attribute_not_exists).
-4. Find a signature by email: GetItem claim, then GetItem signature.
+4. Find a signature by email: GetItem claim, then GetItem signature (shard from its id).
 5. Confirm: GetItem token, GetItem signature, TransactWriteItems (signature state
    pending→listed with condition, counter shard ADD).
 6. Public list: Query GSI1 on each of the letter's shards (GSI1SK > cursor), merged.
 7. Counts: BatchGetItem of the letter's counter shards, summed.
+8. Every signature of a letter (snapshots, exports): a consistent Query per shard
+   PK=SIGS#{slug}#{shard}, SK begins_with SIG#, paginated; shards read in parallel.
 
 No email, token or IP appears in a key: emails are keyed-hashed (HMAC-SHA256 with
 a secret), tokens sha256-hashed. Shards spread each letter's write load so no
@@ -55,8 +57,18 @@ def version_key(slug: str, sha: str) -> dict:
     return {"PK": f"LETTER#{slug}", "SK": f"V#{sha}"}
 
 
-def signature_key(sig_id: str) -> dict:
-    return {"PK": f"SIG#{sig_id}", "SK": "SIG"}
+def signature_key(slug: str, sig_id: str, shards: int) -> dict:
+    """Signatures live in `shards` item collections per letter: a consistent Query of each
+    reads the whole letter (snapshots), and no collection takes more than 1/shards of the writes."""
+    return {"PK": signature_partition(slug, shard_of(sig_id, shards)), "SK": f"SIG#{sig_id}"}
+
+
+def signature_partition(slug: str, shard: int) -> str:
+    return f"SIGS#{slug}#{shard:03d}"
+
+
+def key_of(item: dict) -> dict:
+    return {"PK": item["PK"], "SK": item["SK"]}
 
 
 def email_claim_key(slug: str, email_hash: str) -> dict:

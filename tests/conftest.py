@@ -117,3 +117,43 @@ def client(service):
     import app
     with Client(app.app) as c:
         yield c
+
+
+class LiveSite:
+    """The real local server (page + API on one origin) on a free port, over a fresh table."""
+
+    def __init__(self, service, server, outbox: Path) -> None:
+        self.service = service
+        self.server = server
+        self.url = server.url
+        self.outbox = outbox
+
+    def links(self) -> list[str]:
+        """Every confirmation link in the outbox, oldest first."""
+        import email
+        import re
+        out = []
+        for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+            body = email.message_from_bytes(path.read_bytes()).get_payload(decode=True).decode()
+            out += re.findall(r"https?://\S+#token=[A-Za-z0-9_-]+", body)
+        return out
+
+
+@pytest.fixture
+def live_site(stack, tmp_path, clock):
+    """Page and API served over HTTP, with the example letter loaded; mail to tmp outbox."""
+    from chalicelib.mail import FileMailer
+    from tools.serve import Server
+
+    import app
+    outbox = tmp_path / "outbox"
+    server = Server(app.app, 0)
+    s = make_settings(site_url=server.url, mail_outbox_dir=str(outbox))
+    localstack.bootstrap(s.table_name, f"b-{uuid.uuid4().hex[:12]}")
+    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from))
+    wiring.configure(instance)
+    seed.load(instance, seed.EXAMPLE)
+    server.start()
+    yield LiveSite(instance, server, outbox)
+    server.stop()
+    wiring.configure(None)
