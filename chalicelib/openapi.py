@@ -77,7 +77,7 @@ OPERATIONS: tuple[Operation, ...] = (
 
 
 def _schema_name(model: Any) -> str:
-    return getattr(model, "__name__", "SignatureIn")
+    return model.__name__ if isinstance(model, type) else "SignatureIn"
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,8 @@ from email_validator import EmailNotValidError, validate_email
 # Formula prefixes that spreadsheets execute (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _URL = re.compile(
-    r"(?i)(\b[a-z][a-z0-9+.-]*://|\bwww\.|\b[a-z0-9-]+\.(com|org|net|io|ru|cn|xyz|info|biz|top|ly|me|co|app|link|site|online)\b(/|$))")
+    r"(?i)(\b[a-z][a-z0-9+.-]*://|\bwww\.|\b[a-z0-9-]+\.(com|org|net|io|ru|cn|xyz|info|biz|top|"
+    r"online|site|app|link|shop|click)\b)")
 
 
 class TextError(ValueError):

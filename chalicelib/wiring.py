@@ -40,13 +40,31 @@ def build(settings: Settings, *, dynamodb: Any = None, mailer: Optional[Mailer] 
     return Undersigned(settings, store, mailer, clock)
 
 
+def environment() -> dict[str, str]:
+    """The environment, with secrets named by *_PARAM variables fetched from SSM Parameter Store.
+
+    In AWS the template sets EMAIL_HASH_KEY_PARAM (a SecureString's name) rather than
+    the key itself, so the secret is in neither the template nor the repository.
+    """
+    env = dict(os.environ)
+    for name in SECRET_SETTINGS:
+        param = env.get(f"{name}_PARAM")
+        if param and not env.get(name):
+            ssm = boto_client("ssm")
+            env[name] = ssm.get_parameter(Name=param, WithDecryption=True)["Parameter"]["Value"]
+    return env
+
+
+SECRET_SETTINGS = ("EMAIL_HASH_KEY",)
+
+
 def get() -> Undersigned:
     """The process-wide instance, built from the environment on first call."""
     global _app
     if _app is None:
         with _lock:
             if _app is None:
-                _app = build(Settings.from_env(os.environ))
+                _app = build(Settings.from_env(environment()))
     return _app
 
 
@@ -56,7 +74,3 @@ def configure(instance: Optional[Undersigned]) -> None:
     with _lock:
         _app = instance
 
-
-def max_body_bytes() -> int:
-    return _app.settings.max_body_bytes if _app is not None else Settings.model_fields[
-        "max_body_bytes"].default

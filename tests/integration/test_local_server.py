@@ -1,0 +1,62 @@
+"""The local server: one origin with the page, the API under /api, and the CDN's headers."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+
+def fetch(url, data=None, headers=None, method=None):
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def test_api_is_served_under_api_on_the_same_origin(live_site):
+    status, headers, body = fetch(f"{live_site.url}/api/letters/eu-hrc43-dprk")
+    assert status == 200
+    assert json.loads(body)["counts"] == {"organisations": 31, "individuals": 4, "total": 35,
+                                          "countries": 10}
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_page_is_served_with_security_headers(live_site):
+    status, headers, body = fetch(f"{live_site.url}/")
+    assert status == 200 and body.lower().startswith(b"<!doctype html")
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    status, _, _ = fetch(f"{live_site.url}/l/eu-hrc43-dprk")
+    assert status == 200
+
+
+def test_unknown_api_route_is_a_404_in_the_error_shape(live_site):
+    status, _, body = fetch(f"{live_site.url}/api/nothing-here")
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_path_traversal_is_refused(live_site):
+    status, _, body = fetch(f"{live_site.url}/../app.py")
+    assert status == 404 and b"Chalice" not in body
+    status, _, body = fetch(f"{live_site.url}/%2e%2e/app.py")
+    assert status == 404 and b"Chalice" not in body
+
+
+def test_sign_and_confirm_over_http_writes_the_link_to_the_outbox(live_site):
+    letter = live_site.service.get_letter("eu-hrc43-dprk")
+    payload = {"kind": "individual", "name": "Kim Min-ji", "email": "minji@example.kr",
+               "consent": True, "country": "KR", "letter_sha256": letter.text_sha256}
+    status, _, body = fetch(f"{live_site.url}/api/letters/eu-hrc43-dprk/signatures",
+                            json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    assert status == 202, body
+    [link] = live_site.links()
+    assert link.startswith(f"{live_site.url}/confirm.html#token=")
+    token = link.split("#token=")[1]
+    status, _, body = fetch(f"{live_site.url}/api/confirmations",
+                            json.dumps({"token": token}).encode(),
+                            {"Content-Type": "application/json"})
+    assert status == 200 and json.loads(body)["state"] == "listed"
+    status, _, body = fetch(f"{live_site.url}/api/letters/eu-hrc43-dprk")
+    assert json.loads(body)["counts"]["individuals"] == 5
