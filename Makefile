@@ -36,5 +36,8 @@ test: deps browser
 
 check: test
 
+# AWS: package, infra-check, deploy, destroy (docs/DEPLOY.md).
+include infra/infra.mk
+
 clean:
 	rm -rf $(VENV) node_modules build

@@ -3,14 +3,14 @@
 Routes are mounted under the API Gateway stage `api`, so `/letters` here is
 `/api/letters` on the site (CloudFront routes /api/* to the stage).
 """
-from chalice import Chalice
+from chalice import AuthResponse, Chalice
 
-from chalicelib import http, openapi, wiring
+from chalicelib import http, models, openapi, wiring
 from chalicelib.models import ConfirmationIn, signature_in
+from chalicelib.organisers import principal_from
 
 app = Chalice(app_name="undersigned")
-app.register_middleware(http.make_error_middleware(lambda: wiring.get().settings.max_body_bytes),
-                        "http")
+app.register_middleware(http.make_error_middleware(lambda: wiring.get().settings), "http")
 
 PUBLIC_CACHE = 10  # seconds a CDN may serve a public read
 
@@ -51,3 +51,115 @@ def confirm():
 @app.route("/openapi.json", methods=["GET"])
 def openapi_document():
     return openapi.response(app)
+
+
+# ---- organisers: every route below sits behind this one authorizer ----------------
+
+
+@app.authorizer(ttl_seconds=60)
+def organiser_auth(auth_request):
+    """Bearer token → allow every organiser route (scope is checked per letter in the handler)."""
+    principal = wiring.get().organisers.authenticate(auth_request.token)
+    if principal is None:
+        return AuthResponse(routes=[], principal_id="nobody")
+    return AuthResponse(routes=["*"], principal_id=principal.token_id,
+                        context={"name": principal.name, "letters": ",".join(principal.letters)})
+
+
+def admin(path, methods):
+    return app.route(path, methods=methods, authorizer=organiser_auth)
+
+
+def who():
+    return principal_from(app.current_request)
+
+
+@admin("/admin/tokens", ["GET"])
+def list_tokens():
+    who().require()
+    return http.json_response(models.TokenList(tokens=wiring.get().organisers.list()))
+
+
+@admin("/admin/tokens", ["POST"])
+def create_token():
+    who().require()
+    data = http.parse_body(app.current_request, models.TokenCreateIn)
+    return http.json_response(wiring.get().organisers.create(data.name, data.letters), status=201)
+
+
+@admin("/admin/tokens/{token_id}", ["DELETE"])
+def revoke_token(token_id):
+    who().require()
+    return http.json_response(wiring.get().organisers.revoke(token_id))
+
+
+@admin("/admin/letters", ["POST"])
+def create_letter():
+    data = http.parse_body(app.current_request, models.LetterSourceIn)
+    return http.json_response(wiring.get().moderation.save_letter(data.markdown, who(), create=True),
+                              status=201)
+
+
+@admin("/admin/letters/{slug}", ["PUT"])
+def edit_letter(slug):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.LetterSourceIn)
+    return http.json_response(wiring.get().moderation.save_letter(
+        data.markdown, who(), slug=slug, create=False))
+
+
+@admin("/admin/letters/{slug}/status", ["POST"])
+def set_letter_status(slug):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.LetterStatusIn)
+    return http.json_response(wiring.get().moderation.set_status(slug, data.status, data.closes_at,
+                                                                 who()))
+
+
+@admin("/admin/letters/{slug}/signatures", ["GET"])
+def moderation_queue(slug):
+    who().require(slug)
+    q = app.current_request.query_params or {}
+    filters = http.parse_query(q, models.Filters, exclude=("cursor", "limit"))
+    return http.json_response(wiring.get().moderation.search(
+        slug, filters, q.get("cursor"), http.query_int(q, "limit", 100, 1, 500)))
+
+
+@admin("/admin/letters/{slug}/signatures/{sig_id}/actions", ["POST"])
+def moderate(slug, sig_id):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.ActionIn)
+    return http.json_response(wiring.get().moderation.act(
+        slug, sig_id, data.action, who(), reason=data.reason, name=data.name))
+
+
+@admin("/admin/letters/{slug}/bulk", ["POST"])
+def moderate_many(slug):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.BulkIn)
+    return http.json_response(wiring.get().moderation.bulk(slug, data.ids, data.action, who(),
+                                                           data.reason))
+
+
+@admin("/admin/letters/{slug}/invalidations", ["POST"])
+def invalidate(slug):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.InvalidationIn)
+    filters = models.Filters(**data.model_dump(exclude={"reason", "dry_run"}))
+    return http.json_response(wiring.get().moderation.invalidate(slug, filters, who(), data.reason,
+                                                                 data.dry_run))
+
+
+@admin("/admin/letters/{slug}/audit", ["GET"])
+def audit_trail(slug):
+    who().require(slug)
+    q = app.current_request.query_params or {}
+    return http.json_response(wiring.get().moderation.audit(
+        slug, q.get("cursor"), http.query_int(q, "limit", 100, 1, 500)))
+
+
+@admin("/admin/letters/{slug}/recount", ["POST"])
+def recount(slug):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.RecountIn)
+    return http.json_response(wiring.get().moderation.recount(slug, fix=data.fix))

@@ -56,14 +56,18 @@ _CHALICE_ERRORS = {
 }
 
 
-def make_error_middleware(max_body_bytes: Callable[[], int]):
-    """Build the HTTP middleware; `max_body_bytes` is read per request (settings are lazy)."""
+def make_error_middleware(settings: Callable[[], Any]):
+    """Build the HTTP middleware; `settings` is called per request (they load lazily)."""
 
     def error_middleware(event, get_response):
         body = event.raw_body if event.method in ("POST", "PUT", "PATCH", "DELETE") else b""
         try:
-            if body and len(body) > max_body_bytes():
-                raise errors.PayloadTooLargeError()
+            if body:
+                s = settings()
+                limit = s.max_admin_body_bytes if event.path.startswith("/admin") \
+                    else s.max_body_bytes
+                if len(body) > limit:
+                    raise errors.PayloadTooLargeError()
             if body or event.method in ("POST", "PUT", "PATCH"):
                 ctype = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
                 if ctype != "application/json":
@@ -159,6 +163,15 @@ def parse_body(request: Any, adapter: TypeAdapter[T] | type[BaseModel]) -> T:
         return adapter.model_validate(value)
     except ValidationError as exc:
         raise errors.ValidationFailedError(fields=validation_problems(exc, "body")) from None
+
+
+def parse_query(params: dict, model: type[BaseModel], exclude: tuple[str, ...] = ()) -> Any:
+    """Validate query parameters against a model (lax: query values are strings)."""
+    values = {k: v for k, v in params.items() if k not in exclude}
+    try:
+        return model.model_validate(values, strict=False)
+    except ValidationError as exc:
+        raise errors.ValidationFailedError(fields=validation_problems(exc, "query")) from None
 
 
 def query_int(params: Optional[dict], name: str, default: int, low: int, high: int) -> int:

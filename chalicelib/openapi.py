@@ -54,6 +54,18 @@ class Operation:
 
 
 SLUG = ("slug",)
+PAGE_QUERY = ({"name": "cursor", "schema": {"type": "string", "maxLength": 2000}},
+              {"name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 500}})
+ADMIN_QUERY = PAGE_QUERY + tuple(
+    {"name": n, "schema": schema} for n, schema in (
+        ("state", {"enum": ["pending", "awaiting_approval", "listed", "quarantined", "hidden",
+                            "rejected", "withdrawn"]}),
+        ("kind", {"enum": ["organisation", "individual"]}),
+        ("q", {"type": "string", "maxLength": 200}),
+        ("country", {"type": "string", "minLength": 2, "maxLength": 2}),
+        ("email_domain", {"type": "string", "maxLength": 253}),
+        ("since", {"type": "string", "format": "date-time"}),
+        ("until", {"type": "string", "format": "date-time"})))
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/letters", "List the letters", (200, models.LetterList)),
     Operation("GET", "/letters/{slug}", "A letter with its live tally", (200, models.LetterOut),
@@ -71,6 +83,36 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/confirmations", "Confirm a signature with the token from its email link",
               (200, models.ConfirmationOut), request=models.ConfirmationIn,
               errors=(*BODY, 410)),
+    *(Operation(m, p, summary, ok, request=req, errors=errs, path_params=pp, query=qq,
+                tags=("organisers",), security=True)
+      for m, p, summary, ok, req, errs, pp, qq in (
+        ("GET", "/admin/tokens", "List organiser tokens", (200, models.TokenList), None, (), (), ()),
+        ("POST", "/admin/tokens", "Issue an organiser token (shown once)",
+         (201, models.TokenCreated), models.TokenCreateIn, BODY, (), ()),
+        ("DELETE", "/admin/tokens/{token_id}", "Revoke a token", (200, models.TokenInfo), None,
+         (), ("token_id",), ()),
+        ("POST", "/admin/letters", "Create a letter from Markdown",
+         (201, models.LetterAdminOut), models.LetterSourceIn, (*BODY, 409), (), ()),
+        ("PUT", "/admin/letters/{slug}", "Edit a letter (a new text version)",
+         (200, models.LetterAdminOut), models.LetterSourceIn, BODY, SLUG, ()),
+        ("POST", "/admin/letters/{slug}/status", "Open or close a letter, or set its closing time",
+         (200, models.LetterAdminOut), models.LetterStatusIn, BODY, SLUG, ()),
+        ("GET", "/admin/letters/{slug}/signatures", "The moderation queue, with search",
+         (200, models.SignatureAdminList), None, (422,), SLUG, ADMIN_QUERY),
+        ("POST", "/admin/letters/{slug}/signatures/{sig_id}/actions",
+         "Approve, reject, hide, unhide or rename one signature",
+         (200, models.SignatureAdmin), models.ActionIn, (*BODY, 409), (*SLUG, "sig_id"), ()),
+        ("POST", "/admin/letters/{slug}/bulk", "One action on many signatures",
+         (200, models.BulkResult), models.BulkIn, BODY, SLUG, ()),
+        ("POST", "/admin/letters/{slug}/invalidations",
+         "Reject every signature matching a filter (dry run first)",
+         (200, models.InvalidationResult), models.InvalidationIn, BODY, SLUG, ()),
+        ("GET", "/admin/letters/{slug}/audit", "The audit trail, newest first",
+         (200, models.AuditList), None, (422,), SLUG, PAGE_QUERY),
+        ("POST", "/admin/letters/{slug}/recount",
+         "Recount every counter from the items; report drift (fix: true repairs it)",
+         (200, models.Drift), models.RecountIn, (), SLUG, ()),
+    )),
     Operation("GET", "/openapi.json", "This document", (200, None),
               extra={"ok_schema": {"type": "object"}}),
 )
@@ -104,7 +146,10 @@ def document() -> dict:
         ok_schema = op.extra.get("ok_schema") or {"$ref": f"#/components/schemas/{op.ok[1].__name__}"}
         responses[str(op.ok[0])] = {"description": "OK",
                                     "content": {"application/json": {"schema": ok_schema}}}
-        for status in sorted(set(op.errors) | set(COMMON) | ({401, 403} if op.security else set())):
+        # Every body-carrying method passes the size, content-type and JSON checks.
+        body_checks = set(BODY) if op.method in ("POST", "PUT", "PATCH") else set()
+        for status in sorted(set(op.errors) | set(COMMON) | body_checks
+                             | ({401, 403} if op.security else set())):
             headers = {}
             if status in (429, 503):
                 headers["Retry-After"] = {"schema": {"type": "integer"},

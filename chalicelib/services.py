@@ -14,7 +14,8 @@ import logging
 import math
 import re
 import secrets
-from typing import Callable, Iterable, Optional
+from functools import cached_property
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from . import letters, store as keys
 from .errors import (AlreadySignedError, LetterClosedError, LetterNotFoundError,
@@ -23,7 +24,12 @@ from .mail import Mailer, MailError, Message
 from .models import (ConfirmationOut, Counts, LetterOut, LetterSummary, PublicSignature,
                      SignAccepted, SignatureList)
 from .settings import Settings
+from .ratelimit import RateLimiter
 from .store import Store, TransactionConflict
+
+if TYPE_CHECKING:
+    from .moderation import Moderation
+    from .organisers import OrganiserTokens
 from .text import sort_key
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,9 @@ Clock = Callable[[], dt.datetime]
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 PENDING, LISTED, AWAITING = "pending", "listed", "awaiting_approval"
+QUARANTINED, HIDDEN, REJECTED, WITHDRAWN = "quarantined", "hidden", "rejected", "withdrawn"
+# The small states organisers work through: indexed in GSI2 (sparse), one partition each.
+QUEUE_STATES = (AWAITING, QUARANTINED, HIDDEN, REJECTED)
 
 
 def utcnow() -> dt.datetime:
@@ -64,6 +73,18 @@ class Undersigned:
         self.mailer = mailer
         self.clock = clock
         self._hash_key = settings.email_hash_key.encode()
+        self.limiter = RateLimiter(store, self._hash_key)
+
+    @cached_property
+    def organisers(self) -> "OrganiserTokens":
+        from .organisers import OrganiserTokens
+        return OrganiserTokens(self.store, self.limiter, self.clock,
+                               self.settings.auth_failures_per_minute)
+
+    @cached_property
+    def moderation(self) -> "Moderation":
+        from .moderation import Moderation
+        return Moderation(self)
 
     def email_hash(self, canonical: str) -> str:
         return hmac.new(self._hash_key, canonical.encode(), hashlib.sha256).hexdigest()[:40]
@@ -158,7 +179,7 @@ class Undersigned:
                                       row.get("country") or None, None, letter["text_sha256"])
             sig.update(state=LISTED, source="import", confirmed_at=sig["created_at"])
             try:
-                self._list(letter, sig, condition_state=None)
+                self._create_listed(letter, sig)
             except TransactionConflict:
                 continue
             added += 1
@@ -173,7 +194,8 @@ class Undersigned:
         return {**keys.signature_key(slug, sig_id, letter["shards"]), "sig_id": sig_id,
                 "letter": slug, "kind": kind,
                 "name": name, "affiliation": affiliation, "country": country, "email": email,
-                "letter_sha256": letter_sha, "state": PENDING, "created_at": iso(self.clock())}
+                "letter_sha256": letter_sha, "state": PENDING, "v": 0,
+                "created_at": iso(self.clock())}
 
     def _open_letter(self, slug: str) -> dict:
         item = self._letter_item(slug)
@@ -296,21 +318,13 @@ class Undersigned:
             raise TokenExpiredError()
         if not self._is_open(letter):
             raise LetterClosedError()
-        now = iso(self.clock())
-        if sig["kind"] == "organisation" and letter["organisations_need_approval"]:
-            moved = self.store.update(
-                keys.key_of(sig), "SET #s = :a, confirmed_at = :t",
-                {":a": AWAITING, ":t": now, ":p": PENDING},
-                condition="#s = :p", names={"#s": "state"})
-            state = AWAITING
-        else:
-            sig.update(confirmed_at=now)
-            try:
-                self._list(letter, sig, condition_state=PENDING)
-                moved = True
-            except TransactionConflict:
-                moved = False
-            state = LISTED
+        vetted = sig["kind"] == "organisation" and letter["organisations_need_approval"]
+        state = AWAITING if vetted else LISTED
+        try:
+            self.transition(letter, sig, state, set_fields={"confirmed_at": iso(self.clock())})
+            moved = True
+        except TransactionConflict:
+            moved = False
         if not moved:  # a parallel confirmation got there first
             current = self.store.get(keys.key_of(sig)) or {}
             if current.get("state") in (LISTED, AWAITING):
@@ -319,34 +333,82 @@ class Undersigned:
             raise TokenInvalidError()
         return ConfirmationOut(letter=sig["letter"], state=state, already_confirmed=False)
 
-    def _list(self, letter: dict, sig: dict, *, condition_state: Optional[str]) -> None:
-        """Make a signature public and count it, in one transaction.
-
-        condition_state=None creates the item (imports); otherwise the item must be
-        in that state, so a retried or parallel call cannot count twice.
-        """
-        shards = letter["shards"]
+    def _list_keys(self, sig: dict, shards: int) -> dict:
         shard = keys.shard_of(sig["sig_id"], shards)
+        return {"GSI1PK": keys.list_partition(sig["letter"], shard),
+                "GSI1SK": keys.list_sort_key(sig["kind"], sort_key(sig["kind"], sig["name"]),
+                                             sig["sig_id"])}
+
+    def _create_listed(self, letter: dict, sig: dict) -> None:
+        """Put a new, already listed signature (imports) and count it, in one transaction."""
+        shard = keys.shard_of(sig["sig_id"], letter["shards"])
+        item = {**sig, **self._list_keys(sig, letter["shards"]), "listed_at": sig["created_at"]}
+        self.store.transact([
+            {"Put": {"Item": keys.to_item(item), "ConditionExpression": "attribute_not_exists(PK)"}},
+            self._count_action(letter["slug"], shard, sig, +1),
+        ], "create", sig["sig_id"])
+
+    def transition(self, letter: dict, sig: dict, to: str, *, set_fields: Optional[dict] = None,
+                   remove: Iterable[str] = (), audit: Optional[dict] = None) -> dict:
+        """Move a signature to state `to` in one transaction; returns the new item's fields.
+
+        The update is conditioned on the state and version read, and carries the index
+        keys of the new state (GSI1 while listed, GSI2 for the moderation states). A move
+        into or out of `listed` adjusts the counter shard in the same transaction; an
+        audit record, when given, is written in it too. Raises TransactionConflict if the
+        signature changed meanwhile.
+        """
+        frm, version = sig["state"], sig.get("v", 0)
         now = iso(self.clock())
-        list_keys = {"GSI1PK": keys.list_partition(sig["letter"], shard),
-                     "GSI1SK": keys.list_sort_key(sig["kind"], sort_key(sig["kind"], sig["name"]),
-                                                  sig["sig_id"])}
-        if condition_state is None:
-            sig_action = {"Put": {"Item": keys.to_item({**sig, **list_keys, "listed_at": now}),
-                                  "ConditionExpression": "attribute_not_exists(PK)"}}
-        else:
-            sig_action = {"Update": {
-                "Key": keys.to_item(keys.key_of(sig)),
-                "UpdateExpression": "SET #s = :l, listed_at = :t, confirmed_at = :c, "
-                                    "GSI1PK = :gp, GSI1SK = :gs",
-                "ConditionExpression": "#s = :want",
-                "ExpressionAttributeNames": {"#s": "state"},
-                "ExpressionAttributeValues": keys.to_item({
-                    ":l": LISTED, ":t": now, ":c": sig.get("confirmed_at") or now,
-                    ":gp": list_keys["GSI1PK"], ":gs": list_keys["GSI1SK"],
-                    ":want": condition_state})}}
-        self.store.transact([sig_action, self._count_action(letter["slug"], shard, sig, +1)],
-                            "list", sig["sig_id"], sig["state"])
+        sets = {"#s": to, "v": version + 1, "updated_at": now, **(set_fields or {})}
+        drop = set(remove)
+        if to == LISTED:
+            sets.update(self._list_keys({**sig, **sets}, letter["shards"]))
+            sets.setdefault("listed_at", now)
+        elif frm == LISTED:
+            drop |= {"GSI1PK", "GSI1SK"}
+        if to in QUEUE_STATES:
+            sets.update(GSI2PK=keys.queue_partition(sig["letter"], to),
+                        GSI2SK=f"{sig['created_at']}#{sig['sig_id']}")
+        elif frm in QUEUE_STATES:
+            drop |= {"GSI2PK", "GSI2SK"}
+        names = {"#s": "state"}
+        values: dict = {":from": frm, ":v": version}
+        parts = []
+        for i, (name, value) in enumerate(sets.items()):
+            ref = name if name.startswith("#") else f"#a{i}"
+            if not name.startswith("#"):
+                names[ref] = name
+            values[f":x{i}"] = value
+            parts.append(f"{ref} = :x{i}")
+        expr = "SET " + ", ".join(parts)
+        if drop:
+            for j, name in enumerate(sorted(drop)):
+                names[f"#r{j}"] = name
+            expr += " REMOVE " + ", ".join(f"#r{j}" for j in range(len(drop)))
+        actions = [{"Update": {
+            "Key": keys.to_item(keys.key_of(sig)), "UpdateExpression": expr,
+            "ConditionExpression": "#s = :from AND (attribute_not_exists(v) OR v = :v)",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": keys.to_item(values)}}]
+        delta = (to == LISTED) - (frm == LISTED)
+        if delta:
+            shard = keys.shard_of(sig["sig_id"], letter["shards"])
+            actions.append(self._count_action(letter["slug"], shard, sig, delta))
+        if audit is not None:
+            actions.append({"Put": {"Item": keys.to_item(self._audit_item(
+                letter["slug"], sig, frm, to, audit, now))}})
+        self.store.transact(actions, "move", sig["sig_id"], str(version))
+        after = {**sig, **{k.lstrip("#") if k != "#s" else "state": v for k, v in sets.items()}}
+        for name in drop:
+            after.pop(name, None)
+        return after
+
+    def _audit_item(self, slug: str, sig: dict, frm: str, to: str, audit: dict, now: str) -> dict:
+        return {**keys.audit_key(slug, now), "at": now, "sig_id": sig["sig_id"],
+                "before": {"state": frm, **audit.get("before", {})},
+                "after": {"state": to, **audit.get("after", {})},
+                "who": audit["who"], "action": audit["action"], "reason": audit.get("reason")}
 
     def _count_action(self, slug: str, shard: int, sig: dict, delta: int) -> dict:
         names = {"#k": f"n_{sig['kind']}"}

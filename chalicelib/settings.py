@@ -51,6 +51,13 @@ class Settings(BaseModel):
         default=60, ge=0, description="Least time between two confirmation emails to one signer.")
     max_body_bytes: int = Field(
         default=16 * 1024, ge=1024, description="Largest request body the API accepts.")
+    max_admin_body_bytes: int = Field(
+        default=256 * 1024, ge=1024,
+        description="Largest request body of an organiser route (a letter's Markdown).")
+    auth_failures_per_minute: int = Field(
+        default=30, ge=1,
+        description="Failed organiser sign-ins allowed per minute (all callers together); past it "
+                    "every uncached token is refused until the minute ends.")
     list_page_max: int = Field(
         default=500, ge=10, le=1000, description="Largest page of the public list.")
 

@@ -12,6 +12,12 @@ list; TTL attribute `ttl` (epoch seconds).
 | email claim         | EMAIL#{slug}#{hmac(email)}  | EMAIL         |                                          |
 | token               | TOKEN#{sha256(token)}       | TOKEN         |                                          |
 | counter shard       | COUNT#{slug}#{shard}        | COUNT         |                                          |
+| audit record        | AUDIT#{slug}                | {time}#{rand} |                                          |
+| rate-limit window   | RATE#{rule}#{hmac(subject)} | {window start}|  (expires by TTL)                        |
+| organiser token     | ORGTOKENS                   | {sha256(tok)} |                                          |
+
+GSI2 (GSI2PK / GSI2SK, sparse): Q#{slug}#{state} / {created_at}#{id} for the moderation
+states only (awaiting_approval, quarantined, hidden, rejected).
 
 Access patterns:
 1. List letters: Query PK=LETTERS.                        2. Get a letter: GetItem.
@@ -21,6 +27,8 @@ Access patterns:
    pending→listed with condition, counter shard ADD).
 6. Public list: Query GSI1 on each of the letter's shards (GSI1SK > cursor), merged.
 7. Counts: BatchGetItem of the letter's counter shards, summed.
+9. Moderation queue of a small state: Query GSI2 PK=Q#{slug}#{state}.
+10. Audit trail of a letter: Query PK=AUDIT#{slug} (time-ordered).
 8. Every signature of a letter (snapshots, exports): a consistent Query per shard
    PK=SIGS#{slug}#{shard}, SK begins_with SIG#, paginated; shards read in parallel.
 
@@ -32,6 +40,8 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
 
@@ -40,6 +50,7 @@ from botocore.exceptions import ClientError
 from .errors import ServiceUnavailableError
 
 GSI1 = "GSI1"
+GSI2 = "GSI2"
 TTL_ATTRIBUTE = "ttl"
 LETTERS_PK = "LETTERS"
 KIND_ORDER = {"organisation": "1", "individual": "2"}
@@ -79,6 +90,20 @@ def token_key(token_hash: str) -> dict:
     return {"PK": f"TOKEN#{token_hash}", "SK": "TOKEN"}
 
 
+def queue_partition(slug: str, state: str) -> str:
+    return f"Q#{slug}#{state}"
+
+
+def audit_key(slug: str, at: str) -> dict:
+    """Time-ordered; within one instant, in the order this process wrote them."""
+    return {"PK": f"AUDIT#{slug}",
+            "SK": f"{at}#{time.monotonic_ns():020d}{secrets.token_hex(3)}"}
+
+
+def rate_key(rule: str, subject_hash: str, window_start: int) -> dict:
+    return {"PK": f"RATE#{rule}#{subject_hash}", "SK": str(window_start)}
+
+
 def counter_key(slug: str, shard: int) -> dict:
     return {"PK": f"COUNT#{slug}#{shard:03d}", "SK": "COUNT"}
 
@@ -107,7 +132,8 @@ def table_definition(table_name: str) -> dict:
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": [
-            {"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK", "GSI1PK", "GSI1SK")],
+            {"AttributeName": n, "AttributeType": "S"}
+            for n in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")],
         "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
                       {"AttributeName": "SK", "KeyType": "RANGE"}],
         "GlobalSecondaryIndexes": [{
@@ -117,6 +143,13 @@ def table_definition(table_name: str) -> dict:
             # Only public fields reach the index, so a list query cannot leak an email.
             "Projection": {"ProjectionType": "INCLUDE",
                            "NonKeyAttributes": ["sig_id", "kind", "name", "affiliation", "country"]},
+        }, {
+            # Sparse: only signatures in a moderation state (awaiting approval, quarantined,
+            # hidden, rejected) carry GSI2 keys, so these small queues are one Query each.
+            "IndexName": GSI2,
+            "KeySchema": [{"AttributeName": "GSI2PK", "KeyType": "HASH"},
+                          {"AttributeName": "GSI2SK", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
         }],
     }
 
@@ -234,6 +267,19 @@ class Store:
                 return False
             _raise_for(exc)
         return True
+
+    def increment(self, key: dict, expires_at: int) -> int:
+        """Atomically add one to a counter item (created if absent, expiring by TTL); the new value."""
+        try:
+            resp = self._db.update_item(
+                TableName=self.table, Key=to_item(key),
+                UpdateExpression="ADD n :one SET #ttl = if_not_exists(#ttl, :ttl)",
+                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(expires_at)}},
+                ReturnValues="UPDATED_NEW")
+        except ClientError as exc:
+            _raise_for(exc)
+        return int(resp["Attributes"]["n"]["N"])
 
     def transact(self, actions: list[dict], *operation: str) -> None:
         """TransactWriteItems; raises TransactionConflict.

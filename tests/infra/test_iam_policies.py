@@ -1,0 +1,246 @@
+"""Least privilege, checked against the code: each function's hand-written policy grants
+exactly the AWS actions its code can call, on named resources.
+
+How the calls are found (ast, no imports): a boto3 client is reached through
+  * `boto_client("svc")`, directly or via a local name assigned from it (wiring.py),
+  * an attribute or name listed in CLIENT_NAMES (clients injected into classes/functions).
+A call `<client>.<method>(...)` is an operation of that service (botocore's own model
+names it); `get_paginator("op")` and `generate_presigned_url("op")` count as `op`;
+`transact_write_items` counts as the item actions its code builds ({"Put": ...} etc.).
+A function's code is the static import closure of its entry module (app.py for the API).
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import botocore.session
+import pytest
+
+from conftest import ROOT
+
+# Names (attributes like self._db, or parameters/locals) that hold an injected client.
+CLIENT_NAMES = {"_db": "dynamodb", "_ses": "sesv2", "s3": "s3", "s3_client": "s3",
+                "_s3": "s3", "ssm": "ssm"}
+# Any receiver whose name looks like a client must be listed above, so none is missed.
+CLIENT_LIKE = re.compile(r"(^|_)(client|db|s3|ses|sesv2|ssm|sqs|sns|scheduler|dynamodb)$")
+
+IAM_PREFIX = {"dynamodb": "dynamodb", "sesv2": "ses", "ses": "ses", "ssm": "ssm", "s3": "s3",
+              "scheduler": "scheduler", "events": "events", "sqs": "sqs", "sns": "sns"}
+# Operations whose IAM action is not prefix:OperationName.
+SPECIAL_ACTIONS = {
+    ("s3", "list_objects_v2"): {"s3:ListBucket"},
+    ("s3", "list_objects"): {"s3:ListBucket"},
+    ("s3", "head_object"): {"s3:GetObject"},
+    ("s3", "create_multipart_upload"): {"s3:PutObject"},
+    ("s3", "upload_part"): {"s3:PutObject"},
+    ("s3", "complete_multipart_upload"): {"s3:PutObject"},
+    ("s3", "upload_fileobj"): {"s3:PutObject"},
+    ("s3", "upload_file"): {"s3:PutObject"},
+    ("s3", "download_fileobj"): {"s3:GetObject"},
+    ("s3", "download_file"): {"s3:GetObject"},
+    ("dynamodb", "transact_get_items"): {"dynamodb:GetItem"},
+}
+TRANSACT_PARTS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem",
+                  "Delete": "dynamodb:DeleteItem", "ConditionCheck": "dynamodb:ConditionCheckItem"}
+# Granted for the Lambda runtime itself, not the code: writing to the function's own log group.
+RUNTIME_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+# Each function: its policy file (as .chalice/config.json names it) and its entry module.
+# A scheduled function added to app.py gets its own entry here (and its own policy file);
+# `exclude` lists modules its handler never calls, with the reason.
+FUNCTIONS = {
+    "api_handler": {"policy": "policy-api.json", "entry": ["app.py"], "exclude": {}},
+    # wiring.get() (settings, SSM) + organisers.authenticate (the store); it never signs
+    # anyone up or sends mail.
+    "organiser_auth": {"policy": "policy-authorizer.json",
+                       "entry": ["chalicelib/wiring.py", "chalicelib/organisers.py"],
+                       "exclude": {"services": "builds the use cases; the authorizer calls none",
+                                   "mail": "constructs SesMailer, never sends"}},
+}
+
+
+@lru_cache(maxsize=None)
+def operations(service: str) -> dict[str, str]:
+    """python method name → operation name, from botocore's bundled model (offline)."""
+    from botocore import xform_name
+    model = botocore.session.get_session().get_service_model(service)
+    return {xform_name(op): op for op in model.operation_names}
+
+
+def module_path(name: str) -> Path:
+    return ROOT / (name.replace(".", "/") + ".py")
+
+
+def import_closure(entries: list[str], exclude: set[str]) -> set[Path]:
+    """Files of chalicelib reachable by imports from `entries` (plus the entries)."""
+    seen: set[Path] = set()
+    todo = [ROOT / e for e in entries]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.exists() or path.stem in exclude:
+            continue
+        seen.add(path)
+        tree = ast.parse(path.read_text())
+        pkg = "chalicelib"
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = pkg + ("." + base if base else "")
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            for n in names:
+                if n.startswith("chalicelib") and module_path(n).exists():
+                    todo.append(module_path(n))
+    return seen
+
+
+def _receiver_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _boto_client_service(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Call) and _receiver_name(node.func) == "boto_client" and \
+            node.args and isinstance(node.args[0], ast.Constant):
+        return node.args[0].value
+    return None
+
+
+def calls_in(path: Path) -> tuple[set[tuple[str, str]], set[str], list[str]]:
+    """(service, method) pairs called, transaction item kinds built, unmapped client names."""
+    tree = ast.parse(path.read_text())
+    local_clients = dict(CLIENT_NAMES)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and (svc := _boto_client_service(node.value)):
+            for t in node.targets:
+                if (n := _receiver_name(t)):
+                    local_clients[n] = svc
+    found: set[tuple[str, str]] = set()
+    parts: set[str] = set()
+    unmapped: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict) and len(node.keys) == 1 and \
+                isinstance(node.keys[0], ast.Constant) and node.keys[0].value in TRANSACT_PARTS \
+                and isinstance(node.values[0], ast.Dict):
+            parts.add(node.keys[0].value)
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        recv, method = node.func.value, node.func.attr
+        svc = _boto_client_service(recv) or local_clients.get(_receiver_name(recv) or "")
+        if svc is None:
+            name = _receiver_name(recv) or ""
+            if CLIENT_LIKE.search(name) and not method.startswith("__"):
+                unmapped.append(f"{path.name}: {name}.{method}")
+            continue
+        if method in ("get_paginator", "generate_presigned_url", "can_paginate") and node.args \
+                and isinstance(node.args[0], ast.Constant):
+            if method == "can_paginate":
+                continue
+            method = node.args[0].value
+        found.add((svc, method))
+    return found, parts, unmapped
+
+
+def actions_for(files: set[Path]) -> set[str]:
+    actions: set[str] = set()
+    all_parts: set[str] = set()
+    calls: set[tuple[str, str]] = set()
+    for f in files:
+        c, parts, unmapped = calls_in(f)
+        assert not unmapped, f"a client this test does not know: add it to CLIENT_NAMES: {unmapped}"
+        calls |= c
+        all_parts |= parts
+    for svc, method in calls:
+        if (svc, method) in SPECIAL_ACTIONS:
+            actions |= SPECIAL_ACTIONS[(svc, method)]
+        elif (svc, method) == ("dynamodb", "transact_write_items"):
+            # Only the item actions reachable code builds (none: no transaction is made).
+            actions |= {TRANSACT_PARTS[p] for p in all_parts}
+        else:
+            ops = operations(svc)
+            assert method in ops, f"{svc}.{method} is not a {svc} operation"
+            actions.add(f"{IAM_PREFIX[svc]}:{ops[method]}")
+    return actions
+
+
+def policy_actions(policy: dict) -> set[str]:
+    out: set[str] = set()
+    for st in policy["Statement"]:
+        assert st["Effect"] == "Allow"
+        out |= set(st["Action"] if isinstance(st["Action"], list) else [st["Action"]])
+    return out
+
+
+def load_policy(name: str) -> dict:
+    return json.loads((ROOT / ".chalice" / name).read_text())
+
+
+def test_scanner_sees_the_known_calls():
+    """Guards the scanner itself: the calls we know the API makes are found."""
+    files = import_closure(["app.py"], set())
+    assert ROOT / "chalicelib" / "store.py" in files and ROOT / "chalicelib" / "mail.py" in files
+    actions = actions_for(files)
+    assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+            "dynamodb:BatchGetItem", "ses:SendEmail", "ssm:GetParameter"} <= actions
+
+
+def test_every_function_has_a_declared_policy(package):
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    prod = config["stages"]["prod"]
+    declared = prod.get("lambda_functions", {})
+    assert set(declared) == set(FUNCTIONS)
+    for name, spec in FUNCTIONS.items():
+        assert declared[name]["iam_policy_file"] == spec["policy"]
+    functions = package.resources("AWS::Serverless::Function")
+    assert len(functions) == len(FUNCTIONS), sorted(functions)
+    roles = package.resources("AWS::IAM::Role")
+    packaged = [r["Properties"]["Policies"][0]["PolicyDocument"] for r in roles.values()
+                if "lambda.amazonaws.com" in json.dumps(r["Properties"]["AssumeRolePolicyDocument"])]
+    for spec in FUNCTIONS.values():
+        assert load_policy(spec["policy"]) in packaged
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_policy_grants_exactly_what_the_code_calls(function):
+    spec = FUNCTIONS[function]
+    needed = actions_for(import_closure(spec["entry"], set(spec["exclude"])))
+    granted = policy_actions(load_policy(spec["policy"])) - RUNTIME_ACTIONS
+    assert not granted - needed, f"{function}: granted but never called: {sorted(granted - needed)}"
+    assert not needed - granted, f"{function}: called but not granted: {sorted(needed - granted)}"
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_policy_resources_are_named(function):
+    """Each statement names its resources: the table (and its indexes), the identity, the
+    parameter, the function's own log group. Writes never reach an index."""
+    policy = load_policy(FUNCTIONS[function]["policy"])
+    for st in policy["Statement"]:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        prefixes = {a.split(":")[0] for a in actions}
+        assert len(prefixes) == 1, st
+        text = json.dumps(resources)
+        assert '"*"' not in text, st
+        prefix = prefixes.pop()
+        if prefix == "dynamodb":
+            assert all("Table" in json.dumps(r) for r in resources), st
+            if set(actions) & {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}:
+                assert "/index/" not in text, st
+        elif prefix == "ses":
+            assert ":identity/${SesIdentity}" in text, st
+        elif prefix == "ssm":
+            assert ":parameter${EmailHashKeyParam}" in text, st
+        elif prefix == "logs":
+            assert "log-group:/aws/lambda/${AWS::StackName}-" in text, st
+        elif prefix == "s3":
+            assert "ExportsBucket" in text, st

@@ -1,0 +1,332 @@
+"""The deployable template (chalice package + infra/resources.yaml), checked offline."""
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import subprocess
+
+import pytest
+
+from chalicelib import errors
+from chalicelib.settings import Settings
+from chalicelib.store import table_definition
+
+from conftest import BIN, ROOT  # tests/infra/conftest.py
+
+# cfn-lint findings we accept, each with its reason. Empty: the template lints clean.
+CFN_LINT_IGNORED: dict[str, str] = {}
+
+# Actions AWS only authorises on Resource "*" (none used today; e.g. xray:PutTraceSegments).
+STAR_RESOURCE_ACTIONS: set[str] = set()
+
+FORBIDDEN_IN_ZIP = ("tests/", "frontend/", "infra/", "bench/", "tools/", "letters/", "docs/",
+                    ".chalice/", ".local/", "node_modules/", "boto3/", "botocore/")
+API_ORIGIN = {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+
+
+def test_cfn_lint_reports_nothing(package):
+    proc = subprocess.run([str(BIN / "cfn-lint"), "--format", "parseable", "--regions",
+                           "eu-west-1", "us-east-1", "--", str(package.dir / "sam.yaml")],
+                          capture_output=True, text=True, timeout=120)
+    findings = [line for line in proc.stdout.splitlines() if line.strip()]
+    unexpected = [f for f in findings if f.split(":")[5] not in CFN_LINT_IGNORED] \
+        if findings else []
+    assert not unexpected, "\n".join(unexpected) + proc.stderr
+    assert proc.returncode == 0 or findings, proc.stderr
+
+
+# ---- data ----------------------------------------------------------------------
+
+def test_table_matches_the_store(package):
+    want = table_definition("ignored")
+    del want["TableName"]  # CloudFormation names it; the function gets it as TABLE_NAME
+    props = package.props("Table")
+    assert {k: props.get(k) for k in want} == want
+
+
+def test_table_is_protected(package):
+    table = package.template["Resources"]["Table"]
+    props = table["Properties"]
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("bucket", ["ExportsBucket", "PageBucket"])
+def test_buckets_are_private_versioned_encrypted_tls_only(package, bucket):
+    res = package.template["Resources"][bucket]
+    props = res["Properties"]
+    assert res["DeletionPolicy"] == "Retain"
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    policies = [p for p in package.resources("AWS::S3::BucketPolicy").values()
+                if p["Properties"]["Bucket"] == {"Ref": bucket}]
+    assert len(policies) == 1
+    denies = [s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"]
+              if s["Effect"] == "Deny" and s.get("Condition") == {
+                  "Bool": {"aws:SecureTransport": "false"}}]
+    assert denies and denies[0]["Principal"] == "*" and denies[0]["Action"] == "s3:*"
+    assert {"Fn::Sub": "${%s.Arn}/*" % bucket} in denies[0]["Resource"]
+
+
+def test_exports_bucket_expires_noncurrent_versions_per_parameter(package):
+    rules = package.props("ExportsBucket")["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and r["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": {"Ref": "SnapshotNoncurrentDays"}} for r in rules)
+
+
+# ---- edge ----------------------------------------------------------------------
+
+def _distribution(package) -> dict:
+    return package.props("Distribution")["DistributionConfig"]
+
+
+def test_page_bucket_is_read_only_through_origin_access_control(package):
+    origins = {o["Id"]: o for o in _distribution(package)["Origins"]}
+    assert origins["page"]["OriginAccessControlId"] == {
+        "Fn::GetAtt": ["PageOriginAccessControl", "Id"]}
+    assert origins["page"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    allow = [s for s in package.props("PageBucketPolicy")["PolicyDocument"]["Statement"]
+             if s["Effect"] == "Allow"]
+    assert len(allow) == 1
+    assert allow[0]["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow[0]["Action"] == "s3:GetObject"
+    assert "AWS:SourceArn" in allow[0]["Condition"]["StringEquals"]
+
+
+def test_api_behaviours_route_to_the_api_stage(package):
+    dist = _distribution(package)
+    origins = {o["Id"]: o for o in dist["Origins"]}
+    api = origins["api"]
+    assert api["DomainName"] == API_ORIGIN
+    assert not api.get("OriginPath")  # the stage is named "api": /api/x reaches the stage's /x
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert package.props("RestAPI")["StageName"] == "api"
+    behaviours = dist["CacheBehaviors"]
+    paths = [b["PathPattern"] for b in behaviours]
+    assert paths.index("/api/admin/*") < paths.index("/api/letters*") < paths.index("/api/*")
+    for b in behaviours:
+        if b["PathPattern"].startswith("/api/"):
+            assert b["TargetOriginId"] == "api"
+            assert "POST" in b["AllowedMethods"]
+            assert b["CachedMethods"] == ["GET", "HEAD"]  # POSTs are never cached
+            assert b["ViewerProtocolPolicy"] == "https-only"
+    by_path = {b["PathPattern"]: b for b in behaviours}
+    assert by_path["/api/admin/*"]["CachePolicyId"] == CACHING_DISABLED
+    assert by_path["/api/*"]["CachePolicyId"] == CACHING_DISABLED
+    assert by_path["/api/letters*"]["CachePolicyId"] == {"Ref": "ApiPublicReadCachePolicy"}
+
+
+def test_public_reads_are_cached_briefly_and_only_by_the_origins_word(package):
+    config = package.props("ApiPublicReadCachePolicy")["CachePolicyConfig"]
+    # DefaultTTL 0: a response without Cache-Control (or with no-store) is not cached;
+    # the API's s-maxage=10 is honoured up to MaxTTL.
+    assert config["MinTTL"] == 0 and config["DefaultTTL"] == 0 and 10 <= config["MaxTTL"] <= 60
+    keys = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keys["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert keys["HeadersConfig"] == {"HeaderBehavior": "none"}
+
+
+def headers_from_policy(config: dict) -> dict[str, str]:
+    """The headers a ResponseHeadersPolicyConfig adds, as name → value."""
+    sec = config["SecurityHeadersConfig"]
+    out = {}
+    if "ContentSecurityPolicy" in sec:
+        out["Content-Security-Policy"] = sec["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    if "StrictTransportSecurity" in sec:
+        hsts = sec["StrictTransportSecurity"]
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+        value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        value += "; preload" if hsts.get("Preload") else ""
+        out["Strict-Transport-Security"] = value
+    if "ContentTypeOptions" in sec:
+        out["X-Content-Type-Options"] = "nosniff"
+    if "FrameOptions" in sec:
+        out["X-Frame-Options"] = sec["FrameOptions"]["FrameOption"]
+    if "ReferrerPolicy" in sec:
+        out["Referrer-Policy"] = sec["ReferrerPolicy"]["ReferrerPolicy"]
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        out[item["Header"]] = item["Value"]
+    overrides = [v.get("Override") for v in sec.values()] + [
+        i.get("Override") for i in config.get("CustomHeadersConfig", {}).get("Items", [])]
+    assert all(overrides), "every security header must override the origin's"
+    return out
+
+
+def test_security_headers_are_exactly_infra_security_headers_json(package):
+    want = json.loads((ROOT / "infra" / "security-headers.json").read_text())
+    config = package.props("SecurityHeadersPolicy")["ResponseHeadersPolicyConfig"]
+    assert headers_from_policy(config) == want
+    for needed in ("Content-Security-Policy", "Strict-Transport-Security",
+                   "X-Content-Type-Options", "Referrer-Policy"):
+        assert needed in want
+    assert "frame-ancestors 'none'" in want["Content-Security-Policy"]
+    dist = _distribution(package)
+    for b in [dist["DefaultCacheBehavior"], *dist["CacheBehaviors"]]:
+        assert b["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+
+
+def test_no_custom_error_pages_that_would_rewrite_api_errors(package):
+    assert "CustomErrorResponses" not in _distribution(package)
+
+
+def test_waf_is_optional_rate_based_and_only_in_us_east_1(package):
+    conditions = package.template["Conditions"]
+    acl = package.template["Resources"]["WebAcl"]
+    assert acl["Condition"] == "CreateWaf"
+    assert {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]} in \
+        conditions["CreateWaf"]["Fn::And"]
+    assert acl["Properties"]["Scope"] == "CLOUDFRONT"
+    rules = acl["Properties"]["Rules"]
+    assert any("RateBasedStatement" in r["Statement"] for r in rules)
+    body = acl["Properties"]["CustomResponseBodies"]["too_many_requests"]["Content"]
+    assert json.loads(body)["error"]["status"] == 429
+
+
+# ---- API Gateway -----------------------------------------------------------------
+
+def test_stage_throttling_is_set(package):
+    settings = package.props("RestAPI")["MethodSettings"]
+    everything = [s for s in settings if s["ResourcePath"] == "/*" and s["HttpMethod"] == "*"]
+    assert everything and everything[0]["ThrottlingRateLimit"] and \
+        everything[0]["ThrottlingBurstLimit"]
+
+
+def test_gateway_responses_use_the_app_error_shape(package):
+    codes = {c.CODE for _, c in inspect.getmembers(errors, inspect.isclass)
+             if hasattr(c, "CODE")} | {"internal_error"}
+    responses = package.props("RestAPI")["GatewayResponses"]
+    for needed in ("DEFAULT_4XX", "DEFAULT_5XX", "MISSING_AUTHENTICATION_TOKEN", "THROTTLED",
+                   "RESOURCE_NOT_FOUND", "REQUEST_TOO_LARGE", "INTEGRATION_TIMEOUT"):
+        assert needed in responses
+    for name, r in responses.items():
+        body = json.loads(r["ResponseTemplates"]["application/json"]
+                          .replace("$context.requestId", "req-1"))
+        assert set(body) == {"error"}, name
+        err = body["error"]
+        assert err["status"] == int(r["StatusCode"]), name
+        assert err["code"] in codes, name
+        assert err["message"] and err["fields"] == [], name
+        assert r["ResponseParameters"]["Headers"]["Cache-Control"] == "'no-store'", name
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+
+
+# ---- the function ----------------------------------------------------------------
+
+@pytest.mark.parametrize("function", ["APIHandler", "OrganiserAuth"])
+def test_functions_get_every_required_setting_and_no_secret(package, function):
+    env = package.props(function)["Environment"]["Variables"]
+    required = {n.upper() for n, f in Settings.model_fields.items() if f.is_required()}
+    assert required - {"EMAIL_HASH_KEY"} <= set(env)
+    assert "EMAIL_HASH_KEY" not in env  # read from SSM at first use, never in the template
+    assert env["STAGE"] == "prod" and env["MAIL_BACKEND"] == "ses"
+    assert env["EMAIL_HASH_KEY_PARAM"] == {"Ref": "EmailHashKeyParam"}
+    for name, value in env.items():
+        assert not (isinstance(value, str) and "set by infra" in value), name
+
+
+def test_every_function_is_covered(package):
+    assert set(package.resources("AWS::Serverless::Function")) == {"APIHandler", "OrganiserAuth"}
+
+
+def test_ssm_parameter_name_agrees_with_chalice_config(package):
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    prod = config["stages"]["prod"]
+    assert prod["api_gateway_stage"] == "api" and prod["autogen_policy"] is False
+    assert prod["environment_variables"]["EMAIL_HASH_KEY_PARAM"] == \
+        package.template["Parameters"]["EmailHashKeyParam"]["Default"]
+    assert config["stages"]["local"]["api_gateway_stage"] == "api"
+
+
+def _iam_statements(package):
+    for name, res in package.resources("AWS::IAM::Role").items():
+        for policy in res["Properties"].get("Policies", []):
+            for st in policy["PolicyDocument"]["Statement"]:
+                yield name, st
+    for name, res in package.resources("AWS::IAM::Policy").items():
+        for st in res["Properties"]["PolicyDocument"]["Statement"]:
+            yield name, st
+
+
+def test_no_iam_statement_grants_everything(package):
+    statements = list(_iam_statements(package))
+    assert statements
+    for role, st in statements:
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        assert st["Effect"] == "Allow"
+        assert not any("*" in a for a in actions), (role, actions)
+        if "*" in resources:
+            assert set(actions) <= STAR_RESOURCE_ACTIONS, (role, actions)
+        for r in resources:
+            if isinstance(r, str):
+                assert re.fullmatch(r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d*:.+", r) or r == "*", r
+
+
+def test_no_managed_policies_on_function_roles(package):
+    for name, res in package.resources("AWS::IAM::Role").items():
+        assert not res["Properties"].get("ManagedPolicyArns"), name
+
+
+def test_scheduled_functions_have_failure_alarms(package):
+    """A failed scheduled run must page someone: one Errors alarm per scheduled function."""
+    functions = package.resources("AWS::Serverless::Function")
+    scheduled = {name for name, fn in functions.items()
+                 if any(e.get("Type") in ("Schedule", "ScheduleV2")
+                        for e in fn["Properties"].get("Events", {}).values())}
+    for rule in [*package.resources("AWS::Events::Rule").values(),
+                 *package.resources("AWS::Scheduler::Schedule").values()]:
+        targets = rule["Properties"].get("Targets") or [rule["Properties"].get("Target", {})]
+        for t in targets:
+            ref = json.dumps(t.get("Arn"))
+            scheduled |= {name for name in functions if f'"{name}' in ref}
+    alarmed = {d["Value"]["Ref"] for a in package.resources("AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("MetricName") == "Errors"
+               for d in a["Properties"].get("Dimensions", [])
+               if d["Name"] == "FunctionName" and isinstance(d["Value"], dict)}
+    assert scheduled <= alarmed, f"add an Errors alarm for {sorted(scheduled - alarmed)}"
+
+
+def test_alarms_cover_5xx_and_throttles_and_notify_the_topic(package):
+    alarms = package.resources("AWS::CloudWatch::Alarm")
+    metrics = set()
+    for a in alarms.values():
+        p = a["Properties"]
+        assert p["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        metrics.add(p.get("MetricName"))
+        metrics |= {m["MetricStat"]["Metric"]["MetricName"] for m in p.get("Metrics", [])
+                    if "MetricStat" in m}
+    assert {"5XXError", "Throttles", "WriteThrottleEvents", "Errors"} <= metrics
+    # API Gateway's metrics are dimensioned by the REST API's name: the swagger title.
+    title = package.props("RestAPI")["DefinitionBody"]["info"]["title"]
+    dims = alarms["Api5xxRateAlarm"]["Properties"]["Dimensions"]
+    assert {"Name": "ApiName", "Value": title} in dims and {"Name": "Stage", "Value": "api"} in dims
+    sub = package.template["Resources"]["AlarmEmailSubscription"]
+    assert sub["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+def test_ses_identity_is_a_parameter(package):
+    params = package.template["Parameters"]
+    assert "SesIdentity" in params and "MailFrom" in params
+    assert package.template["Resources"]["SesEmailIdentity"]["Properties"]["EmailIdentity"] == \
+        {"Ref": "SesIdentity"}
+
+
+def test_deployment_package_is_lean(package):
+    names = package.zip_names()
+    size = package.zip_path.stat().st_size
+    print(f"\ndeployment.zip: {size / 1e6:.1f} MB, {len(names)} files")
+    assert "app.py" in names and "chalicelib/wiring.py" in names
+    leaked = [n for n in names if n.startswith(FORBIDDEN_IN_ZIP)]
+    assert not leaked, leaked[:20]
+    assert not [n for n in names if n.endswith((".pyc", ".eml")) or "__pycache__" in n]
+    assert size < 50 * 1024 * 1024  # Lambda's limit for a direct zip upload
