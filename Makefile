@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
 NODE_STAMP := node_modules/.deps-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
 
-.PHONY: help deps browser run test check clean
+.PHONY: help deps browser run snapshot cli test check clean
 help:
 	@echo "make run   - serve the site and API on http://127.0.0.1:8000 (state in .local/)"
 	@echo "make test  - run every test tier"
@@ -26,6 +26,14 @@ deps: $(PY_STAMP) $(NODE_STAMP)
 
 run: deps
 	$(PY) tools/run.py
+
+# The nightly snapshot once, against the local stack (the running one, or started for it).
+snapshot: deps
+	$(PY) tools/run.py snapshot
+
+# Organiser CLI against the local site: make cli ARGS="queue eu-hrc43-dprk"
+cli: deps
+	$(PY) -m tools.cli $(ARGS)
 
 # Browser tests drive Debian's chromium; never a downloaded browser.
 browser:

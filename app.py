@@ -3,11 +3,12 @@
 Routes are mounted under the API Gateway stage `api`, so `/letters` here is
 `/api/letters` on the site (CloudFront routes /api/* to the stage).
 """
-from chalice import AuthResponse, Chalice
+from chalice import AuthResponse, Chalice, Cron
 
-from chalicelib import http, models, openapi, wiring
+from chalicelib import exports, http, models, openapi, snapshots, wiring
 from chalicelib.models import ConfirmationIn, signature_in
 from chalicelib.organisers import principal_from
+from chalicelib.settings import packaging_setting
 
 app = Chalice(app_name="undersigned")
 app.register_middleware(http.make_error_middleware(lambda: wiring.get().settings), "http")
@@ -163,3 +164,41 @@ def recount(slug):
     who().require(slug)
     data = http.parse_body(app.current_request, models.RecountIn)
     return http.json_response(wiring.get().moderation.recount(slug, fix=data.fix))
+
+
+@admin("/admin/letters/{slug}/exports", ["POST"])
+def export_letter(slug):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.ExportIn)
+    svc = wiring.get()
+    return http.json_response(models.ExportOut(**exports.export_to_s3(
+        svc, wiring.s3(), slug, data.format, include_email=data.include_email, now=svc.clock())))
+
+
+@admin("/admin/letters/{slug}/snapshots", ["GET"])
+def list_snapshots(slug):
+    who().require(slug)
+    return http.json_response(snapshots.snapshot_list(wiring.get(), wiring.s3(), slug))
+
+
+@admin("/admin/letters/{slug}/snapshots", ["POST"])
+def cut_snapshot(slug):
+    who().require(slug)
+    data = http.parse_body(app.current_request, models.SnapshotCutIn)
+    svc = wiring.get()
+    report = snapshots.snapshot_letter(svc, wiring.s3(), slug, svc.clock(), force=data.force)
+    return http.json_response(models.SnapshotReport(**report))
+
+
+# ---- scheduled jobs ------------------------------------------------------------------
+
+
+@app.schedule(Cron(0, packaging_setting("snapshot_hour_utc"), "*", "*", "?", "*"),
+              name="nightly_snapshot")
+def nightly_snapshot(event):
+    """Every open and recently closed letter's list to S3 (idempotent per letter and day)."""
+    svc = wiring.get()
+    reports = snapshots.run_nightly(svc, wiring.s3(), svc.clock())
+    if any(r["status"] == "failed" for r in reports):
+        raise RuntimeError(f"snapshot failed for {[r['slug'] for r in reports if r['status'] == 'failed']}")
+    return reports

@@ -22,6 +22,7 @@ import json
 import queue
 import re
 import threading
+import uuid
 import zipfile
 from html.parser import HTMLParser
 from typing import IO, Any, Callable, Iterable, Iterator, Optional
@@ -31,10 +32,11 @@ from .countries import country_name
 from .models import Counts
 from .store import GSI1, Store, list_partition, signature_partition
 
-KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK")
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
 # What an export row needs; read with a ProjectionExpression (less to transfer and hold).
 ROW_ATTRIBUTES = ("sig_id", "kind", "name", "affiliation", "country", "state",
                   "created_at", "confirmed_at")
+PUBLIC_FIELDS = ("sig_id", "kind", "name", "affiliation", "country")  # what GSI1 projects
 CSV_HEADER = ["id", "kind", "name", "affiliation", "country", "country_code", "state",
               "signed_at", "confirmed_at"]
 BOM = "\ufeff"
@@ -608,3 +610,44 @@ def export_delivery_docx(store: Store, letter_item: dict, out: IO[bytes],
                          counts: Optional[Counts] = None) -> None:
     counts = counts or counts_of(store, letter_item)
     write_delivery_docx(letter_item, iter_listed_sorted(store, letter_item), counts, out)
+
+
+# ---- on-demand organiser exports -------------------------------------------------
+
+FORMATS = {  # format → (file name, content type, writer)
+    "csv": ("signatories.csv", "text/csv; charset=utf-8", export_csv),
+    "json": ("signatories.json", "application/json", export_json),
+    "html": ("letter.html", "text/html; charset=utf-8", export_delivery_html),
+    "docx": ("letter.docx",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             export_delivery_docx),
+}
+
+
+def export_to_s3(service: Any, s3: Any, slug: str, fmt: str, *, include_email: bool,
+                 now: dt.datetime) -> dict:
+    """Write one export to a temporary file, stream it to the exports bucket, presign it.
+
+    Exports live under letters/{slug}/exports/ (expired by a lifecycle rule); a Lambda
+    response could not carry a large list, a presigned link can.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from .snapshots import presign, upload
+    letter = service._letter_item(slug)
+    name, ctype, writer = FORMATS[fmt]
+    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    suffix = "-with-emails" if include_email and fmt in ("csv", "json") else ""
+    key = f"letters/{slug}/exports/{stamp}-{uuid.uuid4().hex[:8]}{suffix}-{name}"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            if fmt in ("csv", "json"):
+                writer(service.store, letter, out, include_email=include_email)
+            else:
+                writer(service.store, letter, out)
+        meta = upload(s3, service.settings.exports_bucket, key, path, ctype)
+    expires = service.settings.export_url_seconds
+    return {"url": presign(s3, service.settings.exports_bucket, key, expires), "key": key,
+            "size": meta["size"], "sha256": meta["sha256"], "expires_in": expires}

@@ -328,3 +328,43 @@ class Drift(BaseModel):
     recounted: Counts
     drift: dict[str, int] = Field(description="recounted − stored, per counter; empty when none.")
     fixed: bool
+
+
+class ExportIn(_In):
+    format: Literal["csv", "json", "html", "docx"]
+    include_email: bool = Field(default=False, description="CSV/JSON only: add signers' emails.")
+
+
+class ExportOut(BaseModel):
+    url: str = Field(description="A presigned download link, valid for `expires_in` seconds.")
+    key: str
+    size: int
+    sha256: Sha256
+    expires_in: int
+
+
+class SnapshotFile(BaseModel):
+    name: str
+    size: int
+    url: Optional[str] = None
+
+
+class SnapshotInfo(BaseModel):
+    date: str
+    complete: bool
+    files: list[SnapshotFile]
+
+
+class SnapshotList(BaseModel):
+    snapshots: list[SnapshotInfo]
+
+
+class SnapshotCutIn(_In):
+    force: bool = Field(default=False, description="Write today's snapshot again if complete.")
+
+
+class SnapshotReport(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    slug: str
+    date: Optional[str] = None
+    status: Literal["complete", "exists", "busy", "skipped", "failed"]

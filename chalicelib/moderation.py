@@ -260,11 +260,16 @@ class Moderation:
     def set_status(self, slug: str, status: str, closes_at, who: Principal) -> LetterAdminOut:
         item = self.app._letter_item(slug)
         new_close = iso(closes_at) if closes_at and status == "open" else None
-        if new_close:
-            self.store.update(keys.letter_key(slug), "SET #st = :s, closes_at = :c",
+        now = iso(self.app.clock())
+        if status == "closed":
+            # closed_at: when it stopped taking names (snapshots cover recently closed letters)
+            self.store.update(keys.letter_key(slug), "SET #st = :s, closed_at = :t REMOVE closes_at",
+                              {":s": status, ":t": now}, names={"#st": "status"})
+        elif new_close:
+            self.store.update(keys.letter_key(slug), "SET #st = :s, closes_at = :c REMOVE closed_at",
                               {":s": status, ":c": new_close}, names={"#st": "status"})
         else:
-            self.store.update(keys.letter_key(slug), "SET #st = :s REMOVE closes_at",
+            self.store.update(keys.letter_key(slug), "SET #st = :s REMOVE closes_at, closed_at",
                               {":s": status}, names={"#st": "status"})
         self._audit_letter(slug, who, f"letter-{status}",
                            {"status": item["status"], "closes_at": item.get("closes_at")},

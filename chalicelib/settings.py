@@ -58,6 +58,17 @@ class Settings(BaseModel):
         default=30, ge=1,
         description="Failed organiser sign-ins allowed per minute (all callers together); past it "
                     "every uncached token is refused until the minute ends.")
+    snapshot_closed_days: int = Field(
+        default=30, ge=0,
+        description="The nightly snapshot also covers letters closed within this many days.")
+    snapshot_lease_seconds: int = Field(
+        default=900, ge=60,
+        description="How long a snapshot run holds a letter's day before another run may take it "
+                    "over (renewed after each file).")
+    snapshot_hour_utc: int = Field(
+        default=2, ge=0, le=23, description="Hour (UTC) of the nightly snapshot; read when packaging.")
+    export_url_seconds: int = Field(
+        default=300, ge=30, le=3600, description="Lifetime of a presigned download link.")
     list_page_max: int = Field(
         default=500, ge=10, le=1000, description="Largest page of the public list.")
 
@@ -80,3 +91,18 @@ class Settings(BaseModel):
 def settings_help() -> dict[str, str]:
     """Environment variable name → help text, for docs and their test."""
     return {name.upper(): f.description or "" for name, f in Settings.model_fields.items()}
+
+
+def packaging_setting(name: str, environ: Mapping[str, str] | None = None) -> int:
+    """A setting needed when the app is packaged (a schedule's time), from the environment
+    or its default. The one setting read at import: EventBridge needs it in the template."""
+    import os
+    env = os.environ if environ is None else environ
+    field = Settings.model_fields[name]
+    raw = env.get(name.upper())
+    value = int(raw) if raw is not None else field.default
+    for meta in field.metadata:
+        if (getattr(meta, "ge", None) is not None and value < meta.ge) or \
+                (getattr(meta, "le", None) is not None and value > meta.le):
+            raise SettingsError(f"invalid settings: {name.upper()}: out of range")
+    return value

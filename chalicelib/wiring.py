@@ -68,9 +68,21 @@ def get() -> Undersigned:
     return _app
 
 
+_s3: Any = None
+
+
+def s3() -> Any:
+    """The process-wide S3 client (exports and snapshots), created on first use."""
+    global _s3
+    if _s3 is None:
+        _s3 = boto_client("s3")
+    return _s3
+
+
 def configure(instance: Optional[Undersigned]) -> None:
     """Replace (or with None, reset) the process-wide instance."""
-    global _app
+    global _app, _s3
     with _lock:
         _app = instance
+        _s3 = None
 

@@ -23,12 +23,20 @@ from chalice.local import (CustomLocalChalice, LocalChalice, LocalGateway,
 ROOT = Path(__file__).resolve().parent.parent
 FRONTEND = ROOT / "frontend"
 HEADERS_FILE = ROOT / "infra" / "security-headers.json"
+# Pages other sites may frame (the embeddable counter): `frame-ancestors *`, no X-Frame-Options.
+EMBED_HEADERS_FILE = ROOT / "infra" / "security-headers-embed.json"
+FRAMEABLE = frozenset({"embed.html"})
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
 
 def security_headers() -> dict[str, str]:
     """The headers CloudFront adds to every response (one definition, in infra/)."""
     return json.loads(HEADERS_FILE.read_text())
+
+
+def embed_headers() -> dict[str, str]:
+    """The headers for FRAMEABLE pages; they replace (not extend) security_headers()."""
+    return json.loads(EMBED_HEADERS_FILE.read_text())
 
 
 def make_gateway(app: Any) -> LocalGateway:
@@ -76,6 +84,7 @@ class _Gateway:
 def make_handler(app: Any, frontend: Path = FRONTEND):
     gateway = _Gateway(app)
     extra = security_headers()
+    extra_embed = embed_headers()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -85,9 +94,10 @@ def make_handler(app: Any, frontend: Path = FRONTEND):
         def log_message(self, fmt: str, *args: Any) -> None:
             pass  # request lines carry paths and addresses: keep them out of the console
 
-        def _send(self, status: int, headers: dict, body: bytes) -> None:
+        def _send(self, status: int, headers: dict, body: bytes,
+                  base: Optional[dict] = None) -> None:
             self.send_response(status)
-            merged = {**extra, **headers}
+            merged = {**(extra if base is None else base), **headers}
             if self.command != "HEAD" and len(body) > 512 and "gzip" in self.headers.get(
                     "Accept-Encoding", "") and merged.get("Content-Type", "").startswith(COMPRESSIBLE):
                 body = gzip.compress(body, 6)
@@ -111,8 +121,11 @@ def make_handler(app: Any, frontend: Path = FRONTEND):
         def _static(self) -> None:
             url = urllib.parse.urlsplit(self.path).path
             rel = posixpath.normpath(urllib.parse.unquote(url)).lstrip("/")
+            # URL scheme: /  -> index.html (letter index, or the letter itself when only one)
+            #             /l/{slug} -> index.html (the letter page; the script reads the slug)
+            #             /confirm.html#token=...  /embed.html?letter={slug}  (static pages)
             if rel in ("", ".") or rel.startswith("l/"):
-                rel = "index.html"  # /l/{slug} is the letter page; the script reads the slug
+                rel = "index.html"
             target = (frontend / rel).resolve()
             if frontend.resolve() not in target.parents or not target.is_file():
                 self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not found\n")
@@ -121,7 +134,9 @@ def make_handler(app: Any, frontend: Path = FRONTEND):
             if ctype.startswith("text/") or ctype == "application/javascript":
                 ctype += "; charset=utf-8"
             cache = "no-cache" if target.suffix == ".html" else "public, max-age=300"
-            self._send(200, {"Content-Type": ctype, "Cache-Control": cache}, target.read_bytes())
+            base = extra_embed if rel in FRAMEABLE else None
+            self._send(200, {"Content-Type": ctype, "Cache-Control": cache}, target.read_bytes(),
+                       base)
 
         def _dispatch(self) -> None:
             if self.path == "/api" or self.path.startswith(("/api/", "/api?")):

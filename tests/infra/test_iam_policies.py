@@ -20,7 +20,7 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 # Names (attributes like self._db, or parameters/locals) that hold an injected client.
 CLIENT_NAMES = {"_db": "dynamodb", "_ses": "sesv2", "s3": "s3", "s3_client": "s3",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
+from pathlib import Path
 import re
 import subprocess
 
@@ -12,7 +14,8 @@ from chalicelib import errors
 from chalicelib.settings import Settings
 from chalicelib.store import table_definition
 
-from conftest import BIN, ROOT  # tests/infra/conftest.py
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 
 # cfn-lint findings we accept, each with its reason. Empty: the template lints clean.
 CFN_LINT_IGNORED: dict[str, str] = {}

@@ -1,0 +1,251 @@
+// The sign-on form: client checks that mirror the API's rules, API errors placed next to
+// their field (by fields[].loc) or in a banner, one request per submit, then "check your
+// email" with a resend that re-posts the same payload.
+import { sign, ApiError } from "./api.js";
+import { t, getLang, onChange } from "./i18n.js";
+import { fillCountries, isCountry } from "./countries.js";
+
+const $ = (id) => document.getElementById(id);
+const MAX = { name: 200, affiliation: 300, email: 254 };
+// As chalicelib/text.py: controls, format chars (bidi, zero-width), surrogates, private use, unassigned.
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\u2028\u2029]/u;
+const URL_RE = /(\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.|\b[a-z0-9-]+\.(com|org|net|io|ru|cn|xyz|info|biz|top|ly|me|co|app|link|site|online)\b(\/|$))/i;
+const FORMULA = /^[=+\-@]/;
+const EMAIL_RE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+const FIELDS = ["name", "affiliation", "country", "email", "consent", "authorised"];
+
+/** Trim + NFC + the text rules; returns [value, errorType|null]. */
+export function cleanText(raw, max, { required = false } = {}) {
+  const v = (raw || "").normalize("NFC").trim();
+  if (FORBIDDEN.test(v)) return [v, "forbidden_characters"];
+  if ([...v].length > max) return [v, "too_long"];
+  if (URL_RE.test(v)) return [v, "contains_url"];
+  if (required && !v) return [v, "missing"];
+  if (FORMULA.test(v)) return [v, "formula_prefix"];
+  return [v, null];
+}
+
+export function signForm(letter, { onSigned } = {}) {
+  const form = $("sign-form"), banner = $("form-banner"), submit = $("f-submit");
+  const search = $("f-country-search"), select = $("f-country");
+  let errors = {}, bannerState = null, sending = false, payload = null, waitTimer = null;
+
+  const kind = () => form.elements.kind.value || "individual";
+
+  function layout() {
+    const org = kind() === "organisation";
+    $("f-name-label").textContent = t(org ? "nameOrg" : "nameInd");
+    $("f-name").autocomplete = org ? "organization" : "name";
+    for (const [row, show] of [["row-affiliation", !org], ["row-authorised", org]]) {
+      $(row).hidden = !show;
+      $(row).querySelectorAll("input").forEach((i) => { i.disabled = !show; });
+    }
+    $("approval-note").hidden = !(org && letter.organisations_need_approval);
+  }
+
+  function message(type, field) {
+    if (type === "too_long" || type === "string_too_long") return t("e.too_long", MAX[field] || 200);
+    const m = t(`e.${type}`);
+    return typeof m === "string" ? m : t("e.invalid");
+  }
+
+  function renderErrors() {
+    for (const f of FIELDS) {
+      const input = $(`f-${f}`), out = $(`err-${f}`);
+      const type = errors[f];
+      out.hidden = !type;
+      out.textContent = type ? message(type, f) : "";
+      if (type) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    }
+    renderBanner();
+  }
+
+  function renderBanner() {
+    banner.replaceChildren();
+    banner.hidden = !bannerState;
+    if (!bannerState) return;
+    const { key, arg, requestId, reload } = bannerState;
+    const p = document.createElement("p");
+    p.textContent = t(key, arg);
+    banner.append(p);
+    if (requestId) {
+      const r = document.createElement("p");
+      r.className = "ref";
+      r.textContent = `${t("e.reference")} ${requestId}`;
+      banner.append(r);
+    }
+    if (reload) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-quiet";
+      b.textContent = t("reload");
+      b.addEventListener("click", () => location.reload());
+      banner.append(b);
+    }
+  }
+
+  function showBanner(state) { bannerState = state; renderBanner(); }
+
+  function validate() {
+    const org = kind() === "organisation";
+    const out = { kind: kind() }, errs = {};
+    let [name, e] = cleanText(form.elements.name.value, MAX.name, { required: true });
+    if (e) errs.name = e;
+    out.name = name;
+    if (!org) {
+      const [aff, ea] = cleanText(form.elements.affiliation.value, MAX.affiliation);
+      if (ea) errs.affiliation = ea;
+      if (aff) out.affiliation = aff;
+    }
+    const country = select.value;
+    if (country && !isCountry(country)) errs.country = "invalid_country";
+    if (country) out.country = country;
+    const email = (form.elements.email.value || "").normalize("NFC").trim();
+    if (!email) errs.email = "missing";
+    else if (email.length > MAX.email || FORBIDDEN.test(email) || !EMAIL_RE.test(email)) errs.email = "invalid_email";
+    out.email = email;
+    if (!$("f-consent").checked) errs.consent = "consent_required";
+    out.consent = true;
+    if (org) {
+      if (!$("f-authorised").checked) errs.authorised = "authorisation_required";
+      out.authorised = true;
+    }
+    out.letter_sha256 = letter.text_sha256;
+    return [out, errs];
+  }
+
+  function focusFirstError() {
+    const first = FIELDS.find((f) => errors[f]);
+    if (first) $(`f-${first}`).focus();
+  }
+
+  /** Map an ApiError to field messages or a banner. Returns true if the form stays usable. */
+  function showApiError(err) {
+    errors = {};
+    bannerState = null;
+    if (err.code === "invalid_fields" && err.fields.length) {
+      let unplaced = null;
+      for (const f of err.fields) {
+        const loc = f.loc || [];
+        const field = loc[0] === "body" ? loc[1] : null;
+        if (f.type === "unknown_letter_version") { bannerState = { key: "e.unknown_letter_version", reload: true }; continue; }
+        if (FIELDS.includes(field) && !$(`row-${field}`)?.hidden) { errors[field] = errors[field] || f.type; continue; }
+        unplaced = f;
+      }
+      if (!bannerState) bannerState = unplaced || !Object.keys(errors).length ? { key: "e.generic" } : { key: "fixFields" };
+      renderErrors();
+      focusFirstError();
+      return true;
+    }
+    const map = {
+      already_signed: { key: "e.already_signed" },
+      letter_closed: { key: "e.letter_closed" },
+      too_many_requests: { key: "e.too_many", arg: err.retryAfter },
+      payload_too_large: { key: "e.too_large" },
+      network: { key: "e.network" },
+    };
+    bannerState = map[err.code] || (err.status >= 500 ? { key: "e.server", requestId: err.requestId } : { key: "e.generic", requestId: err.requestId });
+    if (err.status === 429 && !map[err.code]) bannerState = { key: "e.too_many", arg: err.retryAfter };
+    renderErrors();
+    banner.focus();
+    if (err.code === "letter_closed") { closeForm(); return false; }
+    return true;
+  }
+
+  function closeForm() {
+    form.hidden = true;
+    $("closed-note").hidden = false;
+  }
+
+  function setSending(on) {
+    sending = on;
+    submit.disabled = on;
+    submit.textContent = t(on ? "sending" : "submit");
+    form.setAttribute("aria-busy", String(on));
+  }
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (sending) return; // a double click sends one request
+    const [data, errs] = validate();
+    errors = errs;
+    bannerState = Object.keys(errs).length ? { key: "fixFields" } : null;
+    renderErrors();
+    if (bannerState) { focusFirstError(); return; }
+    setSending(true);
+    try {
+      await sign(letter.slug, data);
+      payload = data;
+      form.hidden = true;
+      $("sent").hidden = false;
+      $("sent-h").focus();
+      if (onSigned) onSigned(data);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      showApiError(err);
+    } finally {
+      setSending(false);
+    }
+  });
+
+  // Clear a field's error as soon as it is edited.
+  form.addEventListener("input", (ev) => {
+    const f = ev.target.name;
+    if (errors[f]) { delete errors[f]; renderErrors(); }
+  });
+  form.addEventListener("change", (ev) => { if (ev.target.name === "kind") { errors = {}; renderErrors(); layout(); } });
+
+  // Resend: the same payload again; the API answers 202 with email_sent / retry_after.
+  const resend = $("resend"), resendStatus = $("resend-status");
+  let resendState = null;
+  function renderResend() {
+    if (!resendState) { resendStatus.textContent = ""; return; }
+    const [key, arg] = resendState;
+    resendStatus.textContent = t(key, arg);
+  }
+  // Disable the button for `seconds`; with `note`, show it instead of the countdown.
+  function wait(seconds, note) {
+    clearInterval(waitTimer);
+    let left = seconds;
+    resend.disabled = true;
+    resendState = note || ["resendWait", left];
+    renderResend();
+    waitTimer = setInterval(() => {
+      left -= 1;
+      if (left <= 0) { clearInterval(waitTimer); waitTimer = null; resend.disabled = false; if (!note) resendState = null; }
+      else if (!note) resendState = ["resendWait", left];
+      renderResend();
+    }, 1000);
+  }
+  resend.addEventListener("click", async () => {
+    if (sending || !payload) return;
+    sending = true;
+    resend.disabled = true;
+    try {
+      const r = await sign(letter.slug, payload);
+      if (r.email_sent) wait(30, ["resent"]);
+      else if (r.retry_after) wait(r.retry_after);
+      else { resendState = ["resendCap"]; renderResend(); }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.status === 429) { resendState = ["e.too_many", err.retryAfter]; if (err.retryAfter) wait(err.retryAfter, resendState); }
+      else resendState = [err.code === "already_signed" ? "e.already_signed" : err.code === "letter_closed" ? "e.letter_closed" : err.status >= 500 ? "e.server" : "e.generic"];
+      renderResend();
+    } finally {
+      sending = false;
+      resend.disabled = Boolean(waitTimer) || (resendState && resendState[0] === "resendCap");
+    }
+  });
+
+  // Country picker: the search box filters the select; names in the page's language.
+  const fill = () => fillCountries(select, getLang(), search.value, t("countryNone"));
+  search.addEventListener("input", fill);
+  search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); select.focus(); } });
+
+  function relabel() { layout(); fill(); renderErrors(); renderResend(); submit.textContent = t(sending ? "sending" : "submit"); }
+  onChange(relabel);
+  banner.tabIndex = -1;
+  if (letter.status !== "open") closeForm();
+  relabel();
+}

@@ -1,0 +1,482 @@
+"""The public page in a real browser: reading, signing, confirming, every error path."""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+
+import pytest
+from playwright.sync_api import expect
+
+
+EXAMPLE = "eu-hrc43-dprk"
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def open_letter(page, site, slug=EXAMPLE):
+    page.goto(f"{site.url}/l/{slug}")
+    expect(page.locator("#tally")).not_to_be_empty()
+    return page
+
+
+def fill_individual(page, name="Ada Lovelace", email="ada@example.org", affiliation="Analyst",
+                    country="GB"):
+    page.check("#f-kind-ind")
+    page.fill("#f-name", name)
+    page.fill("#f-affiliation", affiliation)
+    if country:
+        page.select_option("#f-country", country)
+    page.fill("#f-email", email)
+    page.check("#f-consent")
+
+
+def sign_and_confirm_in_browser(page, site, slug, **kw):
+    open_letter(page, site, slug)
+    fill_individual(page, **kw)
+    page.click("#f-submit")
+    expect(page.locator("#sent-h")).to_be_visible()
+    page.goto(site.links()[-1])
+    expect(page.locator(".outcome")).to_contain_text("confirmed")
+
+
+# ---- reading -------------------------------------------------------------------
+
+def test_letter_page_shows_the_letter_as_written(page, site, shot):
+    open_letter(page, site)
+    letter = page.locator("#letter")
+    expect(letter).to_have_attribute("lang", "en")
+    expect(page.locator("#l-date")).to_have_text("26 February 2020")
+    expect(page.locator("#l-addressee")).to_contain_text("Josep Borrell Fontelles")
+    expect(page.locator("#l-salutation")).to_have_text("Your Excellency,")
+    expect(page.locator("#l-closing")).to_have_text("Sincerely,")
+    expect(page.locator("#l-body ol > li")).to_have_count(5)
+    expect(page.locator("#tally")).to_have_text("31 organisations and 4 individuals from 10 countries")
+    heads = page.locator(".sig-head")
+    expect(heads).to_have_text(["Groups", "Individuals"])
+    groups, people = page.locator(".sig-list").all()
+    expect(groups.locator("li").first).to_have_text("1969 KAL Abductees' Families Association — South Korea")
+    expect(people.locator("li").first).to_contain_text("David Alton, Lord — Independent Crossbench")
+    assert not page.errors, page.errors
+    for w, h in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": w, "height": h})
+        page.evaluate("window.scrollTo(0, 0)")
+        shot(page, f"letter-{w}x{h}.png", publish=True)
+
+
+def test_index_lists_letters_when_several_are_open(page, site, letter):
+    page.goto(site.url + "/")
+    expect(page.locator(f"#letter-list a[href='/l/{letter}']")).to_have_text("A test letter")
+    expect(page.locator(f"#letter-list a[href='/l/{EXAMPLE}']")).to_be_visible()
+    page.click(f"#letter-list a[href='/l/{letter}']")
+    expect(page).to_have_url(re.compile(rf"/l/{letter}$"))
+    expect(page.locator("#l-title")).to_have_text("A test letter")
+
+
+def test_one_open_letter_is_shown_at_the_root(page, live_site):
+    """On tests/conftest.py's own fresh `live_site`: only the example letter is open."""
+    page.goto(live_site.url + "/")
+    expect(page.locator("#l-title")).to_contain_text("Joint open letter")
+    expect(page.locator("#index")).to_be_hidden()
+
+
+def test_unknown_letter_says_so(page, site):
+    page.goto(site.url + "/l/no-such-letter")
+    expect(page.locator("#status")).to_have_text("There is no such letter.")
+
+
+def test_show_more_follows_next_cursor(page, site):
+    page.route("**/api/letters/*/signatures?*", lambda route: route.continue_(
+        url=route.request.url.replace("limit=100", "limit=10")))
+    open_letter(page, site)
+    items = page.locator(".sig-list li")
+    expect(items).to_have_count(10)
+    for expected in (20, 30, 35):
+        page.click("button.more")
+        expect(items).to_have_count(expected)
+    expect(page.locator("button.more")).to_be_hidden()
+    names = items.all_text_contents()
+    assert len(set(names)) == 35
+
+
+def test_page_is_readable_without_script(new_page, site):
+    page = new_page(java_script_enabled=False)
+    page.goto(site.url + "/l/" + EXAMPLE)
+    for tag in ("header", "main", "footer"):
+        expect(page.locator(tag)).to_have_count(1)
+    expect(page.locator("noscript")).to_have_count(1)
+    assert page.locator("a[href='/api/letters']").count() == 1
+    html = page.content()
+    assert "need JavaScript" in html
+    assert re.search(r"style=", html) is None and "onclick" not in html
+
+
+def test_print_shows_the_letter_and_signatories_only(page, site):
+    open_letter(page, site)
+    page.emulate_media(media="print")
+    expect(page.locator("#letter")).to_be_visible()
+    expect(page.locator(".sig-list").first).to_be_visible()
+    for hidden in ("#sign", "#share", ".site-header", ".site-footer", "#lang-switch"):
+        expect(page.locator(hidden)).to_be_hidden()
+
+
+# ---- signing and confirming ----------------------------------------------------------
+
+def test_individual_signs_confirms_and_appears(page, site, letter, email):
+    sign_and_confirm_in_browser(page, site, letter, name="Grace Hopper", email=email, affiliation="Rear Admiral", country="US")
+    expect(page.locator(".outcome")).to_have_text(
+        "Thank you. Your signature is confirmed and now listed under the letter.")
+    assert "#token" not in page.url and "token=" not in page.url  # fragment cleared
+    page.click("text=Go to the letter")
+    expect(page).to_have_url(re.compile(rf"/l/{letter}$"))
+    expect(page.locator("#tally")).to_have_text("0 organisations and 1 individual from 1 country")
+    expect(page.locator(".sig-list li")).to_have_text(["Grace Hopper — Rear Admiral"])
+    # The same link again: already confirmed.
+    page.goto(site.links()[-1])
+    expect(page.locator(".outcome")).to_have_text("This signature was already confirmed. Nothing more to do.")
+
+
+def test_organisation_signs_on_a_letter_without_approval(page, site, letter, email):
+    open_letter(page, site, letter)
+    page.check("#f-kind-org")
+    expect(page.locator("#f-name-label")).to_have_text("Name of the organisation")
+    expect(page.locator("#row-affiliation")).to_be_hidden()
+    expect(page.locator("#approval-note")).to_be_hidden()
+    page.fill("#f-name", "Open Society Lab")
+    page.fill("#f-country-search", "korea")
+    page.select_option("#f-country", "KR")
+    page.fill("#f-email", email)
+    page.check("#f-authorised")
+    page.check("#f-consent")
+    with page.expect_request(lambda r: r.method == "POST") as req:
+        page.click("#f-submit")
+    assert req.value.post_data_json["kind"] == "organisation"
+    expect(page.locator("#sent-h")).to_be_visible()
+    page.goto(site.links()[-1])
+    expect(page.locator(".outcome")).to_contain_text("now listed")
+    open_letter(page, site, letter)
+    expect(page.locator("#tally")).to_have_text("1 organisation and 0 individuals from 1 country")
+    expect(page.locator(".sig-list li").first).to_have_text("Open Society Lab — South Korea")
+
+
+def test_organisation_must_be_authorised_and_example_awaits_approval(page, site, email):
+    open_letter(page, site)
+    page.check("#f-kind-org")
+    expect(page.locator("#approval-note")).to_be_visible()
+    page.fill("#f-name", "New Coalition")
+    page.fill("#f-email", email)
+    page.check("#f-consent")
+    page.click("#f-submit")
+    expect(page.locator("#err-authorised")).to_have_text(
+        "Only someone authorised by the organisation may sign for it.")
+    expect(page.locator("#f-authorised")).to_have_attribute("aria-invalid", "true")
+    page.check("#f-authorised")
+    page.click("#f-submit")
+    expect(page.locator("#sent-h")).to_be_visible()
+    page.goto(site.links()[-1])
+    expect(page.locator(".outcome")).to_have_text(
+        "Thank you. Your signature is confirmed. The organisers will check it before it is listed.")
+
+
+def test_resend_reposts_and_shows_the_wait(page, site, email):
+    open_letter(page, site)
+    fill_individual(page, email=email)
+    page.click("#f-submit")
+    expect(page.locator("#sent-h")).to_be_focused()
+    with page.expect_request(lambda r: r.method == "POST") as req:
+        page.click("#resend")
+    assert req.value.post_data_json["email"] == email
+    expect(page.locator("#resend-status")).to_have_text(
+        re.compile(r"You can ask for another link in \d+ seconds\."))
+    expect(page.locator("#resend")).to_be_disabled()
+
+
+def test_xss_name_is_literal_text(page, site, letter, email):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_and_confirm_in_browser(page, site, letter, name=XSS, email=email, affiliation="",
+                                country=None)
+    open_letter(page, site, letter)
+    expect(page.locator(".sig-name")).to_have_text([XSS])
+    assert page.locator("#signatories img").count() == 0
+    assert page.locator("img").count() == 0
+    assert not dialogs
+
+
+def test_double_submit_sends_one_request(page, site, email):
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    open_letter(page, site)
+    fill_individual(page, email=email)
+    page.dblclick("#f-submit")
+    expect(page.locator("#sent-h")).to_be_visible()
+    assert len(posts) == 1
+
+
+def test_two_synchronous_submits_send_one_request(page, site, email):
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    open_letter(page, site)
+    fill_individual(page, email=email)
+    page.evaluate("() => { const f = document.getElementById('sign-form'); f.requestSubmit(); f.requestSubmit(); }")
+    expect(page.locator("#sent-h")).to_be_visible()
+    page.wait_for_timeout(200)
+    assert len(posts) == 1
+
+
+# ---- errors ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,message", [
+    ("", "Please fill this in."),
+    ("=HYPERLINK(1)", "This may not start with =, +, - or @."),
+    ("Visit www.spam.example", "Please leave out web addresses."),
+    ("Eve\u202eevil", "This contains invisible or control characters. Please retype it."),
+    ("x" * 201, "This is too long: at most 200 characters."),
+])
+def test_client_checks_mirror_the_api(page, site, name, message):
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    open_letter(page, site)
+    fill_individual(page, name=name)
+    page.click("#f-submit")
+    expect(page.locator("#err-name")).to_have_text(message)
+    expect(page.locator("#f-name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-name")).to_be_focused()
+    assert "err-name" in page.get_attribute("#f-name", "aria-describedby")
+    assert posts == []
+
+
+def test_empty_form_marks_every_required_field(page, site):
+    open_letter(page, site)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_have_text("Please correct the marked fields.")
+    expect(page.locator("#err-name")).to_have_text("Please fill this in.")
+    expect(page.locator("#err-email")).to_have_text("Please fill this in.")
+    expect(page.locator("#err-consent")).to_have_text("Please tick this box to agree to be listed.")
+    page.fill("#f-email", "not-an-address")
+    page.click("#f-submit")
+    expect(page.locator("#err-email")).to_have_text(
+        "Please enter a valid email address, e.g. name@example.org.")
+
+
+def test_api_422_lands_next_to_its_field(page, site):
+    """The real API's answer: the request is altered on its way so the client check is bypassed."""
+    def tamper(route):
+        body = json.loads(route.request.post_data)
+        body["affiliation"] = "y" * 301
+        route.continue_(post_data=json.dumps(body))
+    page.route("**/api/letters/*/signatures", tamper)
+    open_letter(page, site)
+    fill_individual(page)
+    with page.expect_response("**/signatures") as resp:
+        page.click("#f-submit")
+    assert resp.value.status == 422
+    expect(page.locator("#err-affiliation")).to_have_text("This is too long: at most 300 characters.")
+    expect(page.locator("#f-affiliation")).to_have_attribute("aria-invalid", "true")
+
+
+def test_changed_letter_asks_for_a_reload(page, site):
+    def tamper(route):
+        body = json.loads(route.request.post_data)
+        body["letter_sha256"] = "0" * 64
+        route.continue_(post_data=json.dumps(body))
+    page.route("**/api/letters/*/signatures", tamper)
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_contain_text("The letter has changed since this page was loaded")
+    expect(page.locator("#form-banner button")).to_have_text("Reload the letter")
+
+
+def test_409_already_signed(page, site, letter, email):
+    sign_and_confirm_in_browser(page, site, letter, email=email)
+    open_letter(page, site, letter)
+    fill_individual(page, email=email)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_have_text("This email address has already signed this letter.")
+    expect(page.locator("#sign-form")).to_be_visible()
+
+
+def test_410_closed_letter(page, site, letter):
+    from chalicelib.letters import parse_letter
+    from helpers import OPEN_LETTER
+    open_letter(page, site, letter)
+    closed = parse_letter(OPEN_LETTER.format(slug=letter, approval="false").replace(
+        "language: en", "language: en\nstatus: closed"))
+    site.service.upsert_letter(closed, keep_state=False)
+    fill_individual(page)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_have_text(
+        "This letter is closed and no longer takes signatures.")
+    expect(page.locator("#sign-form")).to_be_hidden()
+    # Loaded afresh, a closed letter shows no form at all.
+    open_letter(page, site, letter)
+    expect(page.locator("#closed-note")).to_be_visible()
+    expect(page.locator("#sign-form")).to_be_hidden()
+
+
+def fake(page, status, body, headers=None):
+    page.route("**/api/letters/*/signatures", lambda route: route.fulfill(
+        status=status, content_type="application/json", headers=headers or {},
+        body=json.dumps(body)) if route.request.method == "POST" else route.continue_())
+
+
+def test_429_shows_the_wait(page, site):
+    fake(page, 429, {"error": {"status": 429, "code": "too_many_requests", "message": "Too many",
+                               "fields": []}}, {"Retry-After": "42"})
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_have_text(
+        "Too many requests. Please wait 42 seconds and try again.")
+    expect(page.locator("#f-submit")).to_be_enabled()
+
+
+def test_500_shows_a_generic_message_with_reference(page, site):
+    fake(page, 500, {"error": {"status": 500, "code": "internal_error", "message": "x",
+                               "fields": [], "request_id": "abc123"}})
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_contain_text(
+        "Something went wrong on our side. Please try again later.")
+    expect(page.locator("#form-banner")).to_contain_text("Reference: abc123")
+
+
+def test_413_and_network_failure(page, site):
+    fake(page, 413, {"error": {"status": 413, "code": "payload_too_large", "message": "x", "fields": []}})
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_have_text("What you entered is too long to send.")
+    page.unroute("**/api/letters/*/signatures")
+    page.route("**/api/letters/*/signatures", lambda route: route.abort()
+               if route.request.method == "POST" else route.continue_())
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_have_text(
+        "The server could not be reached. Check your connection and try again.")
+
+
+# ---- confirmation page ----------------------------------------------------------------
+
+def test_confirm_invalid_and_expired(page, site):
+    page.goto(site.url + "/confirm.html#token=" + "A" * 43)
+    expect(page.locator(".outcome")).to_have_text("This link is not valid. Check that you copied all of it.")
+    assert urllib.parse.urlsplit(page.url).fragment == ""
+    page.goto(site.url + "/confirm.html")
+    expect(page.locator(".outcome")).to_have_text("This link is not valid. Check that you copied all of it.")
+    page.route("**/api/confirmations", lambda route: route.fulfill(
+        status=410, content_type="application/json", body=json.dumps(
+            {"error": {"status": 410, "code": "token_expired", "message": "x", "fields": []}})))
+    page.goto("about:blank")
+    page.goto(site.url + "/confirm.html#token=" + "B" * 43)
+    expect(page.locator(".outcome")).to_have_text("This link has expired. Sign again to get a new one.")
+
+
+# ---- language, embed, headers, origins -------------------------------------------------------
+
+def test_korean_ui_keeps_the_letter_in_its_language(new_page, site):
+    page = new_page("ko")
+    open_letter(page, site)
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.locator("#sign-h")).to_have_text("서명하기")
+    expect(page.locator("#letter")).to_have_attribute("lang", "en")
+    expect(page.locator(".sig-head").first).to_have_text("Groups")  # the letter's own words
+    expect(page.locator("#tally")).to_have_text("10개국의 단체 31곳과 개인 4명")
+    page.click("button.lang-btn[lang=en]")
+    expect(page.locator("#sign-h")).to_have_text("Add your name")
+    page.reload()
+    expect(page.locator("#sign-h")).to_have_text("Add your name")  # remembered
+    page.click("button.lang-btn[lang=ko]")
+    page.click("#f-submit")
+    expect(page.locator("#err-name")).to_have_text("이 항목을 입력해 주세요.")
+
+
+def test_embed_shows_the_tally_and_may_be_framed(page, site):
+    resp = page.goto(site.url + f"/embed.html?letter={EXAMPLE}")
+    assert "frame-ancestors *" in resp.headers["content-security-policy"]
+    assert "x-frame-options" not in resp.headers
+    expect(page.locator("#e-tally")).to_have_text("31 organisations and 4 individuals from 10 countries")
+    expect(page.locator("#e-link")).to_have_attribute("href", f"{site.url}/l/{EXAMPLE}")
+    main = page.request.get(site.url + f"/l/{EXAMPLE}")
+    assert main.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in main.headers["content-security-policy"]
+    assert not page.errors, page.errors
+
+
+def test_share_copies_the_clean_url(new_page, site):
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    open_letter(page, site)
+    expect(page.locator("#share-url")).to_have_value(f"{site.url}/l/{EXAMPLE}")
+    page.click("#share-copy")
+    expect(page.locator("#share-status")).to_have_text("Link copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{site.url}/l/{EXAMPLE}"
+    assert "embed.html?letter=eu-hrc43-dprk" in page.input_value("#embed-code")
+
+
+def test_no_request_leaves_loopback(page, site):
+    urls = []
+    page.on("request", lambda r: urls.append(r.url))
+    open_letter(page, site)
+    page.goto(site.url + "/confirm.html#token=" + "C" * 43)
+    expect(page.locator(".outcome")).to_be_visible()
+    page.goto(site.url + f"/embed.html?letter={EXAMPLE}")
+    expect(page.locator("#e-tally")).not_to_be_empty()
+    hosts = {urllib.parse.urlsplit(u).hostname for u in urls if not u.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, hosts
+    assert not page.errors, page.errors
+
+
+# ---- accessibility ------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_axe_has_no_serious_violations(new_page, site, axe, lang):
+    from json import dumps as _dumps
+    fmt = lambda v: _dumps(v, indent=1)  # noqa: E731
+    page = new_page(lang, bypass_csp=True)  # axe is injected as an inline script
+    open_letter(page, site)
+    expect(page.locator(".sig-list li").first).to_be_visible()
+    assert axe(page) == [], fmt(axe(page))
+    page.click("#f-submit")  # every required field now shows its error
+    expect(page.locator("#err-name")).to_be_visible()
+    page.fill("#f-email", "nope")
+    page.click("#f-submit")
+    assert axe(page) == [], fmt(axe(page))
+    page.goto(site.url + "/confirm.html#token=" + "D" * 43)
+    expect(page.locator(".outcome")).to_be_visible()
+    assert axe(page) == [], fmt(axe(page))
+
+
+def test_keyboard_reaches_and_submits_the_form(page, site, email):
+    open_letter(page, site)
+    page.focus("#f-kind-ind")
+    page.keyboard.press("ArrowUp")  # radios switch with arrows
+    expect(page.locator("#f-kind-org")).to_be_checked()
+    expect(page.locator("#row-authorised")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-name")).to_be_focused()
+    page.keyboard.type("Keyboard Group")
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-country-search")).to_be_focused()
+    page.keyboard.type("France")
+    page.keyboard.press("Enter")
+    expect(page.locator("#f-country")).to_be_focused()
+    expect(page.locator("#f-country")).to_have_value("FR")
+    page.keyboard.press("Tab")
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-submit")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#sent-h")).to_be_focused()
+
+
+def test_narrow_and_zoomed_layouts_do_not_scroll_sideways(new_page, site):
+    for kw in ({"viewport": {"width": 320, "height": 640}},
+               {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}):
+        page = new_page(**kw)
+        open_letter(page, site)
+        page.evaluate("document.body.style.zoom = ''")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

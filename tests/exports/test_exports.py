@@ -1,0 +1,255 @@
+"""Exports against DynamoDB Local: CSV, JSON and the delivery letter (HTML, DOCX)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from chalicelib import exports, store as keys
+from chalicelib.services import LISTED, PENDING
+from tools.seed import EXAMPLE
+
+SLUG = "eu-hrc43-dprk"
+EVIL = '=HYPERLINK("http://x","y")'
+
+
+def expected_lines() -> list[tuple[str, str]]:
+    """(kind, printed line) per signatory of signatories.csv, in its order."""
+    from chalicelib.countries import country_name
+    out = []
+    with open(EXAMPLE / "signatories.csv", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["kind"] == "organisation":
+                c = country_name(r["country"] or None)
+                out.append(("organisation", f"{r['name']} — {c}" if c else r["name"]))
+            else:
+                out.append(("individual", f"{r['name']}, {r['affiliation']}"))
+    return out
+
+
+def letter_item(service):
+    return service.store.get(keys.letter_key(SLUG))
+
+
+def raw_signature(service, name: str, *, kind="individual", affiliation=None, country="GB",
+                  email=None, state=LISTED, sig_id=None):
+    return store_signature(service, letter_item(service), sig_id or exports_id(name), kind, name,
+                           affiliation=affiliation, country=country, email=email, state=state)
+
+
+def store_signature(service, letter: dict, sig_id: str, kind: str, name: str, *,
+                    affiliation=None, country=None, email=None, state="listed") -> dict:
+    """Write a signature straight into the table, as an old import would: no validation.
+
+    Listed ones get their GSI1 keys and are counted, as the service's listing does.
+    """
+    from chalicelib.text import sort_key
+    slug, shards = letter["slug"], letter["shards"]
+    now = service.clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sig = {**keys.signature_key(slug, sig_id, shards), "sig_id": sig_id, "letter": slug,
+           "kind": kind, "name": name, "affiliation": affiliation, "country": country,
+           "email": email, "letter_sha256": letter["text_sha256"], "state": state,
+           "created_at": now}
+    if state == "listed":
+        shard = keys.shard_of(sig_id, shards)
+        sig.update(confirmed_at=now, listed_at=now, GSI1PK=keys.list_partition(slug, shard),
+                   GSI1SK=keys.list_sort_key(kind, sort_key(kind, name), sig_id))
+        names, expr = {"#k": f"n_{kind}"}, "ADD #k :d"
+        if country:
+            names["#c"], expr = f"c_{country}", expr + ", #c :d"
+        service.store.update(keys.counter_key(slug, shard), expr, {":d": 1}, names=names)
+    service.store.put(sig)
+    return sig
+
+
+def exports_id(name: str) -> str:
+    import base64
+    import hashlib
+    return base64.b32encode(hashlib.sha256(name.encode()).digest()[:16]).decode().rstrip("=").lower()
+
+
+class Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.stack: list[str] = []
+        self.items: list[tuple[str, str]] = []   # (section heading, li text)
+        self.h2 = ""
+        self.text = []
+        self.section = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.stack.append(tag)
+        if tag in ("li", "h2"):
+            self.text = []
+        if tag == "section":
+            self.section = True
+
+    def handle_endtag(self, tag):
+        self.stack.pop()
+        if tag == "h2":
+            self.h2 = "".join(self.text)
+        if tag == "li" and self.section:
+            self.items.append((self.h2, "".join(self.text)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def render_html(service) -> str:
+    buf = io.BytesIO()
+    exports.export_delivery_html(service.store, letter_item(service), buf)
+    return buf.getvalue().decode("utf-8")
+
+
+def render_docx(service):
+    import docx
+    buf = io.BytesIO()
+    exports.export_delivery_docx(service.store, letter_item(service), buf)
+    buf.seek(0)
+    return docx.Document(buf)
+
+
+def test_delivery_html_reproduces_the_example_letter(example, service):
+    page = render_html(service)
+    p = Collector()
+    p.feed(page)
+    heading = {"organisation": "Groups", "individual": "Individuals"}
+    assert p.items == [(heading[k], line) for k, line in expected_lines()]
+    assert p.items[8] == ("Groups", "Human Rights Watch")
+    assert "on behalf of 35 non-governmental organizations" in page
+    assert "from 10 different countries" in page
+    assert "{{" not in page
+    assert "26 February 2020" in page and "Your Excellency," in page and "Sincerely," in page
+    assert "1046 Brussels, Belgium" in page and "@page" in page and "size: A4" in page
+    # self-contained: nothing fetched
+    assert "<link" not in page and "<script" not in page and "src=" not in page
+    assert "http://" not in page and "https://" not in page
+
+
+def test_delivery_docx_reproduces_the_example_letter(example, service):
+    doc = render_docx(service)
+    paras = [(p.style.name, p.text) for p in doc.paragraphs]
+    texts = [t for _, t in paras]
+    i = texts.index("Groups")
+    j = texts.index("Individuals")
+    groups = texts[i + 1:j]
+    individuals = texts[j + 1:j + 5]
+    lines = expected_lines()
+    assert groups == [line for k, line in lines if k == "organisation"]
+    assert individuals == [line for k, line in lines if k == "individual"]
+    assert len(groups) == 31 and len(individuals) == 4
+    body = "\n".join(texts)
+    assert "on behalf of 35 non-governmental organizations" in body
+    assert "from 10 different countries" in body
+    numbered = [p for p in doc.paragraphs if p.style.name == "List Number"]
+    assert len(numbered) == 5
+    first = numbered[0]
+    assert first.runs[0].bold and first.runs[0].text.startswith("Political prisoners")
+    assert not first.runs[-1].bold
+    sec = doc.sections[0]
+    assert abs(sec.page_width.mm - 210) < 1 and abs(sec.page_height.mm - 297) < 1
+
+
+def test_csv_neutralises_formulas_and_quotes_every_field(example, service):
+    raw_signature(service, EVIL, affiliation="+1 caller", country=None)
+    raw_signature(service, "@mention", kind="organisation", country="KR")
+    raw_signature(service, "\tTabbed", affiliation="-minus")
+    buf = io.BytesIO()
+    exports.export_csv(service.store, letter_item(service), buf)
+    data = buf.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0][:3] == ["id", "kind", "name"] and "email" not in rows[0]
+    assert len(rows) == 1 + 35 + 3
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(exports.FORMULA_START), cell
+    names = {r[2] for r in rows[1:]}
+    assert "'" + EVIL in names and "'@mention" in names and "'\tTabbed" in names
+    assert "'+1 caller" in {r[3] for r in rows[1:]}
+    # every field quoted, CRLF rows
+    for line in text.split("\r\n")[:-1]:
+        assert line.startswith('"') and line.endswith('"')
+    ids = [r[0] for r in rows[1:]]
+    assert ids == sorted(ids)  # ordered by public id, deterministic
+    kr = next(r for r in rows if r[2] == "1969 KAL Abductees' Families Association")
+    assert kr[4:7] == ["South Korea", "KR", "listed"]
+
+
+def test_markup_in_names_is_literal_text_in_html_and_docx(example, service):
+    raw_signature(service, "<b>x</b>", affiliation="<i>aff</i> & co", country=None)
+    raw_signature(service, "<script>alert(1)</script>", kind="organisation", country=None)
+    page = render_html(service)
+    p = Collector()
+    p.feed(page)
+    assert "b" not in p.tags and "i" not in p.tags and "script" not in p.tags
+    lines = [t for _, t in p.items]
+    assert "<b>x</b>, <i>aff</i> & co" in lines
+    assert "<script>alert(1)</script>" in lines
+    doc = render_docx(service)
+    texts = [q.text for q in doc.paragraphs]
+    assert "<b>x</b>, <i>aff</i> & co" in texts
+    para = next(q for q in doc.paragraphs if q.text.startswith("<b>x"))
+    assert not any(r.bold for r in para.runs)
+
+
+def test_emails_only_with_include_email(example, service):
+    raw_signature(service, "Pending Person", email="pending@example.org", state=PENDING)
+    raw_signature(service, "Listed Person", email="listed@example.org")
+    for fn in (exports.export_csv, exports.export_json):
+        plain, organiser = io.BytesIO(), io.BytesIO()
+        fn(service.store, letter_item(service), plain)
+        fn(service.store, letter_item(service), organiser, include_email=True)
+        assert b"@example.org" not in plain.getvalue()
+        assert b"pending@example.org" in organiser.getvalue()
+        assert b"listed@example.org" in organiser.getvalue()
+
+
+def test_json_streams_rows_with_metadata_and_counts(example, service):
+    raw_signature(service, "Pending Person", email="p@example.org", state=PENDING)
+    buf = io.BytesIO()
+    exports.export_json(service.store, letter_item(service), buf)
+    doc = json.loads(buf.getvalue())
+    assert doc["text_sha256"] == example.text_sha256 == doc["letter"]["text_sha256"]
+    assert doc["letter"]["slug"] == SLUG
+    assert len(doc["signatures"]) == 36
+    assert doc["counts"] == {"total": 36, "by_kind": {"individual": 5, "organisation": 31},
+                             "by_state": {"listed": 35, "pending": 1}}
+    hrw = next(r for r in doc["signatures"] if r["name"] == "Human Rights Watch")
+    assert hrw["country"] is None and hrw["state"] == "listed"
+    assert set(hrw) == set(exports.CSV_HEADER)
+
+
+def test_hangul_survives_every_format(example, service):
+    raw_signature(service, "김철수", affiliation="북한인권시민연합", country="KR")
+    assert "김철수, 북한인권시민연합" in render_html(service)
+    assert "김철수, 북한인권시민연합" in [q.text for q in render_docx(service).paragraphs]
+    buf = io.BytesIO()
+    exports.export_csv(service.store, letter_item(service), buf)
+    assert "김철수" in buf.getvalue().decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_readers_paginate_and_merge_in_order(example, service, parallel):
+    item = letter_item(service)
+    every = list(exports.iter_signatures(service.store, item, parallel=parallel, page=3))
+    assert len(every) == 35
+    assert [s["sig_id"] for s in every] == sorted(s["sig_id"] for s in every)
+    assert not any(k in s for s in every for k in ("PK", "SK", "GSI1PK", "GSI1SK"))
+    listed = list(exports.iter_listed_sorted(service.store, item, parallel=parallel, page=2))
+    assert [exports.signatory_line(s) for s in listed] == [line for _, line in expected_lines()]
+
+
+def test_a_reader_stopped_early_releases_its_threads(example, service):
+    import threading
+    before = threading.active_count()
+    gen = exports.iter_signatures(service.store, letter_item(service), page=1)
+    next(gen)
+    gen.close()
+    assert threading.active_count() <= before

@@ -1,0 +1,372 @@
+"""The organiser CLI: talks to the same API as the organiser page.
+
+    python -m tools.cli --help
+
+The API defaults to the local site (http://127.0.0.1:8000/api) and the token to
+.local/organiser-token; set UNDERSIGNED_API and UNDERSIGNED_TOKEN (or pass --api,
+--token-file) for a deployed site.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, Optional
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_API = "http://127.0.0.1:8000/api"
+DEFAULT_TOKEN_FILE = ROOT / ".local" / "organiser-token"
+
+
+class Api:
+    def __init__(self, base: str, token: Optional[str]) -> None:
+        self.base = base.rstrip("/")
+        self.token = token
+
+    def call(self, method: str, path: str, body: Any = None, query: Optional[dict] = None) -> Any:
+        url = self.base + path
+        if query:
+            url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        data = json.dumps(body).encode() if body is not None else (
+            b"{}" if method in ("POST", "PUT") else None)
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            try:
+                err = json.loads(exc.read())["error"]
+                detail = "; ".join(f"{'.'.join(map(str, f['loc']))}: {f['type']}"
+                                   for f in err.get("fields", []))
+                msg = f"{exc.code} {err['code']}: {err['message']}" + (f" ({detail})" if detail else "")
+            except Exception:
+                msg = f"HTTP {exc.code}"
+            raise click.ClickException(msg) from None
+        except urllib.error.URLError as exc:
+            raise click.ClickException(f"cannot reach {self.base}: {exc.reason}") from None
+
+    def pages(self, path: str, key: str, query: dict) -> Any:
+        cursor = None
+        while True:
+            page = self.call("GET", path, query={**query, "cursor": cursor})
+            yield from page[key]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+
+@click.group()
+@click.option("--api", envvar="UNDERSIGNED_API", default=DEFAULT_API, show_default=True,
+              help="Base URL of the API.")
+@click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
+              default=DEFAULT_TOKEN_FILE, show_default=True,
+              help="File holding an organiser token (UNDERSIGNED_TOKEN overrides it).")
+@click.pass_context
+def cli(ctx: click.Context, api: str, token_file: Path) -> None:
+    """Run letters: tokens, letters, moderation, exports and snapshots."""
+    if api == DEFAULT_API and "TABLE_NAME" not in os.environ:
+        # Commands that reach the table or bucket directly (snapshots, tokens bootstrap)
+        # use the local stack of `make run` unless AWS settings are in the environment.
+        from tools import localstack, run
+        run.configure_env(localstack.Stack(dynamodb_port=run.DYNAMODB_PORT, moto_port=run.MOTO_PORT))
+    token = os.environ.get("UNDERSIGNED_TOKEN")
+    if not token and token_file.exists():
+        token = token_file.read_text().strip()
+    ctx.obj = Api(api, token)
+
+
+def _table(rows: list[dict], cols: list[str]) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    widths = {c: min(48, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in cols}
+    click.echo("  ".join(c.upper().ljust(widths[c]) for c in cols))
+    for r in rows:
+        click.echo("  ".join(str(r.get(c) or "")[:48].ljust(widths[c]) for c in cols))
+
+
+# ---- tokens ----------------------------------------------------------------------
+
+@cli.group()
+def tokens() -> None:
+    """Organiser tokens (stored only as hashes; shown once)."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--letter", "letters", multiple=True, help="Limit to this letter (repeatable).")
+@click.pass_obj
+def tokens_create(api: Api, name: str, letters: tuple[str, ...]) -> None:
+    """Issue a token; it is printed once."""
+    made = api.call("POST", "/admin/tokens", {"name": name, "letters": list(letters)})
+    click.echo(f"id {made['id']}  scope {', '.join(made['letters']) or 'all letters'}")
+    click.echo(made["token"])
+
+
+@tokens.command("list")
+@click.pass_obj
+def tokens_list(api: Api) -> None:
+    _table(api.call("GET", "/admin/tokens")["tokens"],
+           ["id", "name", "letters", "created_at", "last_used_at", "revoked_at"])
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+def tokens_revoke(api: Api, token_id: str) -> None:
+    info = api.call("DELETE", f"/admin/tokens/{token_id}")
+    click.echo(f"revoked {info['id']} ({info['name']})")
+
+
+@tokens.command("bootstrap")
+@click.argument("name")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the token to this file (mode 600) instead of printing it.")
+def tokens_bootstrap(name: str, out: Optional[Path]) -> None:
+    """The first token, written straight to the table (uses the AWS settings of this shell)."""
+    from chalicelib import wiring
+    made = wiring.get().organisers.create(name, [])
+    if out:
+        write_secret(out, made.token)
+        click.echo(f"token {made.id} written to {out}")
+    else:
+        click.echo(made.token)
+
+
+def write_secret(path: Path, value: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    os.chmod(path, 0o600)
+
+
+# ---- letters ---------------------------------------------------------------------
+
+@cli.group()
+def letters() -> None:
+    """Letters: load from Markdown, open, close."""
+
+
+@letters.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def letters_load(api: Api, path: Path) -> None:
+    """Create a letter from a Markdown file, or store a new version of it."""
+    from chalicelib.letters import parse_letter
+    source = path.read_text(encoding="utf-8")
+    slug = parse_letter(source).slug
+    try:
+        out = api.call("POST", "/admin/letters", {"markdown": source})
+        click.echo(f"created {slug} ({out['text_sha256'][:12]})")
+    except click.ClickException as exc:
+        if "letter_exists" not in exc.message:
+            raise
+        out = api.call("PUT", f"/admin/letters/{slug}", {"markdown": source})
+        click.echo(f"{'updated' if out['changed'] else 'unchanged'} {slug} "
+                   f"({out['text_sha256'][:12]}, {len(out['versions'])} versions)")
+
+
+@letters.command("open")
+@click.argument("slug")
+@click.option("--closes-at", help="Close automatically at this time, e.g. 2026-12-31T23:59:00Z.")
+@click.pass_obj
+def letters_open(api: Api, slug: str, closes_at: Optional[str]) -> None:
+    out = api.call("POST", f"/admin/letters/{slug}/status", {"status": "open", "closes_at": closes_at})
+    click.echo(f"{slug}: {out['status']}" + (f", closes {out['closes_at']}" if out["closes_at"] else ""))
+
+
+@letters.command("close")
+@click.argument("slug")
+@click.pass_obj
+def letters_close(api: Api, slug: str) -> None:
+    out = api.call("POST", f"/admin/letters/{slug}/status", {"status": "closed"})
+    click.echo(f"{slug}: {out['status']}")
+
+
+# ---- moderation ------------------------------------------------------------------
+
+FILTERS = [
+    click.option("--state", type=click.Choice(["pending", "awaiting_approval", "listed",
+                                               "quarantined", "hidden", "rejected", "withdrawn"])),
+    click.option("--kind", type=click.Choice(["organisation", "individual"])),
+    click.option("--name", "q", help="Part of the name (case-insensitive)."),
+    click.option("--country", help="ISO 3166-1 alpha-2 code."),
+    click.option("--email-domain"),
+    click.option("--since", help="ISO 8601 time."), click.option("--until", help="ISO 8601 time."),
+]
+
+
+def with_filters(f):
+    for opt in reversed(FILTERS):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@click.argument("slug")
+@with_filters
+@click.option("--emails/--no-emails", default=False, help="Show email addresses.")
+@click.pass_obj
+def queue(api: Api, slug: str, emails: bool, **filters: Any) -> None:
+    """The moderation queue of a letter, with search."""
+    rows = list(api.pages(f"/admin/letters/{slug}/signatures", "signatures",
+                          {k: v for k, v in filters.items() if v}))
+    cols = ["id", "state", "kind", "name", "country", "created_at"] + (["email"] if emails else [])
+    _table(rows, cols)
+    click.echo(f"{len(rows)} signature(s)", err=True)
+
+
+def _act(api: Api, slug: str, ids: tuple[str, ...], action: str, reason: Optional[str]) -> None:
+    done: list[str] = []
+    skipped: list[str] = []
+    with click.progressbar(length=len(ids), label=action, file=sys.stderr) as bar:
+        for i in range(0, len(ids), 100):
+            chunk = list(ids[i:i + 100])
+            out = api.call("POST", f"/admin/letters/{slug}/bulk",
+                           {"ids": chunk, "action": action, "reason": reason})
+            done += out["changed"]
+            skipped += out["skipped"]
+            bar.update(len(chunk))
+    click.echo(f"{action}: {len(done)} changed, {len(skipped)} skipped")
+    for sig_id in skipped:
+        click.echo(f"  skipped {sig_id}", err=True)
+
+
+for _action in ("approve", "hide", "unhide"):
+    def _make(action: str):
+        @cli.command(action, help=f"{action.capitalize()} signatures by id.")
+        @click.argument("slug")
+        @click.argument("ids", nargs=-1, required=True)
+        @click.pass_obj
+        def command(api: Api, slug: str, ids: tuple[str, ...]) -> None:
+            _act(api, slug, ids, action, None)
+        return command
+    _make(_action)
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--reason", required=True)
+@click.pass_obj
+def reject(api: Api, slug: str, ids: tuple[str, ...], reason: str) -> None:
+    """Reject signatures by id, with a reason."""
+    _act(api, slug, ids, "reject", reason)
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("sig_id")
+@click.argument("name")
+@click.option("--reason")
+@click.pass_obj
+def rename(api: Api, slug: str, sig_id: str, name: str, reason: Optional[str]) -> None:
+    """Correct a displayed name (the original is kept and the change audited)."""
+    out = api.call("POST", f"/admin/letters/{slug}/signatures/{sig_id}/actions",
+                   {"action": "rename", "name": name, "reason": reason})
+    click.echo(f"{sig_id}: {out['original_name']!r} → {out['name']!r}")
+
+
+@cli.command()
+@click.argument("slug")
+@with_filters
+@click.option("--reason", required=True)
+@click.option("--apply", is_flag=True, help="Apply; without it this is a dry run that counts.")
+@click.pass_obj
+def invalidate(api: Api, slug: str, reason: str, apply: bool, **filters: Any) -> None:
+    """Reject every signature matching the filters (a dry run unless --apply)."""
+    body = {k: v for k, v in filters.items() if v and k != "state"}
+    body.update(reason=reason, dry_run=not apply)
+    out = api.call("POST", f"/admin/letters/{slug}/invalidations", body)
+    if out["dry_run"]:
+        click.echo(f"dry run: {out['matched']} signature(s) would be rejected; add --apply")
+    else:
+        click.echo(f"rejected {out['changed']} of {out['matched']} matching signature(s)")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--fix", is_flag=True, help="Repair the counters that drifted.")
+@click.pass_obj
+def recount(api: Api, slug: str, fix: bool) -> None:
+    """Recount the letter's counters from its signatures and report drift."""
+    out = api.call("POST", f"/admin/letters/{slug}/recount", {"fix": fix})
+    click.echo(f"stored    {out['stored']}\nrecounted {out['recounted']}")
+    click.echo(f"drift: {out['drift'] or 'none'}" + (" (fixed)" if out["fixed"] else ""))
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_obj
+def audit(api: Api, slug: str, limit: int) -> None:
+    """The audit trail of a letter, newest first."""
+    rows = api.call("GET", f"/admin/letters/{slug}/audit", query={"limit": limit})["entries"]
+    for r in rows:
+        r["change"] = f"{r['before'].get('state', '')}→{r['after'].get('state', '')}"
+    _table(rows, ["at", "who", "action", "sig_id", "change", "reason"])
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "html", "docx"]), default="csv",
+              show_default=True)
+@click.option("--emails", is_flag=True, help="CSV/JSON: include signers' emails (organisers only).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: the export's own name).")
+@click.pass_obj
+def export(api: Api, slug: str, fmt: str, emails: bool, output: Optional[Path]) -> None:
+    """Export the list or the delivery letter, download it and check its sha256."""
+    import hashlib
+    made = api.call("POST", f"/admin/letters/{slug}/exports", {"format": fmt, "include_email": emails})
+    target = output or Path(made["key"].rsplit("/", 1)[1])
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(made["url"], timeout=60) as resp, target.open("wb") as out, \
+            click.progressbar(length=made["size"], label=f"downloading {target.name}",
+                              file=sys.stderr) as bar:
+        for chunk in iter(lambda: resp.read(1 << 16), b""):
+            out.write(chunk)
+            digest.update(chunk)
+            bar.update(len(chunk))
+    if digest.hexdigest() != made["sha256"]:
+        raise click.ClickException(f"{target}: sha256 does not match the export's")
+    click.echo(f"{target} ({made['size']} bytes, sha256 verified)")
+
+
+@cli.command("snapshot-links")
+@click.argument("slug")
+@click.pass_obj
+def snapshot_links(api: Api, slug: str) -> None:
+    """The letter's snapshots with short-lived download links (through the API)."""
+    for snap in api.call("GET", f"/admin/letters/{slug}/snapshots")["snapshots"]:
+        click.echo(f"{snap['date']}  {'complete' if snap['complete'] else 'INCOMPLETE'}")
+        for f in snap["files"]:
+            click.echo(f"  {f['name']:<18} {f['size']:>10}  {f['url'] or ''}")
+
+
+def _attach_snapshots() -> None:
+    from tools.snapshot_cli import snapshots
+    snapshots.help = (snapshots.help or "") + (
+        " These commands use AWS credentials (or the local stack's settings), not the token.")
+    cli.add_command(snapshots)
+
+
+_attach_snapshots()
+
+
+def main() -> None:
+    cli(prog_name="python -m tools.cli")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""`snapshots` commands for the organiser CLI: run, list, verify.
+
+    snapshots run [--slug SLUG] [--force]     the nightly run now (or one letter)
+    snapshots list SLUG                       the letter's snapshot dates
+    snapshots verify SLUG DATE                download a snapshot, check every file vs its manifest
+
+The service comes from `ctx.obj["service"]` when the parent CLI sets one, else from the
+environment (wiring.get()); S3 from wiring.boto_client("s3").
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _service(ctx: click.Context):
+    obj = ctx.find_object(dict) or {}
+    if obj.get("service") is not None:
+        return obj["service"]
+    from chalicelib import wiring
+    return wiring.get()
+
+
+def _s3(ctx: click.Context):
+    obj = ctx.find_object(dict) or {}
+    if obj.get("s3") is not None:
+        return obj["s3"]
+    from chalicelib.wiring import boto_client
+    return boto_client("s3")
+
+
+@click.group(name="snapshots")
+def snapshots() -> None:
+    """Nightly snapshots of letters' signatures in the exports bucket."""
+
+
+@snapshots.command("run")
+@click.option("--slug", default=None, help="Only this letter (default: every due letter).")
+@click.option("--force", is_flag=True, help="Write today's snapshot again even if complete.")
+@click.pass_context
+def run(ctx: click.Context, slug: str | None, force: bool) -> None:
+    """Take today's snapshot now (the scheduled event does the same)."""
+    from chalicelib import snapshots as snaps
+    service, s3 = _service(ctx), _s3(ctx)
+    now = service.clock()
+    reports = ([snaps.snapshot_letter(service, s3, slug, now, force=force)] if slug
+               else snaps.run_nightly(service, s3, now))
+    click.echo(json.dumps(reports, indent=1))
+    if any(r.get("status") == "failed" for r in reports):
+        ctx.exit(1)
+
+
+@snapshots.command("list")
+@click.argument("slug")
+@click.pass_context
+def list_(ctx: click.Context, slug: str) -> None:
+    """The letter's snapshots, oldest first (incomplete ones marked)."""
+    from chalicelib import snapshots as snaps
+    service = _service(ctx)
+    for s in snaps.list_snapshots(_s3(ctx), service.settings.exports_bucket, slug):
+        size = sum(s["files"].values())
+        click.echo(f"{s['date']}  {'complete  ' if s['complete'] else 'INCOMPLETE'}  "
+                   f"{len(s['files'])} files  {size:,} bytes")
+
+
+@snapshots.command("verify")
+@click.argument("slug")
+@click.argument("date")
+@click.pass_context
+def verify(ctx: click.Context, slug: str, date: str) -> None:
+    """Download one snapshot and check every file's size and sha256 against its manifest."""
+    from chalicelib import snapshots as snaps
+    service = _service(ctx)
+    problems = snaps.verify_snapshot(_s3(ctx), service.settings.exports_bucket, slug, date)
+    for p in problems:
+        click.echo(f"PROBLEM {p}", err=True)
+    if problems:
+        ctx.exit(1)
+    click.echo(f"{slug} {date}: every file matches its manifest")
+
+
+if __name__ == "__main__":
+    snapshots()
