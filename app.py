@@ -5,7 +5,7 @@ Routes are mounted under the API Gateway stage `api`, so `/letters` here is
 """
 from chalice import AuthResponse, Chalice, Cron
 
-from chalicelib import exports, http, models, openapi, snapshots, wiring
+from chalicelib import exports, http, models, openapi, privacy, snapshots, wiring
 from chalicelib.models import ConfirmationIn, signature_in
 from chalicelib.organisers import principal_from
 from chalicelib.settings import packaging_setting
@@ -30,7 +30,8 @@ def get_letter(slug):
 @app.route("/letters/{slug}/signatures", methods=["POST"])
 def sign(slug):
     data = http.parse_body(app.current_request, signature_in)
-    return http.json_response(wiring.get().sign(slug, data), status=202)
+    return http.json_response(wiring.get().sign(slug, data, http.source_ip(app.current_request)),
+                              status=202)
 
 
 @app.route("/letters/{slug}/signatures", methods=["GET"])
@@ -46,7 +47,13 @@ def list_signatures(slug):
 @app.route("/confirmations", methods=["POST"])
 def confirm():
     data = http.parse_body(app.current_request, ConfirmationIn)
-    return http.json_response(wiring.get().confirm(data.token))
+    return http.json_response(wiring.get().confirm(data.token, http.source_ip(app.current_request)))
+
+
+@app.route("/withdrawals", methods=["POST"])
+def withdraw():
+    data = http.parse_body(app.current_request, models.WithdrawalIn)
+    return http.json_response(wiring.get().withdraw(data.token, http.source_ip(app.current_request)))
 
 
 @app.route("/openapi.json", methods=["GET"])
@@ -202,3 +209,10 @@ def nightly_snapshot(event):
     if any(r["status"] == "failed" for r in reports):
         raise RuntimeError(f"snapshot failed for {[r['slug'] for r in reports if r['status'] == 'failed']}")
     return reports
+
+
+@app.schedule(Cron(15, packaging_setting("retention_hour_utc"), "*", "*", "?", "*"), name="retention")
+def retention(event):
+    """Delete expired pending signatures; anonymise letters closed RETENTION_DAYS ago."""
+    svc = wiring.get()
+    return privacy.run_retention(svc, svc.clock())

@@ -174,6 +174,11 @@ def parse_query(params: dict, model: type[BaseModel], exclude: tuple[str, ...] =
         raise errors.ValidationFailedError(fields=validation_problems(exc, "query")) from None
 
 
+def source_ip(request: Any) -> str:
+    """The caller's address as API Gateway saw it; never a client-supplied X-Forwarded-For."""
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+
+
 def query_int(params: Optional[dict], name: str, default: int, low: int, high: int) -> int:
     raw = (params or {}).get(name)
     if raw is None:

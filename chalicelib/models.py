@@ -32,7 +32,18 @@ class _SignatureBase(_In):
     email: str = Field(description="Private: used only to confirm; never shown.",
                        json_schema_extra={"maxLength": 254, "format": "email"})
     consent: bool = Field(description="Must be true: the signer agrees to be listed publicly.")
+    consent_version: Optional[str] = Field(
+        default=None, max_length=40, description="Version of the consent text shown (default: current).")
+    language: Literal["en", "ko"] = Field(
+        default="en", description="Language of the page: of the consent text shown and of the email.")
+    updates_opt_in: bool = Field(
+        default=False, description="Separate, optional: the organisers may send updates.")
     letter_sha256: Sha256 = Field(description="Hash of the letter text the signer saw.")
+    website: Optional[str] = Field(
+        default=None, max_length=500, description="Leave empty. (A trap for bots: a filled one is "
+                                                  "answered as usual and nothing is stored.)")
+    turnstile_token: Optional[str] = Field(
+        default=None, max_length=4096, description="Cloudflare Turnstile response, when enabled.")
 
     @field_validator("name")
     @classmethod
@@ -103,7 +114,17 @@ signature_in = TypeAdapter(SignatureIn)
 
 
 class ConfirmationIn(_In):
-    token: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
+    token: str = Field(min_length=16, max_length=160, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class WithdrawalIn(ConfirmationIn):
+    pass
+
+
+class WithdrawalOut(BaseModel):
+    letter: Slug
+    state: Literal["withdrawn"] = "withdrawn"
+    already_withdrawn: bool
 
 
 # ---- responses -------------------------------------------------------------
@@ -125,6 +146,12 @@ class LetterSummary(BaseModel):
     counts: Counts
 
 
+class ConsentText(BaseModel):
+    version: str
+    texts: dict[str, str] = Field(description="Language → the consent text to show.")
+    updates: dict[str, str] = Field(description="Language → the optional updates opt-in text.")
+
+
 class LetterOut(LetterSummary):
     addressee: str
     subject: Optional[str] = None
@@ -134,6 +161,9 @@ class LetterOut(LetterSummary):
                                        "disabled and the tally placeholders filled in.")
     text_sha256: Sha256
     organisations_need_approval: bool
+    consent: ConsentText
+    turnstile_site_key: Optional[str] = Field(
+        default=None, description="Set when the sign-on form must carry a Turnstile token.")
 
 
 class LetterList(BaseModel):
@@ -163,7 +193,8 @@ class SignAccepted(BaseModel):
 
 class ConfirmationOut(BaseModel):
     letter: Slug
-    state: Literal["listed", "awaiting_approval"]
+    state: Literal["listed", "awaiting_approval"] = Field(
+        description="awaiting_approval: an organiser reviews it before it is listed.")
     already_confirmed: bool
 
 

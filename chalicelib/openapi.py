@@ -82,7 +82,9 @@ OPERATIONS: tuple[Operation, ...] = (
                   {"name": "kind", "schema": {"enum": ["organisation", "individual"]}})),
     Operation("POST", "/confirmations", "Confirm a signature with the token from its email link",
               (200, models.ConfirmationOut), request=models.ConfirmationIn,
-              errors=(*BODY, 410)),
+              errors=(*BODY, 410, 429)),
+    Operation("POST", "/withdrawals", "Withdraw a signature with the token from its email link",
+              (200, models.WithdrawalOut), request=models.WithdrawalIn, errors=(*BODY, 429)),
     *(Operation(m, p, summary, ok, request=req, errors=errs, path_params=pp, query=qq,
                 tags=("organisers",), security=True)
       for m, p, summary, ok, req, errs, pp, qq in (

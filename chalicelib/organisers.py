@@ -121,7 +121,8 @@ class OrganiserTokens:
         start = epoch - epoch % 60
         item = self.store.get(keys.rate_key(self.failure_rule.name,
                                             self.limiter.subject_hash("all"), start))
-        return bool(item) and item.get("n", 0) > self.failure_rule.limit
+        return bool(item) and item.get(f"{self.failure_rule.name}_{start}", 0) > \
+            self.failure_rule.limit
 
 
 def _info(item: dict) -> TokenInfo:

@@ -17,13 +17,15 @@ import secrets
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
-from . import letters, store as keys
+from . import consent, letters, mail_text, store as keys
 from .errors import (AlreadySignedError, LetterClosedError, LetterNotFoundError,
-                     TokenExpiredError, TokenInvalidError, ValidationFailedError)
+                     ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
+                     ValidationFailedError)
 from .mail import Mailer, MailError, Message
-from .models import (ConfirmationOut, Counts, LetterOut, LetterSummary, PublicSignature,
-                     SignAccepted, SignatureList)
+from .models import (ConfirmationOut, ConsentText, Counts, LetterOut, LetterSummary,
+                     PublicSignature, SignAccepted, SignatureList, WithdrawalOut)
 from .settings import Settings
+from .abuse import Abuse
 from .ratelimit import RateLimiter
 from .store import Store, TransactionConflict
 
@@ -37,6 +39,10 @@ Clock = Callable[[], dt.datetime]
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 PENDING, LISTED, AWAITING = "pending", "listed", "awaiting_approval"
+# Deleted on withdrawal (and by retention): everything that identifies the signer.
+PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "email_hash",
+                   "email_domain", "confirm_hashes", "withdraw_hash", "quarantine_reason",
+                   "updates_opt_in", "language")
 QUARANTINED, HIDDEN, REJECTED, WITHDRAWN = "quarantined", "hidden", "rejected", "withdrawn"
 # The small states organisers work through: indexed in GSI2 (sparse), one partition each.
 QUEUE_STATES = (AWAITING, QUARANTINED, HIDDEN, REJECTED)
@@ -59,8 +65,26 @@ def new_id() -> str:
     return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+SECRET_LEN = 43  # secrets.token_urlsafe(32)
+
+
+def make_token(sig_id: str, secret: str, slug: str) -> str:
+    """A link's token: the signature's id, a 256-bit secret, then the letter's slug.
+
+    Fixed widths make it parseable while staying within [A-Za-z0-9_-]; only the secret's
+    sha256 is stored (on the signature), so no token item is written or read.
+    """
+    return f"{sig_id}{secret}{slug}"
+
+
+def parse_token(token: str) -> Optional[tuple[str, str, str]]:
+    if len(token) <= 26 + SECRET_LEN or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        return None
+    return token[:26], token[26:26 + SECRET_LEN], token[26 + SECRET_LEN:]
 
 
 class Undersigned:
@@ -74,6 +98,7 @@ class Undersigned:
         self.clock = clock
         self._hash_key = settings.email_hash_key.encode()
         self.limiter = RateLimiter(store, self._hash_key)
+        self.abuse = Abuse(settings, self.limiter)
 
     @cached_property
     def organisers(self) -> "OrganiserTokens":
@@ -131,7 +156,9 @@ class Undersigned:
             salutation=item["salutation"], closing=item["closing"],
             body_html=letters.fill_tally(item["body_html"], counts),
             text_sha256=item["text_sha256"],
-            organisations_need_approval=item["organisations_need_approval"])
+            organisations_need_approval=item["organisations_need_approval"],
+            consent=ConsentText(version=consent.VERSION, texts=consent.TEXTS, updates=consent.UPDATES),
+            turnstile_site_key=self.settings.turnstile_site_key or None)
 
     def upsert_letter(self, letter: letters.Letter, *, keep_state: bool = True) -> bool:
         """Store a letter (a new text gets a new version). Returns True if anything changed.
@@ -203,21 +230,44 @@ class Undersigned:
             raise LetterClosedError()
         return item
 
-    def sign(self, slug: str, data) -> SignAccepted:
-        """Store a pending signature and email its confirmation link."""
+    def sign(self, slug: str, data, source_ip: str) -> SignAccepted:
+        """Store a pending signature and email its confirmation link.
+
+        Order: the letter is open and the text known; the honeypot; rate limits (429);
+        Turnstile when on; then one transaction (email claim + signature, each
+        attribute_not_exists). The email goes out if the address's daily cap allows.
+        """
         letter = self._open_letter(slug)
+        if data.website:
+            log.info("honeypot filled on %s; nothing stored", slug)
+            return SignAccepted(email_sent=True)
         if data.letter_sha256 not in letter["versions"]:
             raise ValidationFailedError(
                 "The letter has changed since this page was loaded. Reload it and sign again.",
                 fields=[{"loc": ["body", "letter_sha256"], "type": "unknown_letter_version"}])
+        version = data.consent_version or consent.VERSION
+        consent_sha = consent.text_sha256(version, data.language)
+        if consent_sha is None:
+            raise ValidationFailedError(fields=[{"loc": ["body", "consent_version"],
+                                                 "type": "unknown_consent_version"}])
         now = self.clock()
+        domain = data.email.canonical.rsplit("@", 1)[1]
+        held = self.abuse.check_sign(slug, source_ip, domain, now)
+        self.abuse.verify_turnstile(data.turnstile_token, source_ip)
+        held = held or self.abuse.suspicious(data.name, domain)
         ehash = self.email_hash(data.email.canonical)
-        sig_id, token = new_id(), secrets.token_urlsafe(32)
+        sig_id = new_id()
+        confirm_secret, withdraw_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         sig = self._new_signature(letter, sig_id, data.kind, data.name,
                                   getattr(data, "affiliation", None), data.country,
                                   str(data.email), data.letter_sha256)
-        sig.update(email_hash=ehash, consent=True, sends=1, last_sent_at=iso(now),
-                   email_domain=data.email.canonical.rsplit("@", 1)[1])
+        sig.update(
+            email_hash=ehash, email_domain=domain, language=data.language,
+            consent=True, consent_version=version, consent_sha256=consent_sha,
+            consent_at=iso(now), updates_opt_in=data.updates_opt_in,
+            confirm_hashes=[secret_hash(confirm_secret)], withdraw_hash=secret_hash(withdraw_secret),
+            confirm_expires_at=iso(now + dt.timedelta(hours=self.settings.token_ttl_hours)),
+            sends=1, last_sent_at=iso(now), quarantine_reason=held)
         if data.kind == "organisation":
             sig["authorised"] = True
         claim = {**keys.email_claim_key(slug, ehash), "sig_id": sig_id, "created_at": iso(now)}
@@ -226,50 +276,42 @@ class Undersigned:
             self.store.transact([
                 {"Put": {"Item": keys.to_item(claim), "ConditionExpression": absent}},
                 {"Put": {"Item": keys.to_item(sig), "ConditionExpression": absent}},
-                {"Put": {"Item": keys.to_item(self._token_item(token, sig_id, slug, now)),
-                         "ConditionExpression": absent}},
             ], "sign", sig_id)
         except TransactionConflict as conflict:
             if conflict.failed(0):
-                return self._repeat(letter, ehash)
+                return self._repeat(letter, ehash, data.email.canonical)
             raise
-        return SignAccepted(email_sent=self._send_confirmation(letter, sig, token))
+        sent, wait = self._send_confirmation(letter, sig, confirm_secret, withdraw_secret,
+                                             data.email.canonical)
+        return SignAccepted(email_sent=sent, retry_after=wait)
 
-    def _token_item(self, token: str, sig_id: str, slug: str, now: dt.datetime) -> dict:
-        expires = now + dt.timedelta(hours=self.settings.token_ttl_hours)
-        return {**keys.token_key(token_hash(token)), "purpose": "confirm", "sig_id": sig_id,
-                "letter": slug, "expires_at": iso(expires),
-                # TTL deletes a day after expiry, so an expired link still says "expired"
-                keys.TTL_ATTRIBUTE: int(expires.timestamp()) + 86400}
+    def _send_confirmation(self, letter: dict, sig: dict, confirm_secret: str,
+                           withdraw_secret: Optional[str], canonical: str) -> tuple[bool, Optional[int]]:
+        """Send the link (if the address's daily cap allows); (sent, seconds to wait if not)."""
+        wait = self.abuse.mail_allowed(canonical, self.clock())
+        if wait is None:
+            message = mail_text.confirmation(
+                letter, sig.get("language", "en"), self.settings.site_url,
+                make_token(sig["sig_id"], confirm_secret, letter["slug"]),
+                make_token(sig["sig_id"], withdraw_secret, letter["slug"]) if withdraw_secret else None,
+                self.settings.token_ttl_hours)
+            try:
+                self.mailer.send(Message(to=sig["email"], subject=message[0], text=message[1]))
+                return True, None
+            except MailError:
+                log.warning("confirmation mail failed for signature %s", sig["sig_id"])
+        # Not sent: let the signer ask again at once, the send that failed does not count.
+        self.store.update(keys.key_of(sig), "REMOVE last_sent_at SET sends = sends - :one",
+                          {":one": 1}, condition="attribute_exists(PK)")
+        return False, wait
 
-    def _send_confirmation(self, letter: dict, sig: dict, token: str) -> bool:
-        link = f"{self.settings.site_url}/confirm.html#token={token}"
-        text = (f"Thank you for signing \"{letter['title']}\".\n\n"
-                f"To confirm your signature, open this link:\n\n{link}\n\n"
-                f"The link works for {self.settings.token_ttl_hours} hours. Your name is listed "
-                f"only after you confirm. Your email address is never shown.\n\n"
-                f"If you did not sign, ignore this message: nothing will be published.\n")
-        try:
-            self.mailer.send(Message(to=sig["email"], subject=f"Confirm your signature: "
-                                     f"{letter['title'][:120]}", text=text))
-        except MailError:
-            log.warning("confirmation mail failed for signature %s", sig["sig_id"])
-            # Let the signer ask again at once: the send that failed does not count.
-            self.store.update(keys.key_of(sig),
-                              "REMOVE last_sent_at SET sends = sends - :one", {":one": 1},
-                              condition="attribute_exists(PK)")
-            return False
-        return True
-
-    def _repeat(self, letter: dict, ehash: str) -> SignAccepted:
+    def _repeat(self, letter: dict, ehash: str, canonical: str) -> SignAccepted:
         """The same email signed before: re-send while pending (capped), else 409."""
         claim = self.store.get(keys.email_claim_key(letter["slug"], ehash))
         sig = self.store.get(keys.signature_key(letter["slug"], claim["sig_id"], letter["shards"])) \
             if claim else None
-        if sig is None:
-            raise AlreadySignedError()  # a withdrawal is under way; the signer can try again
-        if sig["state"] != PENDING:
-            raise AlreadySignedError()
+        if sig is None or sig["state"] != PENDING:
+            raise AlreadySignedError()  # (None: a withdrawal is under way; try again shortly)
         now = self.clock()
         sends = sig.get("sends", 0)
         if sends >= 1 + self.settings.resend_max:
@@ -280,58 +322,100 @@ class Undersigned:
                     - now).total_seconds()
             if wait > 0:
                 return SignAccepted(email_sent=False, retry_after=math.ceil(wait))
-        token = secrets.token_urlsafe(32)
+        secret = secrets.token_urlsafe(32)
+        # Every link sent stays valid (until the newest expires): the hashes accumulate,
+        # bounded by the resend cap.
+        moved = self.store.update(
+            keys.key_of(sig),
+            "SET sends = :n, last_sent_at = :t, confirm_expires_at = :e, "
+            "confirm_hashes = list_append(confirm_hashes, :h)",
+            {":n": sends + 1, ":t": iso(now), ":pending": PENDING, ":old": sends,
+             ":e": iso(now + dt.timedelta(hours=self.settings.token_ttl_hours)),
+             ":h": [secret_hash(secret)]},
+            condition="#s = :pending AND sends = :old", names={"#s": "state"})
+        if not moved:  # a parallel repeat won the race and is sending the link
+            return SignAccepted(email_sent=False, retry_after=self.settings.resend_interval_seconds)
+        sent, wait = self._send_confirmation(letter, sig, secret, None, canonical)
+        return SignAccepted(email_sent=sent, retry_after=wait)
+
+    # ---- confirmation and withdrawal ------------------------------------------
+
+    def _by_token(self, token: str, field: str) -> tuple[dict, dict]:
+        """The letter and signature a link's token names, if its secret matches `field`."""
+        parsed = parse_token(token)
+        if parsed is None:
+            raise TokenInvalidError()
+        sig_id, secret, slug = parsed
+        letter = self._letter_item(slug) if SLUG.fullmatch(slug) else None
+        if letter is None:
+            raise TokenInvalidError()
+        sig = self.store.get(keys.signature_key(slug, sig_id, letter["shards"]))
+        stored = (sig or {}).get(field)
+        hashes = stored if isinstance(stored, list) else [stored] if stored else []
+        digest = secret_hash(secret)
+        if not any(hmac.compare_digest(digest, h) for h in hashes):
+            raise TokenInvalidError()
+        return letter, sig
+
+    def confirm(self, token: str, source_ip: str) -> ConfirmationOut:
+        self.abuse.check_token_use(source_ip, self.clock())
         try:
-            self.store.transact([
-                {"Update": {"Key": keys.to_item(keys.key_of(sig)),
-                            "UpdateExpression": "SET sends = :n, last_sent_at = :t",
-                            "ConditionExpression": "#s = :pending AND sends = :old",
-                            "ExpressionAttributeNames": {"#s": "state"},
-                            "ExpressionAttributeValues": keys.to_item(
-                                {":n": sends + 1, ":t": iso(now), ":pending": PENDING,
-                                 ":old": sends})}},
-                {"Put": {"Item": keys.to_item(self._token_item(token, sig["sig_id"],
-                                                               letter["slug"], now)),
-                         "ConditionExpression": "attribute_not_exists(PK)"}},
-            ], "resend", sig["sig_id"], str(sends))
-        except TransactionConflict:
-            # A parallel repeat won the race and is sending the link.
-            return SignAccepted(email_sent=False,
-                                retry_after=self.settings.resend_interval_seconds)
-        return SignAccepted(email_sent=self._send_confirmation(letter, sig, token))
-
-    # ---- confirmation ----------------------------------------------------
-
-    def confirm(self, token: str) -> ConfirmationOut:
-        item = self.store.get(keys.token_key(token_hash(token)))
-        if item is None or item.get("purpose") != "confirm":
-            raise TokenInvalidError()
-        letter = self._letter_item(item["letter"])
-        sig = self.store.get(keys.signature_key(letter["slug"], item["sig_id"], letter["shards"]))
-        if sig is None:
-            raise TokenInvalidError()
-        if sig["state"] in (LISTED, AWAITING):
-            return ConfirmationOut(letter=sig["letter"], state=sig["state"], already_confirmed=True)
+            letter, sig = self._by_token(token, "confirm_hashes")
+        except LetterNotFoundError:
+            raise TokenInvalidError() from None
         if sig["state"] != PENDING:
+            if sig["state"] in (LISTED, AWAITING, QUARANTINED, HIDDEN):
+                return ConfirmationOut(letter=sig["letter"], already_confirmed=True,
+                                       state=LISTED if sig["state"] == LISTED else AWAITING)
             raise TokenInvalidError()
-        if parse_iso(item["expires_at"]) <= self.clock():
+        if parse_iso(sig["confirm_expires_at"]) <= self.clock():
             raise TokenExpiredError()
         if not self._is_open(letter):
             raise LetterClosedError()
         vetted = sig["kind"] == "organisation" and letter["organisations_need_approval"]
-        state = AWAITING if vetted else LISTED
+        state = QUARANTINED if sig.get("quarantine_reason") else AWAITING if vetted else LISTED
         try:
+            # The confirmation hashes stay: a second click answers "already confirmed".
             self.transition(letter, sig, state, set_fields={"confirmed_at": iso(self.clock())})
-            moved = True
-        except TransactionConflict:
-            moved = False
-        if not moved:  # a parallel confirmation got there first
+        except TransactionConflict:  # a parallel confirmation got there first
             current = self.store.get(keys.key_of(sig)) or {}
-            if current.get("state") in (LISTED, AWAITING):
-                return ConfirmationOut(letter=sig["letter"], state=current["state"],
-                                       already_confirmed=True)
-            raise TokenInvalidError()
-        return ConfirmationOut(letter=sig["letter"], state=state, already_confirmed=False)
+            if current.get("state") in (LISTED, AWAITING, QUARANTINED):
+                return ConfirmationOut(letter=sig["letter"], already_confirmed=True,
+                                       state=LISTED if current["state"] == LISTED else AWAITING)
+            raise TokenInvalidError() from None
+        return ConfirmationOut(letter=sig["letter"], already_confirmed=False,
+                               state=LISTED if state == LISTED else AWAITING)
+
+    def withdraw(self, token: str, source_ip: str) -> WithdrawalOut:
+        """The signer takes their name back: unlisted, uncounted, personal fields deleted.
+
+        What stays is what the delivery history needs: kind, dates, "withdrawn on D,
+        after snapshot S". The email claim goes too, so they can sign again.
+        """
+        self.abuse.check_token_use(source_ip, self.clock())
+        try:
+            letter, sig = self._by_token(token, "withdraw_hash")
+        except LetterNotFoundError:
+            raise TokenInvalidError() from None
+        if sig["state"] == WITHDRAWN:
+            return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
+        claim = keys.email_claim_key(letter["slug"], sig["email_hash"])
+        try:
+            self.transition(
+                letter, sig, WITHDRAWN,
+                set_fields={"withdrawn_at": iso(self.clock()),
+                            "withdrawn_after_snapshot": letter.get("last_snapshot")},
+                remove=PERSONAL_FIELDS,
+                also=[{"Delete": {"Key": keys.to_item(claim),
+                                  "ConditionExpression": "sig_id = :me",
+                                  "ExpressionAttributeValues": {":me": {"S": sig["sig_id"]}}}}],
+                audit={"who": "the signer", "action": "withdraw"})
+        except TransactionConflict:
+            current = self.store.get(keys.key_of(sig)) or {}
+            if current.get("state") == WITHDRAWN:
+                return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
+            raise ServiceUnavailableError(1) from None
+        return WithdrawalOut(letter=sig["letter"], already_withdrawn=False)
 
     def _list_keys(self, sig: dict, shards: int) -> dict:
         shard = keys.shard_of(sig["sig_id"], shards)
@@ -349,7 +433,8 @@ class Undersigned:
         ], "create", sig["sig_id"])
 
     def transition(self, letter: dict, sig: dict, to: str, *, set_fields: Optional[dict] = None,
-                   remove: Iterable[str] = (), audit: Optional[dict] = None) -> dict:
+                   remove: Iterable[str] = (), audit: Optional[dict] = None,
+                   also: Iterable[dict] = ()) -> dict:
         """Move a signature to state `to` in one transaction; returns the new item's fields.
 
         The update is conditioned on the state and version read, and carries the index
@@ -361,7 +446,7 @@ class Undersigned:
         frm, version = sig["state"], sig.get("v", 0)
         now = iso(self.clock())
         sets = {"#s": to, "v": version + 1, "updated_at": now, **(set_fields or {})}
-        drop = set(remove)
+        drop = set(remove) - set(sets)
         if to == LISTED:
             sets.update(self._list_keys({**sig, **sets}, letter["shards"]))
             sets.setdefault("listed_at", now)
@@ -398,6 +483,7 @@ class Undersigned:
         if audit is not None:
             actions.append({"Put": {"Item": keys.to_item(self._audit_item(
                 letter["slug"], sig, frm, to, audit, now))}})
+        actions.extend(also)
         self.store.transact(actions, "move", sig["sig_id"], str(version))
         after = {**sig, **{k.lstrip("#") if k != "#s" else "state": v for k, v in sets.items()}}
         for name in drop:

@@ -67,8 +67,49 @@ class Settings(BaseModel):
                     "over (renewed after each file).")
     snapshot_hour_utc: int = Field(
         default=2, ge=0, le=23, description="Hour (UTC) of the nightly snapshot; read when packaging.")
+    retention_hour_utc: int = Field(
+        default=3, ge=0, le=23, description="Hour (UTC) of the daily retention job; read when packaging.")
     export_url_seconds: int = Field(
         default=300, ge=30, le=3600, description="Lifetime of a presigned download link.")
+    sign_ip_per_minute: int = Field(
+        default=10, ge=0, description="Sign-ons per source IP and letter per minute (0: no limit).")
+    sign_ip_per_hour: int = Field(
+        default=60, ge=0, description="Sign-ons per source IP and letter per hour.")
+    quarantine_ip_per_hour: int = Field(
+        default=20, ge=0,
+        description="Past this many sign-ons from one IP to one letter in an hour, further ones "
+                    "are accepted but quarantined for organisers (0: never).")
+    sign_domain_per_hour: int = Field(
+        default=200, ge=0,
+        description="Sign-ons per email domain and letter per hour, except common providers.")
+    common_email_domains: str = Field(
+        default="gmail.com,googlemail.com,outlook.com,hotmail.com,live.com,yahoo.com,icloud.com,"
+                "me.com,proton.me,protonmail.com,gmx.de,gmx.net,web.de,naver.com,daum.net,"
+                "hanmail.net,kakao.com,nate.com,qq.com,163.com,mail.ru,yandex.ru",
+        description="Comma-separated domains exempt from the per-domain limit.")
+    mail_per_address_per_day: int = Field(
+        default=6, ge=0, description="Emails sent to one address per day, over all letters.")
+    confirm_ip_per_minute: int = Field(
+        default=30, ge=0, description="Confirmation and withdrawal attempts per source IP per minute.")
+    quarantine_email_domains: str = Field(
+        default="", description="Comma-separated domains whose sign-ons are quarantined.")
+    quarantine_name_pattern: str = Field(
+        default="", description="A regular expression; matching names are quarantined.")
+    turnstile_secret: str = Field(
+        default="", repr=False,
+        description="Cloudflare Turnstile secret; empty turns Turnstile off. In AWS, "
+                    "TURNSTILE_SECRET_PARAM names an SSM SecureString instead.")
+    turnstile_site_key: str = Field(default="", description="Turnstile site key for the page.")
+    turnstile_verify_url: str = Field(
+        default="https://challenges.cloudflare.com/turnstile/v0/siteverify",
+        description="Turnstile's verification endpoint (tests point it at a local stand-in).")
+    retention_days: int = Field(
+        default=180, ge=1,
+        description="Days after a letter closes before its signatures are anonymised and the "
+                    "emails of signers who did not opt in to updates deleted.")
+    pending_grace_days: int = Field(
+        default=7, ge=1,
+        description="Days after its confirmation link expires before a pending signature is deleted.")
     list_page_max: int = Field(
         default=500, ge=10, le=1000, description="Largest page of the public list.")
 

@@ -551,6 +551,9 @@ def _build(service: Any, s3: Any, bucket: str, letter: dict, now: dt.datetime, d
     _check_uploaded(s3, bucket, meta["key"], meta["sha256"])
     moved = _move_latest(s3, bucket, slug, date, meta, service)
     _complete(service, slug, date, owner, meta["sha256"])
+    if moved:  # a withdrawal records the snapshot it came after ("withdrawn on D, after S")
+        service.store.update(letter_key(slug), "SET last_snapshot = :d", {":d": date},
+                             condition="attribute_not_exists(last_snapshot) OR last_snapshot < :d")
     return {"counts": stats.as_dict(), "manifest": meta["key"], "latest_moved": moved,
             "previous": prev, "changes": changes}
 

@@ -10,7 +10,6 @@ list; TTL attribute `ttl` (epoch seconds).
 | signature           | SIGS#{slug}#{shard}         | SIG#{sig_id}  | LIST#{slug}#{shard} / {k}#{sortkey}#{id} |
 |                     |                             |               |   (only while listed; k=1 org, 2 ind.)   |
 | email claim         | EMAIL#{slug}#{hmac(email)}  | EMAIL         |                                          |
-| token               | TOKEN#{sha256(token)}       | TOKEN         |                                          |
 | counter shard       | COUNT#{slug}#{shard}        | COUNT         |                                          |
 | audit record        | AUDIT#{slug}                | {time}#{rand} |                                          |
 | rate-limit window   | RATE#{rule}#{hmac(subject)} | {window start}|  (expires by TTL)                        |
@@ -21,10 +20,11 @@ states only (awaiting_approval, quarantined, hidden, rejected).
 
 Access patterns:
 1. List letters: Query PK=LETTERS.                        2. Get a letter: GetItem.
-3. Sign: TransactWriteItems (claim + signature + token, each attribute_not_exists).
+3. Sign: TransactWriteItems (claim + signature, each attribute_not_exists).
 4. Find a signature by email: GetItem claim, then GetItem signature (shard from its id).
-5. Confirm: GetItem token, GetItem signature, TransactWriteItems (signature state
-   pending→listed with condition, counter shard ADD).
+5. Confirm / withdraw: the link's token names letter, signature id and a secret whose
+   sha256 the signature holds: GetItem letter, GetItem signature, TransactWriteItems
+   (state change with condition, counter shard ADD).
 6. Public list: Query GSI1 on each of the letter's shards (GSI1SK > cursor), merged.
 7. Counts: BatchGetItem of the letter's counter shards, summed.
 9. Moderation queue of a small state: Query GSI2 PK=Q#{slug}#{state}.
@@ -32,8 +32,8 @@ Access patterns:
 8. Every signature of a letter (snapshots, exports): a consistent Query per shard
    PK=SIGS#{slug}#{shard}, SK begins_with SIG#, paginated; shards read in parallel.
 
-No email, token or IP appears in a key: emails are keyed-hashed (HMAC-SHA256 with
-a secret), tokens sha256-hashed. Shards spread each letter's write load so no
+No email, token or IP appears in a key: emails and IPs are keyed-hashed (HMAC-SHA256
+with a secret); link secrets are stored only as sha256 hashes, on the signature. Shards spread each letter's write load so no
 partition key takes more than count_shards⁻¹ of it.
 """
 from __future__ import annotations
@@ -84,10 +84,6 @@ def key_of(item: dict) -> dict:
 
 def email_claim_key(slug: str, email_hash: str) -> dict:
     return {"PK": f"EMAIL#{slug}#{email_hash}", "SK": "EMAIL"}
-
-
-def token_key(token_hash: str) -> dict:
-    return {"PK": f"TOKEN#{token_hash}", "SK": "TOKEN"}
 
 
 def queue_partition(slug: str, state: str) -> str:
@@ -268,18 +264,23 @@ class Store:
             _raise_for(exc)
         return True
 
-    def increment(self, key: dict, expires_at: int) -> int:
-        """Atomically add one to a counter item (created if absent, expiring by TTL); the new value."""
+    def add(self, key: dict, attributes: list[str], expires_at: int) -> dict[str, int]:
+        """Atomically add one to each named counter of an item (created if absent, expiring
+        by TTL) in one UpdateItem; the new values."""
+        names = {f"#c{i}": a for i, a in enumerate(attributes)}
+        names["#ttl"] = TTL_ATTRIBUTE
         try:
             resp = self._db.update_item(
                 TableName=self.table, Key=to_item(key),
-                UpdateExpression="ADD n :one SET #ttl = if_not_exists(#ttl, :ttl)",
-                ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                UpdateExpression="ADD " + ", ".join(f"#c{i} :one" for i in range(len(attributes)))
+                                 + " SET #ttl = if_not_exists(#ttl, :ttl)",
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(expires_at)}},
                 ReturnValues="UPDATED_NEW")
         except ClientError as exc:
             _raise_for(exc)
-        return int(resp["Attributes"]["n"]["N"])
+        attrs = resp["Attributes"]
+        return {a: int(attrs[a]["N"]) for a in attributes}
 
     def transact(self, actions: list[dict], *operation: str) -> None:
         """TransactWriteItems; raises TransactionConflict.

@@ -55,7 +55,7 @@ def environment() -> dict[str, str]:
     return env
 
 
-SECRET_SETTINGS = ("EMAIL_HASH_KEY",)
+SECRET_SETTINGS = ("EMAIL_HASH_KEY", "TURNSTILE_SECRET")
 
 
 def get() -> Undersigned:

@@ -59,8 +59,13 @@ class RecordingMailer:
         self.sent.append(message)
 
     def last_token(self) -> str:
+        """The token of the newest confirmation link."""
         import re
-        return re.search(r"#token=([A-Za-z0-9_-]+)", self.sent[-1].text).group(1)
+        return re.search(r"/confirm\.html#token=([A-Za-z0-9_-]+)", self.sent[-1].text).group(1)
+
+    def last_withdraw_token(self) -> str:
+        import re
+        return re.search(r"/withdraw\.html#token=([A-Za-z0-9_-]+)", self.sent[-1].text).group(1)
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +78,10 @@ def stack():
 def make_settings(**overrides) -> Settings:
     values = dict(stage="test", table_name=f"t-{uuid.uuid4().hex[:12]}", exports_bucket="exports",
                   site_url="http://127.0.0.1:8000", email_hash_key="k" * 40, mail_backend="file",
-                  count_shards=4)
+                  count_shards=4,
+                  # no abuse limits unless a test sets them (every test client is 127.0.0.1)
+                  sign_ip_per_minute=0, sign_ip_per_hour=0, quarantine_ip_per_hour=0,
+                  sign_domain_per_hour=0, confirm_ip_per_minute=0, mail_per_address_per_day=0)
     values.update(overrides)
     return Settings(**values)
 
@@ -135,7 +143,7 @@ class LiveSite:
         out = []
         for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
             body = email.message_from_bytes(path.read_bytes()).get_payload(decode=True).decode()
-            out += re.findall(r"https?://\S+#token=[A-Za-z0-9_-]+", body)
+            out += re.findall(r"https?://\S+/confirm\.html#token=[A-Za-z0-9_-]+", body)
         return out
 
 

@@ -1,0 +1,102 @@
+"""Abuse controls on the public routes: rate limits, quarantine rules, Turnstile.
+
+Limits answer 429 with Retry-After. A sign-on that trips a "suspicious" rule is
+accepted with the normal answer and held as quarantined once confirmed. The source IP
+is API Gateway's (requestContext.identity.sourceIp), never X-Forwarded-For; it is only
+ever stored hashed, in rate-limit windows that expire by TTL.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import urllib.parse
+import urllib.request
+from functools import cached_property
+from typing import Optional
+
+from .errors import ServiceUnavailableError, TooManyRequestsError, ValidationFailedError
+from .ratelimit import RateLimiter, Rule
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Abuse:
+    def __init__(self, settings: Settings, limiter: RateLimiter) -> None:
+        self.s = settings
+        self.limiter = limiter
+
+    @cached_property
+    def _common(self) -> frozenset[str]:
+        return frozenset(d.strip().lower() for d in self.s.common_email_domains.split(",") if d.strip())
+
+    @cached_property
+    def _quarantine_domains(self) -> frozenset[str]:
+        return frozenset(d.strip().lower() for d in self.s.quarantine_email_domains.split(",")
+                         if d.strip())
+
+    @cached_property
+    def _name_pattern(self) -> Optional[re.Pattern]:
+        return re.compile(self.s.quarantine_name_pattern, re.I) if self.s.quarantine_name_pattern else None
+
+    def check_sign(self, slug: str, ip: str, domain: str, now: dt.datetime) -> Optional[str]:
+        """Raise 429 past a hard limit; return a quarantine reason past a soft one."""
+        hard = [Rule("m", self.s.sign_ip_per_minute, 60), Rule("h", self.s.sign_ip_per_hour, 3600)]
+        soft = Rule("q", self.s.quarantine_ip_per_hour, 3600)
+        counts = self.limiter.counts("sign-ip", hard + [soft], f"{slug}|{ip}", now)
+        waits = [left for r, (n, left) in counts.items() if r in hard and n > r.limit]
+        if waits:
+            raise TooManyRequestsError(max(waits))
+        if domain not in self._common:
+            wait = self.limiter.exceeded("sign-domain", [Rule("h", self.s.sign_domain_per_hour, 3600)],
+                                         f"{slug}|{domain}", now)
+            if wait is not None:
+                raise TooManyRequestsError(wait)
+        if soft in counts and counts[soft][0] > soft.limit:
+            return "many sign-ons from one address"
+        return None
+
+    def suspicious(self, name: str, domain: str) -> Optional[str]:
+        if domain in self._quarantine_domains:
+            return "email domain on the quarantine list"
+        if self._name_pattern is not None and self._name_pattern.search(name):
+            return "name matches the quarantine pattern"
+        return None
+
+    def mail_allowed(self, canonical_email: str, now: dt.datetime) -> Optional[int]:
+        """None if another email may go to this address today, else the seconds to wait."""
+        return self.limiter.exceeded("mail-to", [Rule("d", self.s.mail_per_address_per_day, 86400)],
+                                     canonical_email, now)
+
+    def check_token_use(self, ip: str, now: dt.datetime) -> None:
+        wait = self.limiter.exceeded("token-ip", [Rule("m", self.s.confirm_ip_per_minute, 60)], ip, now)
+        if wait is not None:
+            raise TooManyRequestsError(wait)
+
+    # ---- Turnstile -----------------------------------------------------------------
+
+    @property
+    def turnstile_on(self) -> bool:
+        return bool(self.s.turnstile_secret)
+
+    def verify_turnstile(self, token: Optional[str], ip: str) -> None:
+        """Server-side check of the widget's token; fails closed on any error."""
+        if not self.turnstile_on:
+            return
+        if not token:
+            raise ValidationFailedError(fields=[{"loc": ["body", "turnstile_token"], "type": "missing"}])
+        data = urllib.parse.urlencode({"secret": self.s.turnstile_secret, "response": token,
+                                       "remoteip": ip}).encode()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(
+                    self.s.turnstile_verify_url, data=data, method="POST"), timeout=5) as resp:
+                outcome = json.loads(resp.read())
+        except Exception:
+            log.warning("turnstile verification unavailable; refusing the sign-on")
+            raise ServiceUnavailableError(5) from None
+        if outcome.get("success") is not True:
+            raise ValidationFailedError("The anti-robot check failed. Please try again.",
+                                        fields=[{"loc": ["body", "turnstile_token"],
+                                                 "type": "captcha_failed"}])

@@ -1,0 +1,39 @@
+"""The words of the emails, in the signer's page language (English or Korean)."""
+from __future__ import annotations
+
+from typing import Optional
+
+TEXT = {
+    "en": {
+        "subject": "Confirm your signature: {title}",
+        "body": ("Thank you for signing \"{title}\".\n\n"
+                 "To confirm your signature, open this link:\n\n{confirm}\n\n"
+                 "The link works for {hours} hours. Your name is listed only after you confirm. "
+                 "Your email address is never shown.\n\n"
+                 "If you did not sign, ignore this message: nothing will be published.\n"),
+        "withdraw": ("\nChanged your mind later? This link takes your name off the letter and "
+                     "deletes your details:\n\n{withdraw}\n"),
+    },
+    "ko": {
+        "subject": "서명을 확인해 주세요: {title}",
+        "body": ("\"{title}\"에 서명해 주셔서 감사합니다.\n\n"
+                 "서명을 확인하려면 다음 링크를 여세요:\n\n{confirm}\n\n"
+                 "링크는 {hours}시간 동안 유효합니다. 확인한 뒤에만 이름이 게재됩니다. "
+                 "이메일 주소는 공개되지 않습니다.\n\n"
+                 "서명하지 않으셨다면 이 메일을 무시하세요. 아무것도 게재되지 않습니다.\n"),
+        "withdraw": ("\n나중에 마음이 바뀌면 이 링크로 서한에서 이름을 빼고 정보를 삭제할 수 "
+                     "있습니다:\n\n{withdraw}\n"),
+    },
+}
+
+
+def confirmation(letter: dict, language: str, site: str, confirm_token: str,
+                 withdraw_token: Optional[str], hours: int) -> tuple[str, str]:
+    """(subject, body) of the confirmation email; links carry their token in the fragment."""
+    t = TEXT.get(language, TEXT["en"])
+    title = letter["title"][:120]
+    body = t["body"].format(title=letter["title"], hours=hours,
+                            confirm=f"{site}/confirm.html#token={confirm_token}")
+    if withdraw_token:
+        body += t["withdraw"].format(withdraw=f"{site}/withdraw.html#token={withdraw_token}")
+    return t["subject"].format(title=title), body
