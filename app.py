@@ -5,12 +5,13 @@ Routes are mounted under the API Gateway stage `api`, so `/letters` here is
 """
 from chalice import AuthResponse, Chalice, Cron
 
-from chalicelib import exports, http, models, openapi, privacy, snapshots, wiring
+from chalicelib import exports, http, logs, models, openapi, privacy, snapshots, wiring
 from chalicelib.models import ConfirmationIn, signature_in
 from chalicelib.organisers import principal_from
 from chalicelib.settings import packaging_setting
 
 app = Chalice(app_name="undersigned")
+logs.install()  # no email, token or IP in any log line
 app.register_middleware(http.make_error_middleware(lambda: wiring.get().settings), "http")
 
 PUBLIC_CACHE = 10  # seconds a CDN may serve a public read

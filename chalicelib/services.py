@@ -40,9 +40,10 @@ Clock = Callable[[], dt.datetime]
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 PENDING, LISTED, AWAITING = "pending", "listed", "awaiting_approval"
 # Deleted on withdrawal (and by retention): everything that identifies the signer.
+# (withdraw_hash stays until retention, so a second click answers "already withdrawn".)
 PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "email_hash",
-                   "email_domain", "confirm_hashes", "withdraw_hash", "quarantine_reason",
-                   "updates_opt_in", "language")
+                   "email_domain", "confirm_hashes", "quarantine_reason", "updates_opt_in",
+                   "language")
 QUARANTINED, HIDDEN, REJECTED, WITHDRAWN = "quarantined", "hidden", "rejected", "withdrawn"
 # The small states organisers work through: indexed in GSI2 (sparse), one partition each.
 QUEUE_STATES = (AWAITING, QUARANTINED, HIDDEN, REJECTED)
@@ -445,7 +446,8 @@ class Undersigned:
         """
         frm, version = sig["state"], sig.get("v", 0)
         now = iso(self.clock())
-        sets = {"#s": to, "v": version + 1, "updated_at": now, **(set_fields or {})}
+        sets = {"#s": to, "v": version + 1, "updated_at": now,
+                **{k: v for k, v in (set_fields or {}).items() if v is not None}}
         drop = set(remove) - set(sets)
         if to == LISTED:
             sets.update(self._list_keys({**sig, **sets}, letter["shards"]))
