@@ -628,8 +628,8 @@ def export_to_s3(service: Any, s3: Any, slug: str, fmt: str, *, include_email: b
                  now: dt.datetime) -> dict:
     """Write one export to a temporary file, stream it to the exports bucket, presign it.
 
-    Exports live under letters/{slug}/exports/ (expired by a lifecycle rule); a Lambda
-    response could not carry a large list, a presigned link can.
+    Exports live under exports/{slug}/ (a lifecycle rule deletes them after a day: they may
+    hold emails); a Lambda response could not carry a large list, a presigned link can.
     """
     import tempfile
     from pathlib import Path
@@ -639,7 +639,7 @@ def export_to_s3(service: Any, s3: Any, slug: str, fmt: str, *, include_email: b
     name, ctype, writer = FORMATS[fmt]
     stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     suffix = "-with-emails" if include_email and fmt in ("csv", "json") else ""
-    key = f"letters/{slug}/exports/{stamp}-{uuid.uuid4().hex[:8]}{suffix}-{name}"
+    key = f"exports/{slug}/{stamp}-{uuid.uuid4().hex[:8]}{suffix}-{name}"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         with path.open("wb") as out:

@@ -177,8 +177,12 @@ class Moderation:
         fields = {"reason": reason} if reason else {}
         if to == LISTED and sig["state"] == AWAITING:
             fields["approved_by"] = who.who
-        after = self.app.transition(letter, sig, to, set_fields=fields, audit={
-            "who": who.who, "action": action, "reason": reason})
+        try:
+            after = self.app.transition(letter, sig, to, set_fields=fields, audit={
+                "who": who.who, "action": action, "reason": reason})
+        except TransactionConflict:
+            raise StateConflictError("The signature changed meanwhile (another organiser, or "
+                                     "the signer). Reload and try again.") from None
         return admin_view(after)
 
     def _rename(self, letter: dict, sig: dict, name: Optional[str], who: Principal,
@@ -191,9 +195,12 @@ class Moderation:
         if not sig.get("original_name"):
             fields["original_name"] = sig["name"]
         # Same state: the transition only rewrites fields (and the list's sort key if listed).
-        return self.app.transition(letter, sig, sig["state"], set_fields=fields, audit={
-            "who": who.who, "action": "rename", "reason": reason,
-            "before": {"name": sig["name"]}, "after": {"name": clean}})
+        try:
+            return self.app.transition(letter, sig, sig["state"], set_fields=fields, audit={
+                "who": who.who, "action": "rename", "reason": reason,
+                "before": {"name": sig["name"]}, "after": {"name": clean}})
+        except TransactionConflict:
+            raise StateConflictError("The signature changed meanwhile. Reload and try again.") from None
 
     def bulk(self, slug: str, ids: list[str], action: str, who: Principal,
              reason: Optional[str]) -> BulkResult:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 from . import store as keys
@@ -38,6 +39,9 @@ def closed_since(letter: dict, now: dt.datetime) -> dt.datetime | None:
 def run_retention(app: Undersigned, now: dt.datetime) -> list[dict]:
     """One pass over every letter; a report per letter of what was deleted or anonymised."""
     reports = []
+    # The run's id goes into each transaction's token: a retry within this run is
+    # idempotent, while a concurrent run's write fails its condition (and is not counted).
+    run = uuid.uuid4().hex
     for letter in app.store.list_letters():
         report = {"slug": letter["slug"], "pending_deleted": 0, "anonymised": 0}
         closed = closed_since(letter, now)
@@ -52,9 +56,9 @@ def run_retention(app: Undersigned, now: dt.datetime) -> list[dict]:
                         ":sig": {"S": "SIG#"}}):
                 if sig["state"] == PENDING and sig.get("confirm_expires_at") and \
                         parse_iso(sig["confirm_expires_at"]) < pending_cutoff:
-                    report["pending_deleted"] += _delete_pending(app, letter, sig)
+                    report["pending_deleted"] += _delete_pending(app, letter, sig, run)
                 elif anonymise:
-                    report["anonymised"] += _anonymise(app, letter, sig, now)
+                    report["anonymised"] += _anonymise(app, letter, sig, now, run)
         if report["pending_deleted"] or report["anonymised"]:
             log.info("retention %s: %s pending deleted, %s anonymised", letter["slug"],
                      report["pending_deleted"], report["anonymised"])
@@ -62,7 +66,7 @@ def run_retention(app: Undersigned, now: dt.datetime) -> list[dict]:
     return reports
 
 
-def _delete_pending(app: Undersigned, letter: dict, sig: dict) -> int:
+def _delete_pending(app: Undersigned, letter: dict, sig: dict, run: str) -> int:
     actions: list[dict[str, Any]] = [{"Delete": {
         "Key": keys.to_item(keys.key_of(sig)), "ConditionExpression": "#s = :p",
         "ExpressionAttributeNames": {"#s": "state"},
@@ -73,13 +77,13 @@ def _delete_pending(app: Undersigned, letter: dict, sig: dict) -> int:
             "ConditionExpression": "attribute_not_exists(PK) OR sig_id = :me",
             "ExpressionAttributeValues": {":me": {"S": sig["sig_id"]}}}})
     try:
-        app.store.transact(actions, "expire", sig["sig_id"])
+        app.store.transact(actions, "expire", sig["sig_id"], run)
     except TransactionConflict:
         return 0  # confirmed meanwhile: it stays
     return 1
 
 
-def _anonymise(app: Undersigned, letter: dict, sig: dict, now: dt.datetime) -> int:
+def _anonymise(app: Undersigned, letter: dict, sig: dict, now: dt.datetime, run: str) -> int:
     keep_email = bool(sig.get("updates_opt_in")) and sig["state"] in (LISTED, "hidden")
     drop = set(LINK_FIELDS) | ({"original_name"} if sig["state"] == LISTED else set())
     if not keep_email:
@@ -104,7 +108,7 @@ def _anonymise(app: Undersigned, letter: dict, sig: dict, now: dt.datetime) -> i
             "ConditionExpression": "attribute_not_exists(PK) OR sig_id = :me",
             "ExpressionAttributeValues": {":me": {"S": sig["sig_id"]}}}})
     try:
-        app.store.transact(actions, "anonymise", sig["sig_id"])
+        app.store.transact(actions, "anonymise", sig["sig_id"], run)
     except TransactionConflict:
         return 0
     return 1

@@ -486,7 +486,7 @@ class Undersigned:
             actions.append({"Put": {"Item": keys.to_item(self._audit_item(
                 letter["slug"], sig, frm, to, audit, now))}})
         actions.extend(also)
-        self.store.transact(actions, "move", sig["sig_id"], str(version))
+        self.store.transact(actions, "move", sig["sig_id"], str(version), frm, to)
         after = {**sig, **{k.lstrip("#") if k != "#s" else "state": v for k, v in sets.items()}}
         for name in drop:
             after.pop(name, None)

@@ -213,6 +213,10 @@ def _raise_for(exc: ClientError) -> None:
         if any(r in THROTTLE_CODES or r == "TransactionConflict" for r in reasons):
             raise ServiceUnavailableError() from exc
         raise TransactionConflict(reasons) from exc
+    if code == "IdempotentParameterMismatchException":
+        # Another caller ran a different write under the same token (same item, same
+        # version): the item has moved on; callers treat it as a failed condition.
+        raise TransactionConflict(["IdempotentParameterMismatch"]) from exc
     if code in THROTTLE_CODES or code == "TransactionInProgressException":
         raise ServiceUnavailableError() from exc
     raise exc

@@ -24,7 +24,7 @@ def boto_client(service: str) -> Any:
 
     return boto3.session.Session().client(
         service, config=Config(retries={"mode": "standard", "max_attempts": 4},
-                               connect_timeout=2, read_timeout=5,
+                               connect_timeout=2, read_timeout=5, max_pool_connections=50,
                                tcp_keepalive=True))
 
 

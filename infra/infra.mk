@@ -13,6 +13,8 @@
 #   SES_IDENTITY    domain or address confirmation mail is sent from (deploy only)
 #   MAIL_FROM       From header, e.g. "Undersigned <no-reply@example.org>" (deploy only)
 #   PARAMS          further Parameter=Value overrides, e.g. "AlarmEmail=ops@example.org EnableWaf=true"
+#   SNAPSHOT_HOUR_UTC, RETENTION_HOUR_UTC   hours (UTC) of the scheduled jobs, read by
+#                   `chalice package` from the environment (defaults 2 and 3; docs/DEPLOY.md)
 
 INFRA_PY ?= .venv/bin/python
 CHALICE ?= .venv/bin/chalice

@@ -152,13 +152,17 @@ def make_handler(app: Any, frontend: Path = FRONTEND):
     return Handler
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # a burst of parallel clients must queue, not be reset
+
+
 class Server:
     """The site on 127.0.0.1:port in a background thread (port 0: any free port)."""
 
     def __init__(self, app: Any, port: int = 8000, frontend: Path = FRONTEND) -> None:
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(app, frontend))
-        self.httpd.daemon_threads = True
+        self.httpd = _HTTPServer(("127.0.0.1", port), make_handler(app, frontend))
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -45,3 +45,6 @@ export function listSignatures(slug, { cursor, limit = 100, kind } = {}) {
 }
 export const sign = (slug, payload) => call("POST", `/letters/${q(slug)}/signatures`, payload);
 export const confirm = (token) => call("POST", "/confirmations", { token });
+export const withdraw = (token) => call("POST", "/withdrawals", { token });
+// A link's token (confirm / withdraw): signature id + secret + letter slug.
+export const TOKEN_RE = /^[A-Za-z0-9_-]{70,160}$/;

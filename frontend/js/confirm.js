@@ -1,6 +1,6 @@
 // /confirm.html#token=...: read the token from the fragment, clear it from the URL, post it,
 // and say what happened: confirmed / already confirmed / awaiting approval / expired / invalid.
-import { confirm, ApiError } from "./api.js";
+import { confirm, ApiError, TOKEN_RE } from "./api.js";
 import { apply, mountSwitch, onChange, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -56,7 +56,7 @@ function main() {
   const params = new URLSearchParams(location.hash.slice(1));
   const token = params.get("token") || "";
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
-  if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) {
+  if (!TOKEN_RE.test(token)) {
     state = ["cInvalid", null, "bad"];
     render();
     return;

@@ -1,6 +1,7 @@
 // The sign-on form: client checks that mirror the API's rules, API errors placed next to
 // their field (by fields[].loc) or in a banner, one request per submit, then "check your
-// email" with a resend that re-posts the same payload.
+// email" with a resend that re-posts the same payload. The consent and updates texts come
+// from the API (letter.consent) in the page's language; the signature records that version.
 import { sign, ApiError } from "./api.js";
 import { t, getLang, onChange } from "./i18n.js";
 import { fillCountries, isCountry } from "./countries.js";
@@ -29,6 +30,19 @@ export function signForm(letter, { onSigned } = {}) {
   const form = $("sign-form"), banner = $("form-banner"), submit = $("f-submit");
   const search = $("f-country-search"), select = $("f-country");
   let errors = {}, bannerState = null, sending = false, payload = null, waitTimer = null;
+  let captcha = null, sentCaptcha = null; // Turnstile widgets, only with turnstile_site_key
+  const siteKey = letter.turnstile_site_key;
+  let captchaMissing = false; // turnstile.js itself could not be loaded
+  const withCaptcha = (fn) => { if (siteKey) import("./turnstile.js").then(fn, () => { captchaMissing = true; }); };
+  const captchaWhy = (w) => ((w ? w.failed() : captchaMissing) ? "e.captcha_load" : "e.captcha_wait");
+  withCaptcha((ts) => { captcha = ts.widget($("f-turnstile"), siteKey, getLang()); });
+
+  // The API's consent text in the page's language; the i18n one if the API has none.
+  const consentText = () => {
+    const c = letter.consent, l = getLang();
+    return c && c.texts && c.texts[l] ? [c.texts[l], c.version] : [t("consent"), null];
+  };
+  const updatesText = () => ((letter.consent || {}).updates || {})[getLang()] || "";
 
   const kind = () => form.elements.kind.value || "individual";
 
@@ -41,6 +55,11 @@ export function signForm(letter, { onSigned } = {}) {
       $(row).querySelectorAll("input").forEach((i) => { i.disabled = !show; });
     }
     $("approval-note").hidden = !(org && letter.organisations_need_approval);
+    $("f-consent-label").textContent = consentText()[0];
+    const updates = updatesText();
+    $("f-updates-label").textContent = updates;
+    $("row-updates").hidden = !updates;
+    if (!updates) $("f-updates").checked = false;
   }
 
   function message(type, field) {
@@ -107,6 +126,11 @@ export function signForm(letter, { onSigned } = {}) {
     out.email = email;
     if (!$("f-consent").checked) errs.consent = "consent_required";
     out.consent = true;
+    const [, version] = consentText();
+    if (version) out.consent_version = version;
+    out.language = getLang() === "ko" ? "ko" : "en";
+    out.updates_opt_in = !$("row-updates").hidden && $("f-updates").checked;
+    out.website = form.elements.website.value; // the honeypot: empty unless a bot filled it
     if (org) {
       if (!$("f-authorised").checked) errs.authorised = "authorisation_required";
       out.authorised = true;
@@ -129,7 +153,8 @@ export function signForm(letter, { onSigned } = {}) {
       for (const f of err.fields) {
         const loc = f.loc || [];
         const field = loc[0] === "body" ? loc[1] : null;
-        if (f.type === "unknown_letter_version") { bannerState = { key: "e.unknown_letter_version", reload: true }; continue; }
+        if (f.type === "unknown_letter_version" || f.type === "unknown_consent_version") { bannerState = { key: `e.${f.type}`, reload: true }; continue; }
+        if (field === "turnstile_token") { bannerState = { key: "e.captcha_failed" }; continue; }
         if (FIELDS.includes(field) && !$(`row-${field}`)?.hidden) { errors[field] = errors[field] || f.type; continue; }
         unplaced = f;
       }
@@ -173,6 +198,11 @@ export function signForm(letter, { onSigned } = {}) {
     bannerState = Object.keys(errs).length ? { key: "fixFields" } : null;
     renderErrors();
     if (bannerState) { focusFirstError(); return; }
+    if (siteKey) {
+      const tok = captcha && captcha.token();
+      if (!tok) { showBanner({ key: captchaWhy(captcha) }); banner.focus(); return; }
+      data.turnstile_token = tok;
+    }
     setSending(true);
     try {
       await sign(letter.slug, data);
@@ -180,12 +210,14 @@ export function signForm(letter, { onSigned } = {}) {
       form.hidden = true;
       $("sent").hidden = false;
       $("sent-h").focus();
+      withCaptcha((ts) => { sentCaptcha = ts.widget($("sent-turnstile"), siteKey, getLang()); });
       if (onSigned) onSigned(data);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       showApiError(err);
     } finally {
       setSending(false);
+      if (captcha) captcha.reset(); // a token is good for one request
     }
   });
 
@@ -220,6 +252,11 @@ export function signForm(letter, { onSigned } = {}) {
   }
   resend.addEventListener("click", async () => {
     if (sending || !payload) return;
+    if (siteKey) {
+      const tok = sentCaptcha && sentCaptcha.token();
+      if (!tok) { resendState = [captchaWhy(sentCaptcha)]; renderResend(); return; }
+      payload = { ...payload, turnstile_token: tok };
+    }
     sending = true;
     resend.disabled = true;
     try {
@@ -230,10 +267,12 @@ export function signForm(letter, { onSigned } = {}) {
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       if (err.status === 429) { resendState = ["e.too_many", err.retryAfter]; if (err.retryAfter) wait(err.retryAfter, resendState); }
+      else if (err.fields.some((f) => (f.loc || [])[1] === "turnstile_token")) resendState = ["e.captcha_failed"];
       else resendState = [err.code === "already_signed" ? "e.already_signed" : err.code === "letter_closed" ? "e.letter_closed" : err.status >= 500 ? "e.server" : "e.generic"];
       renderResend();
     } finally {
       sending = false;
+      if (sentCaptcha) sentCaptcha.reset();
       resend.disabled = Boolean(waitTimer) || (resendState && resendState[0] === "resendCap");
     }
   });

@@ -368,7 +368,7 @@ def test_confirm_invalid_and_expired(page, site):
         status=410, content_type="application/json", body=json.dumps(
             {"error": {"status": 410, "code": "token_expired", "message": "x", "fields": []}})))
     page.goto("about:blank")
-    page.goto(site.url + "/confirm.html#token=" + "B" * 43)
+    page.goto(site.url + "/confirm.html#token=" + "B" * 80)
     expect(page.locator(".outcome")).to_have_text("This link has expired. Sign again to get a new one.")
 
 
@@ -468,6 +468,8 @@ def test_keyboard_reaches_and_submits_the_form(page, site, email):
     page.keyboard.press("Tab")
     page.keyboard.press("Space")
     page.keyboard.press("Tab")
+    expect(page.locator("#f-updates")).to_be_focused()  # optional: passed over, left unticked
+    page.keyboard.press("Tab")
     expect(page.locator("#f-submit")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#sent-h")).to_be_focused()
@@ -480,3 +482,215 @@ def test_narrow_and_zoomed_layouts_do_not_scroll_sideways(new_page, site):
         open_letter(page, site)
         page.evaluate("document.body.style.zoom = ''")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+# ---- consent record, honeypot, token format, Turnstile -------------------------------------
+
+def outbox_count(site) -> int:
+    return len(list(site.outbox.glob("*.eml")))
+
+
+def last_mail_body(site) -> str:
+    import email as email_lib
+    newest = max(site.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    return email_lib.message_from_bytes(newest.read_bytes()).get_payload(decode=True).decode()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_consent_text_comes_from_the_api_and_is_recorded(new_page, site, letter, email, lang):
+    consent = site.service.get_letter(letter).consent
+    page = new_page(lang)
+    open_letter(page, site, letter)
+    expect(page.locator("label[for=f-consent]")).to_have_text(consent.texts[lang])
+    expect(page.locator("label[for=f-updates]")).to_have_text(consent.updates[lang])
+    expect(page.locator("#f-updates")).not_to_be_checked()
+    assert page.locator("script[src*='challenges.cloudflare.com']").count() == 0  # Turnstile is off
+    fill_individual(page, email=email)
+    if lang == "ko":
+        page.check("#f-updates")
+    with page.expect_request(lambda r: r.method == "POST") as req:
+        page.click("#f-submit")
+    body = req.value.post_data_json
+    assert body["consent"] is True and body["consent_version"] == consent.version
+    assert body["language"] == lang
+    assert body["updates_opt_in"] is (lang == "ko")
+    assert body["website"] == "" and "turnstile_token" not in body
+    expect(page.locator("#sent-h")).to_be_visible()
+    # The email comes in the page's language.
+    assert ("서명을 확인하려면" if lang == "ko" else "To confirm your signature") in last_mail_body(site)
+
+
+def test_consent_label_follows_the_language_switch(page, site):
+    consent = site.service.get_letter(EXAMPLE).consent
+    open_letter(page, site)
+    expect(page.locator("label[for=f-consent]")).to_have_text(consent.texts["en"])
+    page.click("button.lang-btn[lang=ko]")
+    expect(page.locator("label[for=f-consent]")).to_have_text(consent.texts["ko"])
+    expect(page.locator("label[for=f-updates]")).to_have_text(consent.updates["ko"])
+    fill_individual(page)
+    page.route("**/api/letters/*/signatures", lambda route: route.fulfill(
+        status=202, content_type="application/json",
+        body=json.dumps({"status": "pending", "email_sent": True})))
+    with page.expect_request(lambda r: r.method == "POST") as req:
+        page.click("#f-submit")
+    assert req.value.post_data_json["language"] == "ko"
+
+
+def test_consent_falls_back_when_the_api_has_none(page, site):
+    def strip(route):
+        resp = route.fetch()
+        data = resp.json()
+        data.pop("consent", None)
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(data))
+    page.route(f"**/api/letters/{EXAMPLE}", strip)
+    open_letter(page, site)
+    expect(page.locator("label[for=f-consent]")).to_have_text(
+        "I agree that the name, title or affiliation and country above are published under this letter.")
+    expect(page.locator("#row-updates")).to_be_hidden()
+    page.route("**/api/letters/*/signatures", lambda route: route.fulfill(
+        status=202, content_type="application/json",
+        body=json.dumps({"status": "pending", "email_sent": True})))
+    fill_individual(page)
+    with page.expect_request(lambda r: r.method == "POST") as req:
+        page.click("#f-submit")
+    body = req.value.post_data_json
+    assert "consent_version" not in body and body["updates_opt_in"] is False
+    expect(page.locator("#sent-h")).to_be_visible()
+
+
+def test_unknown_consent_version_asks_for_a_reload(page, site):
+    def tamper(route):
+        body = json.loads(route.request.post_data)
+        body["consent_version"] = "1999-01-01"
+        route.continue_(post_data=json.dumps(body))
+    page.route("**/api/letters/*/signatures", tamper)
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_contain_text("The consent text has changed")
+    expect(page.locator("#form-banner button")).to_have_text("Reload the letter")
+
+
+def test_honeypot_is_hidden_from_people_and_assistive_tech(page, site):
+    open_letter(page, site)
+    trap = page.locator("#f-website")
+    expect(trap).to_have_attribute("tabindex", "-1")
+    expect(trap).to_have_attribute("autocomplete", "off")
+    expect(page.locator(".hp")).to_have_attribute("aria-hidden", "true")
+    box = trap.bounding_box()
+    assert box is None or box["x"] + box["width"] <= 0, box
+    assert "Website" not in page.locator("#sign-form").aria_snapshot()
+
+
+def test_honeypot_filled_shows_check_your_email_and_stores_nothing(page, site, letter, email):
+    before = outbox_count(site)
+    open_letter(page, site, letter)
+    fill_individual(page, email=email)
+    page.evaluate("document.getElementById('f-website').value = 'http://spam.example/'")
+    with page.expect_response(lambda r: r.request.method == "POST") as resp:
+        page.click("#f-submit")
+    assert resp.value.status == 202
+    assert resp.value.request.post_data_json["website"] == "http://spam.example/"
+    expect(page.locator("#sent-h")).to_be_visible()
+    assert outbox_count(site) == before  # no email
+    listed = page.request.get(f"{site.url}/api/letters/{letter}/signatures").json()
+    assert listed["signatures"] == []
+    assert site.service.get_letter(letter).counts.total == 0
+    # Nothing was stored: the same address signs afresh (a stored claim would not mail again).
+    open_letter(page, site, letter)
+    fill_individual(page, email=email)
+    page.click("#f-submit")
+    expect(page.locator("#sent-h")).to_be_visible()
+    assert outbox_count(site) == before + 1
+
+
+def test_confirm_token_format(page, site):
+    posts = []
+    page.on("request", lambda r: posts.append(r.post_data_json["token"])
+            if r.url.endswith("/api/confirmations") else None)
+    page.route("**/api/confirmations", lambda route: route.fulfill(
+        status=404, content_type="application/json", body=json.dumps(
+            {"error": {"status": 404, "code": "token_invalid", "message": "x", "fields": []}})))
+    invalid = "This link is not valid. Check that you copied all of it."
+    for token, sent in (("a" * 69, False), ("a" * 70, True), ("x_-9" * 40, True),
+                        ("a" * 161, False), ("a" * 79 + "." + "a" * 10, False),
+                        ("a" * 79 + "%2B" + "a" * 10, False)):
+        page.goto("about:blank")
+        page.goto(f"{site.url}/confirm.html#token={token}")
+        expect(page.locator(".outcome")).to_have_text(invalid)
+        assert (posts[-1:] == [token]) is sent, (token, posts)
+
+
+TURNSTILE_STUB = """
+window.turnstile = {
+  render(el, opts) { window.__ts = opts; window.__tsRenders = (window.__tsRenders || 0) + 1;
+                     const p = document.createElement("p"); p.textContent = "stub"; el.append(p); return "w" + window.__tsRenders; },
+  reset(id) { window.__tsResets = (window.__tsResets || 0) + 1; },
+};
+"""
+TURNSTILE_ORIGIN = "https://challenges.cloudflare.com"
+
+
+def turnstile_on(page, slug):
+    """The letter with a site key, its page with the documented CSP additions."""
+    def with_csp(route):
+        resp = route.fetch()
+        headers = {k: v for k, v in resp.headers.items()
+                   if k.lower() not in ("content-encoding", "content-length")}
+        headers["content-security-policy"] = headers["content-security-policy"].replace(
+            "script-src 'self'", f"script-src 'self' {TURNSTILE_ORIGIN}") + f"; frame-src {TURNSTILE_ORIGIN}"
+        route.fulfill(response=resp, headers=headers, body=resp.body())
+
+    def with_key(route):
+        data = route.fetch().json()
+        data["turnstile_site_key"] = "1x00000000000000000000AA"
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(data))
+
+    page.route(f"**/l/{slug}", with_csp)
+    page.route(f"**/api/letters/{slug}", with_key)
+
+
+def test_turnstile_loads_only_with_a_site_key_and_sends_its_token(page, site, letter, email):
+    """With the documented CSP additions (and no network: a stub widget script)."""
+    scripts = []
+    turnstile_on(page, letter)
+    page.route(f"{TURNSTILE_ORIGIN}/**", lambda route: (scripts.append(route.request.url), route.fulfill(
+        status=200, content_type="text/javascript", body=TURNSTILE_STUB)))
+    open_letter(page, site, letter)
+    expect(page.locator("#f-turnstile")).to_contain_text("stub")
+    assert scripts == [f"{TURNSTILE_ORIGIN}/turnstile/v0/api.js?render=explicit"]
+    assert page.evaluate("window.__ts.sitekey") == "1x00000000000000000000AA"
+    fill_individual(page, email=email)
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+    page.click("#f-submit")  # no token yet: asked to wait, nothing sent
+    expect(page.locator("#form-banner")).to_have_text(
+        "Please wait until the anti-robot check has finished, then try again.")
+    assert posts == []
+    page.evaluate("window.__ts.callback('fake-turnstile-token')")
+    with page.expect_request(lambda r: r.method == "POST") as req:
+        page.click("#f-submit")
+    assert req.value.post_data_json["turnstile_token"] == "fake-turnstile-token"
+    expect(page.locator("#sent-h")).to_be_visible()
+    assert page.evaluate("window.__tsResets") == 1  # used once, then reset
+    # The resend gets its own widget and token.
+    expect(page.locator("#sent-turnstile")).to_contain_text("stub")
+    page.evaluate("window.__ts.callback('second-token')")
+    with page.expect_request(lambda r: r.method == "POST") as req:
+        page.click("#resend")
+    assert req.value.post_data_json["turnstile_token"] == "second-token"
+    assert len(scripts) == 1 and not page.errors, page.errors
+
+
+def test_turnstile_that_cannot_load_says_so(page, site, letter, email):
+    turnstile_on(page, letter)
+    page.route(f"{TURNSTILE_ORIGIN}/**", lambda route: route.abort())
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+    open_letter(page, site, letter)
+    fill_individual(page, email=email)
+    page.wait_for_timeout(200)
+    page.click("#f-submit")
+    expect(page.locator("#form-banner")).to_have_text(
+        "The anti-robot check could not be loaded. Check your connection and reload the page.")
+    assert posts == []

@@ -60,6 +60,20 @@ FUNCTIONS = {
                        "entry": ["chalicelib/wiring.py", "chalicelib/organisers.py"],
                        "exclude": {"services": "builds the use cases; the authorizer calls none",
                                    "mail": "constructs SesMailer, never sends"}},
+    # app.nightly_snapshot: wiring.get() + snapshots.run_nightly, which works on
+    # service.store / .settings / .clock directly (and exports' readers); S3 via wiring.s3().
+    "nightly_snapshot": {"policy": "policy-snapshot.json",
+                         "entry": ["chalicelib/wiring.py", "chalicelib/snapshots.py"],
+                         "exclude": {"services": "builds the use cases; the snapshot calls none "
+                                                 "(only service.store, .settings, .clock)",
+                                     "mail": "constructs SesMailer, never sends"}},
+    # app.retention: wiring.get() + privacy.run_retention, which uses service.store and
+    # services' state names and iso helpers (no AWS call of services is reached).
+    "retention": {"policy": "policy-retention.json",
+                  "entry": ["chalicelib/wiring.py", "chalicelib/privacy.py"],
+                  "exclude": {"services": "state constants and iso/parse_iso only; none of the "
+                                          "use cases (its transactions) is called",
+                              "mail": "constructs SesMailer, never sends"}},
 }
 
 
@@ -240,7 +254,19 @@ def test_policy_resources_are_named(function):
             assert ":identity/${SesIdentity}" in text, st
         elif prefix == "ssm":
             assert ":parameter${EmailHashKeyParam}" in text, st
+            # Only the named secrets (the optional Turnstile one only when it is set).
+            assert set(re.findall(r":parameter\$\{(\w+)\}", text)) <= \
+                {"EmailHashKeyParam", "TurnstileSecretParam"}, st
+            if "TurnstileSecretParam" in text:
+                assert '"Fn::If": ["HasTurnstileSecret"' in text, st
         elif prefix == "logs":
             assert "log-group:/aws/lambda/${AWS::StackName}-" in text, st
         elif prefix == "s3":
             assert "ExportsBucket" in text, st
+            for r in resources:
+                rtext = json.dumps(r)
+                if set(actions) == {"s3:ListBucket"}:  # a bucket action: the bucket itself
+                    assert r == {"Fn::GetAtt": ["ExportsBucket", "Arn"]}, st
+                else:  # object actions: snapshots and exports only, never the whole bucket
+                    assert re.fullmatch(r'\{"Fn::Sub": "\$\{ExportsBucket\.Arn\}/'
+                                        r'(letters|exports)/\*"\}', rtext), st

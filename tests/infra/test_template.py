@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from chalicelib import errors
-from chalicelib.settings import Settings
+from chalicelib.settings import Settings, packaging_setting
 from chalicelib.store import table_definition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +27,12 @@ FORBIDDEN_IN_ZIP = ("tests/", "frontend/", "infra/", "bench/", "tools/", "letter
                     ".chalice/", ".local/", "node_modules/", "boto3/", "botocore/")
 API_ORIGIN = {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+# Pages other sites may frame (tools/serve.py's FRAMEABLE): their own headers policy.
+FRAMEABLE = {"/embed.html": "EmbedHeadersPolicy"}
+# Every function: fixed name suffix (its log group and its policy's log permission use it).
+FUNCTION_NAMES = {"APIHandler": "api", "OrganiserAuth": "auth",
+                  "NightlySnapshot": "snapshot", "Retention": "retention"}
+SCHEDULED = {"NightlySnapshot": "snapshot_hour_utc", "Retention": "retention_hour_utc"}
 
 
 def test_cfn_lint_reports_nothing(package):
@@ -83,8 +89,58 @@ def test_buckets_are_private_versioned_encrypted_tls_only(package, bucket):
 
 def test_exports_bucket_expires_noncurrent_versions_per_parameter(package):
     rules = package.props("ExportsBucket")["LifecycleConfiguration"]["Rules"]
-    assert any(r["Status"] == "Enabled" and r["NoncurrentVersionExpiration"] == {
+    assert any(r["Status"] == "Enabled" and r.get("NoncurrentVersionExpiration") == {
         "NoncurrentDays": {"Ref": "SnapshotNoncurrentDays"}} for r in rules)
+
+
+def _bucket_wide(rule: dict) -> bool:
+    return not rule.get("Prefix") and not rule.get("TagFilters") and "Filter" not in rule
+
+
+def test_exports_bucket_aborts_incomplete_uploads_everywhere(package):
+    rules = package.props("ExportsBucket")["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and _bucket_wide(r) and
+               r.get("AbortIncompleteMultipartUpload") == {"DaysAfterInitiation": 1}
+               for r in rules)
+
+
+EXPORTS_RULE = "ExpireOnDemandExports"
+
+
+def test_on_demand_exports_expire_after_a_day_and_snapshots_do_not(package):
+    rules = {r["Id"]: r for r in package.props("ExportsBucket")["LifecycleConfiguration"]["Rules"]}
+    rule = rules[EXPORTS_RULE]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == 1
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}  # every version goes
+    prefix = rule["Prefix"]
+    assert prefix.endswith("/")
+    from chalicelib.snapshots import latest_key, snapshot_prefix
+    for kept in (snapshot_prefix("a-letter", "2025-01-01") + "manifest.json",
+                 latest_key("a-letter")):
+        assert not kept.startswith(prefix), kept
+    # No rule but the exports one expires current versions.
+    assert [r["Id"] for r in rules.values() if "ExpirationInDays" in r or "ExpirationDate" in r] \
+        == [EXPORTS_RULE]
+
+
+def _export_key_head() -> str:
+    """The constant start of the key chalicelib.exports.export_to_s3 writes."""
+    import ast
+    tree = ast.parse((ROOT / "chalicelib" / "exports.py").read_text())
+    fn = next(n for n in ast.walk(tree)
+              if isinstance(n, ast.FunctionDef) and n.name == "export_to_s3")
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "key" for t in node.targets):
+            first = node.value.values[0] if isinstance(node.value, ast.JoinedStr) else node.value
+            assert isinstance(first, ast.Constant), "the key should start with a constant prefix"
+            return first.value
+    raise AssertionError("export_to_s3 assigns no `key`")
+
+
+def test_exports_are_written_where_the_lifecycle_rule_expires_them(package):
+    rules = {r["Id"]: r for r in package.props("ExportsBucket")["LifecycleConfiguration"]["Rules"]}
+    assert _export_key_head().startswith(rules[EXPORTS_RULE]["Prefix"])
 
 
 # ---- edge ----------------------------------------------------------------------
@@ -175,7 +231,41 @@ def test_security_headers_are_exactly_infra_security_headers_json(package):
     assert "frame-ancestors 'none'" in want["Content-Security-Policy"]
     dist = _distribution(package)
     for b in [dist["DefaultCacheBehavior"], *dist["CacheBehaviors"]]:
-        assert b["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+        policy = FRAMEABLE.get(b.get("PathPattern"), "SecurityHeadersPolicy")
+        assert b["ResponseHeadersPolicyId"] == {"Ref": policy}, b.get("PathPattern")
+
+
+def test_embed_headers_are_exactly_infra_security_headers_embed_json(package):
+    want = json.loads((ROOT / "infra" / "security-headers-embed.json").read_text())
+    config = package.props("EmbedHeadersPolicy")["ResponseHeadersPolicyConfig"]
+    assert headers_from_policy(config) == want
+    assert "frame-ancestors *" in want["Content-Security-Policy"]
+    assert "X-Frame-Options" not in want
+    for needed in ("Strict-Transport-Security", "X-Content-Type-Options", "Referrer-Policy"):
+        assert needed in want
+    by_path = {b["PathPattern"]: b for b in _distribution(package)["CacheBehaviors"]}
+    embed = by_path["/embed.html"]
+    assert embed["TargetOriginId"] == "page" and embed["AllowedMethods"] == ["GET", "HEAD"]
+    assert embed["ResponseHeadersPolicyId"] == {"Ref": "EmbedHeadersPolicy"}
+    # Its assets are served by the default behaviour (frame-ancestors applies to documents).
+    html = (ROOT / "frontend" / "embed.html").read_text()
+    for asset in re.findall(r'(?:href|src)="(/[^"]+)"', html):
+        assert asset not in by_path, asset
+
+
+def test_letter_addresses_serve_the_page(package):
+    """/l/{slug} has no S3 key: a viewer-request function rewrites it to /index.html."""
+    by_path = {b["PathPattern"]: b for b in _distribution(package)["CacheBehaviors"]}
+    letter = by_path["/l/*"]
+    assert letter["TargetOriginId"] == "page" and letter["AllowedMethods"] == ["GET", "HEAD"]
+    assert letter["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    assert letter["FunctionAssociations"] == [{
+        "EventType": "viewer-request",
+        "FunctionARN": {"Fn::GetAtt": ["LetterPathRewrite", "FunctionMetadata.FunctionARN"]}}]
+    fn = package.props("LetterPathRewrite")
+    assert fn["AutoPublish"] is True and fn["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert "request.uri = '/index.html'" in fn["FunctionCode"]
+    assert (ROOT / "frontend" / "index.html").is_file()
 
 
 def test_no_custom_error_pages_that_would_rewrite_api_errors(package):
@@ -225,20 +315,61 @@ def test_gateway_responses_use_the_app_error_shape(package):
 
 # ---- the function ----------------------------------------------------------------
 
-@pytest.mark.parametrize("function", ["APIHandler", "OrganiserAuth"])
+@pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))
 def test_functions_get_every_required_setting_and_no_secret(package, function):
     env = package.props(function)["Environment"]["Variables"]
     required = {n.upper() for n, f in Settings.model_fields.items() if f.is_required()}
     assert required - {"EMAIL_HASH_KEY"} <= set(env)
-    assert "EMAIL_HASH_KEY" not in env  # read from SSM at first use, never in the template
+    # Secrets are read from SSM at first use, never in the template.
+    assert "EMAIL_HASH_KEY" not in env and "TURNSTILE_SECRET" not in env
     assert env["STAGE"] == "prod" and env["MAIL_BACKEND"] == "ses"
     assert env["EMAIL_HASH_KEY_PARAM"] == {"Ref": "EmailHashKeyParam"}
     for name, value in env.items():
         assert not (isinstance(value, str) and "set by infra" in value), name
+        setting = name[:-len("_PARAM")] if name.endswith("_PARAM") else name
+        assert setting.lower() in Settings.model_fields, name  # no stray or misspelt variable
+
+
+def test_turnstile_is_optional_and_only_the_api_reads_it(package):
+    params = package.template["Parameters"]
+    assert params["TurnstileSecretParam"]["Default"] == "" == params["TurnstileSiteKey"]["Default"]
+    assert re.fullmatch(params["TurnstileSecretParam"]["AllowedPattern"], "")
+    api = package.props("APIHandler")["Environment"]["Variables"]
+    assert api["TURNSTILE_SECRET_PARAM"] == {"Ref": "TurnstileSecretParam"}
+    assert api["TURNSTILE_SITE_KEY"] == {"Ref": "TurnstileSiteKey"}
+    for other in set(FUNCTION_NAMES) - {"APIHandler"}:
+        assert "TURNSTILE_SECRET_PARAM" not in package.props(other)["Environment"]["Variables"]
 
 
 def test_every_function_is_covered(package):
-    assert set(package.resources("AWS::Serverless::Function")) == {"APIHandler", "OrganiserAuth"}
+    assert set(package.resources("AWS::Serverless::Function")) == set(FUNCTION_NAMES)
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))
+def test_functions_have_a_fixed_name_and_their_own_log_group(package, function):
+    res = package.template["Resources"][function]
+    suffix = FUNCTION_NAMES[function]
+    assert res["Properties"]["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-%s" % suffix}
+    groups = {name: g for name, g in package.resources("AWS::Logs::LogGroup").items()
+              if g["Properties"]["LogGroupName"] ==
+              {"Fn::Sub": "/aws/lambda/${AWS::StackName}-%s" % suffix}}
+    assert len(groups) == 1, function
+    group = next(iter(groups))
+    assert res["DependsOn"] == group  # exists before the function can log (and create it)
+    assert groups[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize("function", sorted(SCHEDULED))
+def test_scheduled_functions_run_daily_at_the_packaged_hour_with_room(package, function):
+    props = package.props(function)
+    events = [e for e in props["Events"].values() if e["Type"] == "Schedule"]
+    assert len(events) == 1
+    hour = packaging_setting(SCHEDULED[function])
+    assert re.fullmatch(r"cron\(\d+ %d \* \* \? \*\)" % hour, events[0]["Properties"]["Schedule"])
+    assert props["Timeout"] == 900  # Lambda's maximum: a run covers every letter
+    if function == "NightlySnapshot":
+        assert props["MemorySize"] >= 1024
+        assert props["EphemeralStorage"]["Size"] >= 1024  # the files are staged in /tmp
 
 
 def test_ssm_parameter_name_agrees_with_chalice_config(package):
@@ -333,3 +464,42 @@ def test_deployment_package_is_lean(package):
     assert not leaked, leaked[:20]
     assert not [n for n in names if n.endswith((".pyc", ".eml")) or "__pycache__" in n]
     assert size < 50 * 1024 * 1024  # Lambda's limit for a direct zip upload
+
+
+def test_sam_expansion_is_valid_and_lints_clean(package, tmp_path, monkeypatch):
+    """The template as CloudFormation will run it: SAM's own translator expands the functions
+    (roles, EventBridge rules, invoke permissions), and the result lints clean too."""
+    pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed")
+    from samtranslator.translator.transform import transform
+
+    for k, v in {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1",
+                 "AWS_ACCESS_KEY_ID": "offline", "AWS_SECRET_ACCESS_KEY": "offline",
+                 "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+    class NoManagedPolicies:  # the template names none (checked above); never ask IAM
+        def load(self) -> dict:
+            return {}
+
+    template = json.loads(json.dumps(package.template))
+    for res in template["Resources"].values():
+        if res["Type"] == "AWS::Serverless::Function":  # as `aws cloudformation package` does
+            res["Properties"]["CodeUri"] = "s3://artifact-bucket/deployment.zip"
+    expanded = transform(template, {}, NoManagedPolicies())
+    resources = expanded["Resources"]
+    for function in SCHEDULED:
+        rules = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule" and
+                 {"Fn::GetAtt": [function, "Arn"]} in [t["Arn"] for t in r["Properties"]["Targets"]]]
+        assert len(rules) == 1, function
+        assert any(r["Type"] == "AWS::Lambda::Permission" and
+                   r["Properties"]["Principal"] == "events.amazonaws.com" and
+                   r["Properties"]["FunctionName"] == {"Ref": function} for r in resources.values())
+    path = tmp_path / "expanded.json"
+    path.write_text(json.dumps(expanded, indent=1))
+    proc = subprocess.run([str(BIN / "cfn-lint"), "--format", "parseable", "--regions",
+                           "eu-west-1", "us-east-1", "--", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    findings = [f for f in proc.stdout.splitlines()
+                if f.strip() and f.split(":")[5] not in CFN_LINT_IGNORED]
+    assert not findings, "\n".join(findings) + proc.stderr

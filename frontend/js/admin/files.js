@@ -1,0 +1,92 @@
+// Exports (a presigned download link per request) and snapshots (list, cut one now).
+import { cutSnapshot, exportLetter, listSnapshots } from "./api.js";
+import { $, el, errorText, formatSize, say } from "./dom.js";
+
+const FORMAT = {
+  csv: "CSV", json: "JSON", html: "Delivery letter (HTML)", docx: "Delivery letter (DOCX)",
+};
+
+function minutes(seconds) {
+  return seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`;
+}
+
+export function exportsPanel(ctx) {
+  const status = $("export-status"), list = $("export-links");
+  const buttons = [...document.querySelectorAll("[data-format]")];
+
+  async function run(button) {
+    const format = button.dataset.format, email = button.dataset.email === "1";
+    const label = `${FORMAT[format]}${email ? " with emails" : ""}`;
+    buttons.forEach((b) => { b.disabled = true; });
+    say(status, `Preparing the ${label} export…`);
+    try {
+      const r = await exportLetter(ctx.slug(), format, email);
+      const file = r.key.split("/").pop();
+      const link = el("a", { href: r.url, download: file, rel: "noopener noreferrer", text: `Download ${label}` });
+      const meta = el("span", { className: "hint", text: ` ${file}, ${formatSize(r.size)}; link valid for ${minutes(r.expires_in)}` });
+      list.prepend(el("li", {}, link, meta));
+      say(status, `The ${label} export is ready: use the download link below.`, "ok");
+    } catch (err) {
+      if (!err.tokenRefused) say(status, errorText(err), "error");
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  }
+  for (const b of buttons) b.addEventListener("click", () => run(b));
+  return { clear() { list.replaceChildren(); say(status, ""); } };
+}
+
+export function snapshotsPanel(ctx) {
+  const status = $("snap-status"), list = $("snap-list"), cut = $("snap-cut");
+
+  function render(snapshots) {
+    list.replaceChildren();
+    if (!snapshots.length) {
+      list.append(el("li", { className: "hint", text: "No snapshots yet." }));
+      return;
+    }
+    for (const s of snapshots) {
+      const files = el("ul", { className: "files" });
+      for (const f of s.files) {
+        files.append(el("li", {},
+          f.url ? el("a", { href: f.url, download: f.name, rel: "noopener noreferrer", text: f.name }) : el("span", { text: f.name }),
+          el("span", { className: "hint", text: ` ${formatSize(f.size)}` })));
+      }
+      list.append(el("li", {},
+        el("h3", { className: "snap-date" }, el("time", { dateTime: s.date, text: s.date }),
+          s.complete ? null : el("span", { className: "state state-pending", text: " incomplete" })),
+        files));
+    }
+  }
+
+  async function load() {
+    try {
+      render((await listSnapshots(ctx.slug())).snapshots);
+    } catch (err) {
+      if (!err.tokenRefused) say(status, errorText(err), "error");
+    }
+  }
+
+  const REPORT = {
+    complete: "Snapshot written.",
+    exists: "Today's snapshot exists already; nothing was written.",
+    busy: "Another snapshot is being written right now; try again in a minute.",
+    skipped: "Skipped: this letter is not snapshotted (closed too long ago?).",
+    failed: "The snapshot failed. Try again later.",
+  };
+  cut.addEventListener("click", async () => {
+    cut.disabled = true;
+    say(status, "Cutting a snapshot…");
+    try {
+      const r = await cutSnapshot(ctx.slug());
+      say(status, `${REPORT[r.status] || r.status}${r.date ? ` (${r.date})` : ""}`, r.status === "failed" ? "error" : "ok");
+      await load();
+    } catch (err) {
+      if (!err.tokenRefused) say(status, errorText(err), "error");
+    } finally {
+      cut.disabled = false;
+    }
+  });
+  $("snap-refresh").addEventListener("click", () => { say(status, ""); load(); });
+  return { load, clear() { list.replaceChildren(); say(status, ""); } };
+}

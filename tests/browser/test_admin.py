@@ -1,0 +1,392 @@
+"""The organisers' page (/admin.html) in a real browser: sign-in, moderation, invalidation,
+exports, token handling, origins, accessibility and escaping.
+
+One site (a fresh table with the example letter, like `live_site`) serves this whole module;
+tests that need their own signatures use their own letters, so order does not matter.
+"""
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+EXAMPLE = "eu-hrc43-dprk"
+XSS = "<img src=x onerror=alert(1)>"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ---- fixtures ------------------------------------------------------------------------
+
+def _tests_conftest(config):
+    want = ROOT / "tests" / "conftest.py"
+    for plugin in config.pluginmanager.get_plugins():
+        if Path(getattr(plugin, "__file__", "") or "").resolve() == want:
+            return plugin
+    raise RuntimeError("tests/conftest.py is not loaded")
+
+
+@pytest.fixture(scope="module")
+def admin_site(stack, tmp_path_factory, pytestconfig):
+    """tests/conftest.py's `live_site`, built once for this module (with its exports bucket)."""
+    from chalicelib import wiring
+    from chalicelib.mail import FileMailer
+    from tools import localstack, seed
+    from tools.serve import Server
+
+    import app
+    base = _tests_conftest(pytestconfig)
+    outbox = tmp_path_factory.mktemp("admin-outbox")
+    server = Server(app.app, 0)
+    # Unlike `live_site`, the settings name the bucket bootstrap creates (exports need it).
+    bucket = f"b-{uuid.uuid4().hex[:12]}"
+    s = base.make_settings(site_url=server.url, mail_outbox_dir=str(outbox), exports_bucket=bucket)
+    localstack.bootstrap(s.table_name, bucket)
+    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from))
+    wiring.configure(instance)
+    seed.load(instance, seed.EXAMPLE)
+    server.start()
+    yield base.LiveSite(instance, server, outbox)
+    server.stop()
+    wiring.configure(None)
+
+
+@pytest.fixture
+def site(admin_site):
+    """The module's site, with the app wired to it (another module's site may sit in between)."""
+    from chalicelib import wiring
+    wiring.configure(admin_site.service)
+    return admin_site
+
+
+@pytest.fixture(scope="module")
+def token(admin_site):
+    return admin_site.service.organisers.create("test", []).token
+
+
+@pytest.fixture
+def own_letter(site):
+    """A fresh open letter on which organisations need approval: its slug."""
+    from helpers import make_letter
+    slug = f"a-{uuid.uuid4().hex[:10]}"
+    make_letter(site.service, slug, approval=True)
+    return slug
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+def api(site, method, path, body=None, token=None):
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(site.url + "/api" + path, method=method, headers=headers,
+                                 data=None if body is None else json.dumps(body).encode())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def sign(site, slug, name, *, kind="organisation", email=None):
+    """Sign through the API and confirm with the emailed link; returns the confirmed state."""
+    sha = api(site, "GET", f"/letters/{slug}")[1]["text_sha256"]
+    body = {"kind": kind, "name": name, "email": email or f"s-{uuid.uuid4().hex[:10]}@example.org",
+            "consent": True, "letter_sha256": sha}
+    if kind == "organisation":
+        body["authorised"] = True
+    before = set(site.links())
+    status, resp = api(site, "POST", f"/letters/{slug}/signatures", body)
+    assert status == 202, resp
+    link = next(link for link in site.links() if link not in before)
+    status, resp = api(site, "POST", "/confirmations", {"token": link.split("#token=", 1)[1]})
+    assert status == 200, resp
+    return resp["state"]
+
+
+def row(page, name):
+    return page.locator("#queue-body tr", has=page.locator(".sig-name", has_text=name))
+
+
+def sign_in(page, site, token, slug=EXAMPLE):
+    page.goto(f"{site.url}/admin.html#letter={slug}")
+    page.fill("#token", token)
+    page.click("#signin-submit")
+    expect(page.locator("#workspace")).to_be_visible()
+    expect(page.locator("#letter-select")).to_have_value(slug)
+    expect(page.locator("#f-total")).not_to_have_text("—")
+    return page
+
+
+def count(page, field):
+    return int(page.locator(f"#f-{field}").inner_text())
+
+
+# ---- sign-in -------------------------------------------------------------------------
+
+def test_a_wrong_token_shows_an_error_and_nothing_loads(page, site, token):
+    admin = []
+    page.on("response", lambda r: admin.append(r.status) if "/api/admin/" in r.url else None)
+    page.goto(site.url + "/admin.html")
+    expect(page.locator("#token")).to_be_focused()
+    expect(page.locator("#token")).to_have_attribute("type", "password")
+    page.fill("#token", "us_" + "x" * 43)
+    page.keyboard.press("Enter")
+    expect(page.locator("#token-err")).to_contain_text("The token was not accepted")
+    expect(page.locator("#token")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#workspace")).to_be_hidden()
+    expect(page.locator("#session-bar")).to_be_hidden()
+    assert page.locator("#queue-body tr").count() == 0
+    assert page.locator("#letter-select option").count() == 0
+    assert admin and all(s in (401, 403) for s in admin), admin
+    assert page.evaluate("sessionStorage.length") == 0
+    assert not page.errors, page.errors
+
+
+def test_token_stays_in_session_storage_and_sign_out_clears_it(page, site, token):
+    sent = []
+    page.on("request", lambda r: sent.append(r.headers.get("authorization"))
+            if "/api/admin/" in r.url else None)
+    sign_in(page, site, token)
+    assert token in page.evaluate("Object.values(sessionStorage)")
+    assert page.evaluate("localStorage.length") == 0
+    assert token not in page.url and "token" not in page.url
+    assert token not in page.evaluate("document.cookie")
+    assert sent and all(h == f"Bearer {token}" for h in sent), sent
+    page.reload()  # the same tab keeps the session
+    expect(page.locator("#workspace")).to_be_visible()
+    expect(page.locator("#signin-view")).to_be_hidden()
+    page.click("#sign-out")
+    expect(page.locator("#signin-view")).to_be_visible()
+    expect(page.locator("#workspace")).to_be_hidden()
+    expect(page.locator("#token")).to_be_focused()
+    assert token not in json.dumps(page.evaluate("Object.values(sessionStorage)"))
+    page.reload()
+    expect(page.locator("#signin-view")).to_be_visible()
+    expect(page.locator("#workspace")).to_be_hidden()
+
+
+def test_a_revoked_token_returns_to_sign_in(page, site):
+    created = site.service.organisers.create("leaver", [])
+    sign_in(page, site, created.token)
+    site.service.organisers.revoke(created.id)
+    page.click("#audit-refresh")
+    expect(page.locator("#signin-view")).to_be_visible()
+    expect(page.locator("#token-err")).to_contain_text("The token was not accepted")
+    assert page.evaluate("sessionStorage.length") in (0, 1)  # at most the chosen letter
+    assert created.token not in json.dumps(page.evaluate("Object.values(sessionStorage)"))
+
+
+# ---- moderation ----------------------------------------------------------------------
+
+def test_approve_an_organisation_lists_it_and_counts_move(page, site, token):
+    name = f"Seoul Civic Forum {uuid.uuid4().hex[:6]}"
+    assert sign(site, EXAMPLE, name) == "awaiting_approval"
+    sign_in(page, site, token)
+    expect(page.locator("#f-orgs")).to_have_text("31")
+    expect(page.locator("#q-state")).to_have_value("awaiting_approval")
+    r = row(page, name)
+    expect(r).to_have_count(1)
+    expect(r.locator("td").nth(2)).to_have_text("Organisation")
+    expect(r).to_contain_text("Awaiting approval")
+    r.get_by_role("button", name=f"Approve {name}").click()
+    expect(page.locator("#queue-result")).to_have_text(f"Approved: “{name}”.")
+    expect(page.locator("#queue-result")).to_be_focused()
+    expect(row(page, name)).to_have_count(0)
+    expect(page.locator("#f-orgs")).to_have_text("32")
+    public = api(site, "GET", f"/letters/{EXAMPLE}/signatures?kind=organisation&limit=100")[1]
+    assert name in [s["name"] for s in public["signatures"]]
+    expect(page.locator("#audit-body tr").first).to_contain_text("approve")
+    page.goto(f"{site.url}/l/{EXAMPLE}")
+    expect(page.get_by_text(name)).to_be_visible()
+    assert not page.errors, page.errors
+
+
+def test_reject_with_a_reason_and_rename(page, site, token, own_letter):
+    name = "Front Group"
+    sign(site, own_letter, name)
+    sign_in(page, site, token, own_letter)
+    row(page, name).get_by_role("button", name=f"Rename… {name}").click()
+    expect(page.locator("#ask")).to_be_visible()
+    page.fill("#ask-input", "Front Group International")
+    page.click("#ask-ok")
+    expect(page.locator("#queue-result")).to_have_text(
+        "Renamed “Front Group” to “Front Group International”.")
+    name = "Front Group International"
+    expect(row(page, name).locator(".was")).to_have_text("originally: Front Group")
+    row(page, name).get_by_role("button", name=f"Reject… {name}").click()
+    expect(page.locator("#ask-title")).to_have_text("Reject this signature")
+    page.click("#ask-ok")  # a reason is required
+    expect(page.locator("#ask-err")).to_have_text("Please fill this in.")
+    page.fill("#ask-input", "not a real organisation")
+    page.keyboard.press("Enter")
+    expect(page.locator("#ask")).to_be_hidden()
+    expect(page.locator("#queue-result")).to_have_text(f"Rejected: “{name}”.")
+    expect(row(page, name)).to_have_count(0)
+    page.select_option("#q-state", "rejected")
+    page.click("#filter-form button[type=submit]")
+    expect(row(page, name)).to_contain_text("not a real organisation")
+    expect(row(page, name)).to_contain_text("Rejected")
+    expect(page.locator("#audit-body tr").first).to_contain_text("not a real organisation")
+    queue = api(site, "GET", f"/admin/letters/{own_letter}/signatures?state=rejected",
+                token=token)[1]["signatures"]
+    assert [(s["name"], s["reason"]) for s in queue] == [(name, "not a real organisation")]
+
+
+def test_bulk_actions_on_checked_rows(page, site, token, own_letter):
+    names = ["Alpha Org", "Beta Org", "Gamma Org"]
+    for n in names:
+        sign(site, own_letter, n)
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#queue-body tr")).to_have_count(3)
+    expect(page.locator("[data-bulk=approve]")).to_be_disabled()
+    row(page, "Alpha Org").get_by_role("checkbox").check()
+    row(page, "Gamma Org").get_by_role("checkbox").check()
+    expect(page.locator("#selected-count")).to_have_text("2 selected")
+    page.click("[data-bulk=approve]")
+    expect(page.locator("#queue-result")).to_have_text("Approved: 2.")
+    expect(page.locator("#queue-body tr")).to_have_count(1)
+    expect(page.locator("#f-orgs")).to_have_text("2")
+    page.check("#select-all")
+    page.click("[data-bulk=reject]")
+    page.fill("#ask-input", "duplicate")
+    page.click("#ask-ok")
+    expect(page.locator("#queue-result")).to_have_text("Rejected: 1.")
+    expect(page.locator("#queue-empty")).to_be_visible()
+    # Listed ones: hide both; then "approve" on hidden ones is skipped, not applied.
+    page.select_option("#q-state", "listed")
+    page.click("#filter-form button[type=submit]")
+    expect(page.locator("#queue-body tr")).to_have_count(2)
+    page.check("#select-all")
+    page.click("[data-bulk=hide]")
+    expect(page.locator("#queue-result")).to_have_text("Hidden: 2.")
+    expect(page.locator("#f-orgs")).to_have_text("0")
+    page.select_option("#q-state", "hidden")
+    page.click("#filter-form button[type=submit]")
+    expect(page.locator("#queue-body tr")).to_have_count(2)
+    page.check("#select-all")
+    page.click("[data-bulk=approve]")
+    expect(page.locator("#queue-result")).to_have_text(
+        "Approved: 0. Skipped: 2 (not found, or not in a state “approve” applies to).")
+
+
+def test_invalidation_dry_run_then_apply_the_same_count(page, site, token, own_letter):
+    domain = f"spam-{uuid.uuid4().hex[:6]}.example"
+    for i in range(3):
+        sign(site, own_letter, f"Bot {i}", kind="individual", email=f"b{i}@{domain}")
+    sign(site, own_letter, "Real Person", kind="individual")
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#f-total")).to_have_text("4")
+    page.click("#inv-dry")  # no filter yet
+    expect(page.locator("#inv-error")).to_contain_text("Give at least one filter")
+    page.fill("#inv-email_domain", domain)
+    page.fill("#inv-reason", "bot wave")
+    page.click("#inv-dry")
+    expect(page.locator("#inv-result")).to_have_text(
+        "Dry run: 3 signatures would be rejected. Nothing was changed.")
+    expect(page.locator("#f-total")).to_have_text("4")
+    page.click("#inv-apply")
+    expect(page.locator("#inv-confirm-text")).to_have_text(
+        "This will reject 3 signatures with the reason “bot wave”. Reject them?")
+    expect(page.locator("#inv-confirm-text")).to_be_focused()
+    with page.expect_request(lambda r: r.url.endswith("/invalidations")) as req:
+        page.click("#inv-confirm-yes")
+    assert req.value.post_data_json == {"email_domain": domain, "reason": "bot wave",
+                                        "dry_run": False}
+    expect(page.locator("#inv-result")).to_have_text("Rejected 3 signatures.")
+    expect(page.locator("#inv-confirm")).to_be_hidden()
+    expect(page.locator("#f-total")).to_have_text("1")
+    assert api(site, "GET", f"/letters/{own_letter}")[1]["counts"]["total"] == 1
+
+
+# ---- letter status, exports, snapshots, origins ------------------------------------------
+
+def test_pick_a_letter_then_close_and_reopen_it(page, site, token, own_letter):
+    sign_in(page, site, token)
+    expect(page.locator("#f-orgs")).not_to_have_text("0")
+    page.select_option("#letter-select", own_letter)
+    expect(page.locator("#f-orgs")).to_have_text("0")
+    expect(page.locator("#queue-empty")).to_be_visible()
+    assert page.url.endswith(f"/admin.html#letter={own_letter}")
+    expect(page.locator("#f-status")).to_have_text("Open")
+    page.click("#close-letter")
+    expect(page.locator("#status-result")).to_have_text(
+        "The letter is closed: it takes no more signatures.")
+    expect(page.locator("#f-status")).to_have_text("Closed")
+    page.fill("#closes-at", "2030-01-01T12:00")
+    with page.expect_request(lambda r: r.url.endswith("/status")) as req:
+        page.click("#open-letter")
+    body = req.value.post_data_json
+    assert body["status"] == "open" and re.fullmatch(r"2030-01-01T\d\d:00:00\.000Z", body["closes_at"])
+    expect(page.locator("#f-status")).to_have_text("Open")
+    expect(page.locator("#f-closes")).to_contain_text("2030")
+
+
+def test_exports_and_snapshots_stay_on_loopback(page, site, token, own_letter):
+    urls = []
+    page.on("request", lambda r: urls.append(r.url))
+    sign(site, own_letter, "Listed Person", kind="individual")
+    sign_in(page, site, token, own_letter)
+    page.click("[data-format=csv][data-email='1']")
+    link = page.locator("#export-links a").first
+    expect(link).to_have_text("Download CSV with emails")
+    href = link.get_attribute("href")
+    assert urllib.parse.urlsplit(href).hostname == "127.0.0.1"
+    got = page.request.get(href)
+    assert got.ok and "Listed Person" in got.text()
+    page.click("[data-format=docx]")
+    expect(page.locator("#export-links a")).to_have_count(2)
+    expect(page.locator("#export-links a").first).to_have_text("Download Delivery letter (DOCX)")
+    page.click("#snap-cut")
+    expect(page.locator("#snap-status")).to_contain_text("Snapshot written.")
+    expect(page.locator("#snap-list a").first).to_be_visible()
+    hosts = {urllib.parse.urlsplit(u).hostname for u in urls if not u.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, hosts
+    assert not page.errors, page.errors
+
+
+# ---- escaping and accessibility ----------------------------------------------------------
+
+def test_a_hostile_name_is_literal_text(page, site, token, own_letter):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign(site, own_letter, XSS)
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#queue-body .sig-name")).to_have_text([XSS])
+    assert page.locator("#queue-body img").count() == 0 and page.locator("img").count() == 0
+    page.locator("#queue-body [data-action=approve]").click()
+    expect(page.locator("#queue-result")).to_have_text(f"Approved: “{XSS}”.")
+    assert page.locator("img").count() == 0
+    assert not dialogs and not page.errors, (dialogs, page.errors)
+
+
+def test_axe_and_narrow_layout_on_the_signed_in_queue(new_page, site, token, own_letter, axe, shot):
+    sign(site, own_letter, "Accessible Org")
+    page = new_page(bypass_csp=True)  # axe is injected as an inline script
+    sign_in(page, site, token, own_letter)
+    expect(row(page, "Accessible Org")).to_have_count(1)
+    expect(page.locator("#audit-body tr").first).to_be_visible()
+    violations = axe(page)
+    assert violations == [], json.dumps(violations, indent=1)
+    shot(page, "admin-1280x800.png")
+    (ROOT / "test-artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "test-artifacts" / "admin-full.png"), full_page=True)
+    row(page, "Accessible Org").get_by_role("button", name="Reject… Accessible Org").click()
+    expect(page.locator("#ask")).to_be_visible()
+    violations = axe(page)
+    assert violations == [], json.dumps(violations, indent=1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#ask")).to_be_hidden()
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, "admin-320x640.png")
+    violations = axe(page)
+    assert violations == [], json.dumps(violations, indent=1)
