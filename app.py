@@ -1,11 +1,13 @@
 """Undersigned's API: a table of contents. Each route delegates to chalicelib in a line or two.
 
 Routes are mounted under the API Gateway stage `api`, so `/letters` here is
-`/api/letters` on the site (CloudFront routes /api/* to the stage).
+`/api/letters` on the site (CloudFront routes /api/* to the stage). Modules only some
+routes use (exports, snapshots, retention, the OpenAPI document, organiser models) are
+imported in their handlers, to keep the cold start of a public request short.
 """
 from chalice import AuthResponse, Chalice, Cron
 
-from chalicelib import exports, http, logs, models, openapi, privacy, snapshots, wiring
+from chalicelib import http, logs, models, wiring
 from chalicelib.models import ConfirmationIn, signature_in
 from chalicelib.organisers import principal_from
 from chalicelib.settings import packaging_setting
@@ -19,7 +21,7 @@ PUBLIC_CACHE = 10  # seconds a CDN may serve a public read
 
 @app.route("/letters", methods=["GET"])
 def list_letters():
-    return http.json_response(openapi.LetterList(letters=wiring.get().list_letters()),
+    return http.json_response(models.LetterList(letters=wiring.get().list_letters()),
                               cache_seconds=PUBLIC_CACHE)
 
 
@@ -59,6 +61,7 @@ def withdraw():
 
 @app.route("/openapi.json", methods=["GET"])
 def openapi_document():
+    from chalicelib import openapi
     return openapi.response(app)
 
 
@@ -81,6 +84,18 @@ def admin(path, methods):
 
 def who():
     return principal_from(app.current_request)
+
+
+@admin("/admin/me", ["GET"])
+def whoami():
+    me = who()
+    return http.json_response(models.Me(id=me.token_id, name=me.name, letters=list(me.letters)))
+
+
+@admin("/admin/letters/{slug}", ["GET"])
+def letter_for_organisers(slug):
+    who().require(slug)
+    return http.json_response(wiring.get().moderation.letter_view(slug))
 
 
 @admin("/admin/tokens", ["GET"])
@@ -177,6 +192,7 @@ def recount(slug):
 @admin("/admin/letters/{slug}/exports", ["POST"])
 def export_letter(slug):
     who().require(slug)
+    from chalicelib import exports
     data = http.parse_body(app.current_request, models.ExportIn)
     svc = wiring.get()
     return http.json_response(models.ExportOut(**exports.export_to_s3(
@@ -185,6 +201,7 @@ def export_letter(slug):
 
 @admin("/admin/letters/{slug}/snapshots", ["GET"])
 def list_snapshots(slug):
+    from chalicelib import snapshots
     who().require(slug)
     return http.json_response(snapshots.snapshot_list(wiring.get(), wiring.s3(), slug))
 
@@ -192,6 +209,7 @@ def list_snapshots(slug):
 @admin("/admin/letters/{slug}/snapshots", ["POST"])
 def cut_snapshot(slug):
     who().require(slug)
+    from chalicelib import snapshots
     data = http.parse_body(app.current_request, models.SnapshotCutIn)
     svc = wiring.get()
     report = snapshots.snapshot_letter(svc, wiring.s3(), slug, svc.clock(), force=data.force)
@@ -205,6 +223,7 @@ def cut_snapshot(slug):
               name="nightly_snapshot")
 def nightly_snapshot(event):
     """Every open and recently closed letter's list to S3 (idempotent per letter and day)."""
+    from chalicelib import snapshots
     svc = wiring.get()
     reports = snapshots.run_nightly(svc, wiring.s3(), svc.clock())
     if any(r["status"] == "failed" for r in reports):
@@ -215,5 +234,6 @@ def nightly_snapshot(event):
 @app.schedule(Cron(15, packaging_setting("retention_hour_utc"), "*", "*", "?", "*"), name="retention")
 def retention(event):
     """Delete expired pending signatures; anonymise letters closed RETENTION_DAYS ago."""
+    from chalicelib import privacy
     svc = wiring.get()
     return privacy.run_retention(svc, svc.clock())

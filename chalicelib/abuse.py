@@ -11,8 +11,6 @@ import datetime as dt
 import json
 import logging
 import re
-import urllib.parse
-import urllib.request
 from functools import cached_property
 from typing import Optional
 
@@ -85,6 +83,8 @@ class Abuse:
         """Server-side check of the widget's token; fails closed on any error."""
         if not self.turnstile_on:
             return
+        import urllib.parse
+        import urllib.request
         if not token:
             raise ValidationFailedError(fields=[{"loc": ["body", "turnstile_token"], "type": "missing"}])
         data = urllib.parse.urlencode({"secret": self.s.turnstile_secret, "response": token,

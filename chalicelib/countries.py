@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import pycountry
-
 
 @lru_cache(maxsize=1)
 def _names() -> dict[str, str]:
+    import pycountry  # on first use
     return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
 
 

@@ -46,6 +46,12 @@ class ForbiddenError(AppError):
     MESSAGE = "This token may not do that."
 
 
+class TokenRefusedError(ForbiddenError):
+    """The authorizer refused the token (API Gateway answers this one; see infra)."""
+    CODE = "token_refused"
+    MESSAGE = "This organiser token was not accepted."
+
+
 class NotFoundError(AppError):
     STATUS_CODE = 404
     CODE = "not_found"
@@ -128,7 +134,7 @@ class ServiceUnavailableError(AppError):
 # Every status the API may answer with on purpose, for the OpenAPI document.
 ALL_ERRORS: tuple[type[AppError], ...] = (
     BadRequestError, MalformedJSONError, UnauthorizedError, ForbiddenError, NotFoundError,
-    LetterNotFoundError, MethodNotAllowedError, AlreadySignedError, LetterClosedError,
+    TokenRefusedError, LetterNotFoundError, MethodNotAllowedError, AlreadySignedError, LetterClosedError,
     PayloadTooLargeError, UnsupportedMediaTypeError, ValidationFailedError, TokenInvalidError,
     TokenExpiredError, TooManyRequestsError, ServiceUnavailableError,
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
+import secrets
 from typing import Any, Callable, Optional, TypeVar
 
 from chalice import Response
@@ -87,7 +87,7 @@ def _normalise(response: Response, event: Any) -> Response:
         return response
     if response.status_code >= 500:
         # Chalice has already logged the traceback (with the path only, never the body).
-        request_id = uuid.uuid4().hex
+        request_id = secrets.token_hex(16)
         log.error("unhandled error, request_id=%s", request_id)
         return error_response(500, "internal_error",
                               "Something went wrong on our side. Please try again later.",

@@ -12,8 +12,6 @@ import re
 import unicodedata
 from typing import Literal, Optional
 
-import yaml
-from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .models import Counts, Slug
@@ -59,6 +57,8 @@ def parse_letter(source: str) -> Letter:
     m = _FRONT.match(source.lstrip("\ufeff"))
     if not m:
         raise LetterFormatError("a letter starts with YAML front matter between '---' lines")
+    import yaml  # on first use: only letter loading needs it
+
     try:
         meta = yaml.safe_load(m.group(1)) or {}
     except yaml.YAMLError as exc:
@@ -74,12 +74,11 @@ def parse_letter(source: str) -> Letter:
     return letter
 
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-
-
 def render_body(body: str) -> str:
     """Markdown to HTML; raw HTML in the source is escaped, never passed through."""
-    return _md.render(body)
+    from markdown_it import MarkdownIt  # on first use: letters are rendered when stored
+    return MarkdownIt("commonmark", {"html": False, "linkify": False,
+                                     "typographer": False}).render(body)
 
 
 def fill_tally(html: str, counts: Counts) -> str:

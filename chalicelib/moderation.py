@@ -13,9 +13,11 @@ from typing import Iterator, Optional
 
 from . import letters as letters_mod, store as keys
 from .errors import (AlreadySignedError, NotFoundError, ValidationFailedError)
-from .models import (AuditEntry, AuditList, BulkResult, Counts, Drift, Filters,
-                     InvalidationResult, LetterAdminOut, SignatureAdmin, SignatureAdminList)
+from .admin_models import (AuditEntry, AuditList, BulkResult, Drift, Filters, InvalidationResult,
+                           LetterAdminOut, LetterAdminView, SignatureAdmin, SignatureAdminList)
+from .models import Counts
 from .organisers import Principal
+from .services import SLUG as SLUG_RE
 from .services import (AWAITING, HIDDEN, LISTED, PENDING, QUARANTINED, QUEUE_STATES, REJECTED,
                        Undersigned, iso, parse_iso)
 from .store import TransactionConflict
@@ -282,6 +284,16 @@ class Moderation:
                            {"status": item["status"], "closes_at": item.get("closes_at")},
                            {"status": status, "closes_at": new_close})
         return self._letter_out(slug, True)
+
+    def letter_view(self, slug: str) -> LetterAdminView:
+        """The letter as organisers see it: read consistently, never cached."""
+        item = self.store.get(keys.letter_key(slug)) if SLUG_RE.fullmatch(slug) else None
+        if item is None:
+            raise NotFoundError("There is no such letter.")
+        return LetterAdminView(**self._letter_out(slug, False).model_dump(), title=item["title"],
+                               counts=self.app.counts(item),
+                               organisations_need_approval=item["organisations_need_approval"],
+                               last_snapshot=item.get("last_snapshot"))
 
     def _letter_out(self, slug: str, changed: bool) -> LetterAdminOut:
         item = self.app._letter_item(slug)

@@ -88,6 +88,9 @@ OPERATIONS: tuple[Operation, ...] = (
     *(Operation(m, p, summary, ok, request=req, errors=errs, path_params=pp, query=qq,
                 tags=("organisers",), security=True)
       for m, p, summary, ok, req, errs, pp, qq in (
+        ("GET", "/admin/me", "The token's own name and letters", (200, models.Me), None, (), (), ()),
+        ("GET", "/admin/letters/{slug}", "A letter as organisers see it (uncached counts)",
+         (200, models.LetterAdminView), None, (), SLUG, ()),
         ("GET", "/admin/tokens", "List organiser tokens", (200, models.TokenList), None, (), (), ()),
         ("POST", "/admin/tokens", "Issue an organiser token (shown once)",
          (201, models.TokenCreated), models.TokenCreateIn, BODY, (), ()),

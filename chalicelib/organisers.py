@@ -10,13 +10,15 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from . import store as keys
 from .errors import ForbiddenError, NotFoundError
-from .models import TokenCreated, TokenInfo
 from .ratelimit import RateLimiter, Rule
 from .store import Store
+
+if TYPE_CHECKING:
+    from .admin_models import TokenCreated, TokenInfo
 
 log = logging.getLogger(__name__)
 PREFIX = "us_"
@@ -63,7 +65,8 @@ class OrganiserTokens:
         self.clock = clock
         self.failure_rule = Rule("auth-fail", failures_per_minute, 60)
 
-    def create(self, name: str, letters: list[str]) -> TokenCreated:
+    def create(self, name: str, letters: list[str]) -> "TokenCreated":
+        from .admin_models import TokenCreated
         token = PREFIX + secrets.token_urlsafe(32)
         digest = _hash(token)
         item = {"PK": ORGTOKENS, "SK": digest, "id": digest[:12], "name": name,
@@ -71,12 +74,12 @@ class OrganiserTokens:
         self.store.put(item, condition="attribute_not_exists(PK)")
         return TokenCreated(token=token, **_info(item).model_dump())
 
-    def list(self) -> list[TokenInfo]:
+    def list(self) -> list["TokenInfo"]:
         items = self.store.query(KeyConditionExpression="PK = :pk",
                                  ExpressionAttributeValues={":pk": {"S": ORGTOKENS}})
         return sorted((_info(i) for i in items), key=lambda t: t.created_at)
 
-    def revoke(self, token_id: str) -> TokenInfo:
+    def revoke(self, token_id: str) -> "TokenInfo":
         for info in self.store.query(KeyConditionExpression="PK = :pk",
                                      ExpressionAttributeValues={":pk": {"S": ORGTOKENS}}):
             if info["id"] == token_id:
@@ -125,7 +128,8 @@ class OrganiserTokens:
             self.failure_rule.limit
 
 
-def _info(item: dict) -> TokenInfo:
+def _info(item: dict) -> "TokenInfo":
+    from .admin_models import TokenInfo
     return TokenInfo(id=item["id"], name=item["name"], letters=item.get("letters") or [],
                      created_at=item["created_at"], last_used_at=item.get("last_used_at"),
                      revoked_at=item.get("revoked_at"))

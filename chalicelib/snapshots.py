@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import IO, Any, Iterator, Optional
 
 from botocore.exceptions import ClientError
-from s3transfer.utils import ReadFileChunk
 
 from . import exports
 from .errors import LetterNotFoundError
@@ -135,6 +134,7 @@ def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
                     md5.update(block)
                 size += length
                 md5s.append(md5.digest())
+                from s3transfer.utils import ReadFileChunk
                 # The part streams from the file (never a whole 8 MiB bytes object in memory).
                 with ReadFileChunk.from_filename(str(path), start, length) as body:
                     resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
@@ -180,9 +180,11 @@ def list_snapshots(s3: Any, bucket: str, slug: str) -> list[dict]:
 
 
 def presign(s3: Any, bucket: str, key: str, expires: int = 300) -> str:
-    """A short-lived GET link to one snapshot file (organisers' download)."""
-    return s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                     ExpiresIn=expires)
+    """A short-lived GET link to one file, served as a download under its own name."""
+    name = key.rsplit("/", 1)[-1]
+    return s3.generate_presigned_url("get_object", ExpiresIn=expires, Params={
+        "Bucket": bucket, "Key": key,
+        "ResponseContentDisposition": f'attachment; filename="{name}"'})
 
 
 def verify_snapshot(s3: Any, bucket: str, slug: str, date: str) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
 
 # Formula prefixes that spreadsheets execute (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -78,6 +77,8 @@ def parse_email(value: str) -> Email:
     `BÜCHER.de` and `xn--bcher-kva.de` are one). Dots and `+tags` are kept:
     on most providers they are distinct mailboxes.
     """
+    from email_validator import EmailNotValidError, validate_email  # ~0.1 s: on first use
+
     text = unicodedata.normalize("NFC", value).strip()
     if len(text) > 254 or any(_forbidden(ch) for ch in text):
         raise TextError("invalid_email")

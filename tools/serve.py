@@ -66,8 +66,13 @@ class _Gateway:
         context = gw._generate_lambda_context()
         try:
             event, context = gw._authorizer.authorize(path, event, context)
-        except LocalGatewayException as exc:
-            return exc.CODE, dict(exc.headers), exc.body or b""
+        except LocalGatewayException as exc:  # the authorizer refused: API Gateway's answer,
+            # in our error shape as the template's gateway responses give it
+            code, message = ("unauthorized", "A valid organiser token is required.") \
+                if exc.CODE == 401 else ("token_refused", "This organiser token was not accepted.")
+            return exc.CODE, {"Content-Type": "application/json"}, json.dumps(
+                {"error": {"status": exc.CODE, "code": code, "message": message, "fields": [],
+                           "request_id": None}}).encode()
         resp = self.app(event, context)
         headers = dict(resp.get("headers") or {})
         for k, v in (resp.get("multiValueHeaders") or {}).items():

@@ -14,7 +14,7 @@ import pytest
 from chalicelib import consent, privacy, store as keys, wiring
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.models import signature_in
-from conftest import RecordingMailer, make_settings
+from support import RecordingMailer, make_settings
 from helpers import individual, make_letter, organisation, post
 from tools import localstack
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -36,16 +37,17 @@ SLUG = "eu-hrc43-dprk"  # the example letter (tools/seed.py)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
 MIN_REQUESTS = 1000
+WORKERS = 4
 # Examples per operation and generation mode. Every route is fuzzed; two get fewer cases
 # (not excluded) because each request does real work on the 2-core test box:
 #   POST /admin/letters/{slug}/snapshots — a cut writes 6 files (incl. a DOCX) by multipart
 #     upload to moto and verifies them (~0.3-1 s each with force=true);
 #   POST /admin/letters/{slug}/exports — each renders and uploads a file (DOCX is slow).
-EXAMPLES = {"default": 30, ("POST", "/admin/letters/{slug}/snapshots"): 4,
+EXAMPLES = {"default": 45, ("POST", "/admin/letters/{slug}/snapshots"): 6,
             ("POST", "/admin/letters/{slug}/exports"): 10}
 # The same again with the real letter's slug (and a real signature id) in the path, so
 # cases reach the handler behind the 404 of a random slug.
-EXAMPLES_REAL_PATH = {"default": 20, ("POST", "/admin/letters/{slug}/snapshots"): 3,
+EXAMPLES_REAL_PATH = {"default": 35, ("POST", "/admin/letters/{slug}/snapshots"): 3,
                       ("POST", "/admin/letters/{slug}/exports"): 8}
 
 
@@ -61,6 +63,10 @@ def fuzz_site(site):
     raw = requests.get(f"{site.url}/api/openapi.json", timeout=10)
     assert raw.status_code == 200
     schema = schemathesis.openapi.from_dict(raw.json())
+    # The organiser token is ours (fixed below), not generated: a generated or negated
+    # Authorization header would only test Chalice's local authorizer (test_authz.py does
+    # that) and spend the failed sign-in budget.
+    schema.config.generation.update(with_security_parameters=False)
     return site, schema, token, {"slug": SLUG, "sig_id": sig_id, "token_id": victim.id}
 
 
@@ -76,9 +82,13 @@ def _describe(case, response, exc: FailureGroup) -> str:
             f" -> {response.status_code} {response.text[:300]!r}\n    {titles}")
 
 
-def test_fuzz_every_route_of_the_running_site(fuzz_site):
+@pytest.fixture(scope="module")
+def fuzz_run(fuzz_site):
+    """Fuzz every operation once per module; the tests below judge the outcome."""
     site, schema, token, real = fuzz_site
-    session = requests.Session()
+    # A fresh connection per request (session=None): on a kept-alive connection the local
+    # server's separate header and body writes meet the client's delayed ACK (~40 ms each).
+    session = None
     base_url = f"{site.url}/api"  # the document's server is the relative "/api"
     auth = {"Authorization": f"Bearer {token}"}
     stats = {"requests": 0, "5xx": 0, "by_status": {}}
@@ -89,6 +99,17 @@ def test_fuzz_every_route_of_the_running_site(fuzz_site):
     from chalicelib import openapi
     assert documented == openapi.documented_routes(), "the served document lists every route"
 
+    def send(case, headers):
+        response = case.call(base_url=base_url, session=session, headers=headers, timeout=30)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers,
+                                   transport_kwargs={"base_url": base_url})
+        except FailureGroup as exc:
+            return response, (case.method.upper(), case.operation.path, response.status_code,
+                              _describe(case, response, exc))
+        return response, None
+
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
     for op in operations:
         key = (op.method.upper(), op.path)
         headers = auth if op.path.startswith("/admin") else {}
@@ -99,41 +120,74 @@ def test_fuzz_every_route_of_the_running_site(fuzz_site):
             plans.append((GenerationMode.POSITIVE, {n: real[n] for n in names},
                           EXAMPLES_REAL_PATH.get(key, EXAMPLES_REAL_PATH["default"])))
         for mode, path_parameters, n in plans:
-            strategy = op.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+            strategy = op.as_strategy(generation_mode=mode, path_parameters=path_parameters,
+                                      headers=dict(headers) or None)
+            cases: list = []
 
             @settings(max_examples=n, derandomize=True, deadline=None, database=None,
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
             @given(case=strategy)
-            def run(case):
-                response = case.call(base_url=base_url, session=session, headers=headers,
-                                     timeout=30)
-                stats["requests"] += 1
-                stats["by_status"][response.status_code] = \
-                    stats["by_status"].get(response.status_code, 0) + 1
-                if response.status_code >= 500:
-                    stats["5xx"] += 1
-                try:
-                    case.validate_response(response, checks=CHECKS, headers=headers,
-                                           transport_kwargs={"base_url": base_url})
-                except FailureGroup as exc:
-                    failures.append(_describe(case, response, exc))
+            def generate(case):
+                cases.append(case)
 
-            started, before = time.monotonic(), stats["requests"]
+            started = time.monotonic()
             try:
-                run()
+                generate()
             except Unsatisfiable:
                 # Negative mode on an operation with no input to break (GET /letters,
                 # GET /admin/tokens, GET /openapi.json): nothing to generate.
                 assert mode is GenerationMode.NEGATIVE, (key, mode)
-            timing.append((time.monotonic() - started, stats["requests"] - before, key, mode.value,
+            # Sent a few at a time (the server is threaded): the run is latency-bound, and
+            # each batch is one operation, in generation order, so a run is repeatable.
+            for response, problem in pool.map(lambda c: send(c, headers), cases):
+                stats["requests"] += 1
+                stats["by_status"][response.status_code] = \
+                    stats["by_status"].get(response.status_code, 0) + 1
+                stats["5xx"] += response.status_code >= 500
+                if problem:
+                    failures.append(problem)
+            timing.append((time.monotonic() - started, len(cases), key, mode.value,
                            bool(path_parameters)))
+            stats.setdefault("per_operation", {}).setdefault(key, 0)
+            stats["per_operation"][key] += len(cases)
 
+    pool.shutdown()
     print(f"\nfuzzed {stats['requests']} requests over {len(operations)} operations; "
           f"5xx: {stats['5xx']}; check failures: {len(failures)}; "
           f"statuses: {dict(sorted(stats['by_status'].items()))}")
-    for t in sorted(timing, reverse=True)[:5]:
-        print(f"  slowest: {t[0]:.1f}s {t[1]} requests {t[2]} {t[3]} real-path={t[4]}")
+    for t in sorted(timing, reverse=True)[:3]:
+        print(f"  slowest batch: {t[0]:.1f}s, {t[1]} requests, {t[2]} {t[3]} real-path={t[4]}")
     for f in failures[:40]:
-        print("  FAIL", f)
+        print("  FAIL", f[3])
+    return {"stats": stats, "failures": failures, "operations": operations}
+
+
+def _known_bug(failure) -> bool:
+    """BUG-1 (see test_hostile_inputs.py): a closes_at before year 1000 is stored as a
+    non-ISO timestamp, so POST /admin/letters/{slug}/status answers 500 (and so does any
+    status request that reads the letter while such a value is stored)."""
+    method, path, status, _ = failure
+    return (method, path, status) == ("POST", "/admin/letters/{slug}/status", 500)
+
+
+def test_fuzz_sends_at_least_1000_requests_to_every_route(fuzz_run):
+    stats = fuzz_run["stats"]
+    print(f"\nrequests fuzzed: {stats['requests']}")
     assert stats["requests"] >= MIN_REQUESTS
-    assert stats["5xx"] == 0 and not failures, "\n".join(failures[:40])
+    from chalicelib import openapi
+    assert set(stats["per_operation"]) == openapi.documented_routes()
+    assert all(n >= 10 for n in stats["per_operation"].values()), stats["per_operation"]
+
+
+def test_fuzz_no_5xx_and_every_response_conforms_apart_from_known_bugs(fuzz_run):
+    """0 5xx, 0 schema violations, 0 undocumented statuses, content types as documented."""
+    others = [f[3] for f in fuzz_run["failures"] if not _known_bug(f)]
+    assert not others, "\n".join(others[:40])
+
+
+@pytest.mark.xfail(strict=True, reason="BUG-1: closes_at before year 1000 -> 500 on POST "
+                   "/admin/letters/{slug}/status (services.iso writes a non-ISO year); "
+                   "see test_hostile_inputs.py")
+def test_fuzz_no_5xx_at_all(fuzz_run):
+    assert fuzz_run["stats"]["5xx"] == 0 and not fuzz_run["failures"], \
+        "\n".join(f[3] for f in fuzz_run["failures"][:10])

@@ -15,7 +15,7 @@ export class ApiError extends Error {
     this.requestId = e.request_id || null;
     this.retryAfter = retryAfter;
     // Refused before reaching the app: a missing, wrong, revoked or locked-out token.
-    this.tokenRefused = status === 401 || (status === 403 && !body?.error);
+    this.tokenRefused = status === 401 || (status === 403 && (!body?.error || e.code === "token_refused"));
   }
 }
 

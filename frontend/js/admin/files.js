@@ -1,6 +1,6 @@
 // Exports (a presigned download link per request) and snapshots (list, cut one now).
 import { cutSnapshot, exportLetter, listSnapshots } from "./api.js";
-import { $, el, errorText, formatSize, say } from "./dom.js";
+import { $, el, errorText, formatSize, say, srOnly } from "./dom.js";
 
 const FORMAT = {
   csv: "CSV", json: "JSON", html: "Delivery letter (HTML)", docx: "Delivery letter (DOCX)",
@@ -22,7 +22,10 @@ export function exportsPanel(ctx) {
     try {
       const r = await exportLetter(ctx.slug(), format, email);
       const file = r.key.split("/").pop();
-      const link = el("a", { href: r.url, download: file, rel: "noopener noreferrer", text: `Download ${label}` });
+      // A presigned link to another origin: `download` is only a hint there, so open it in a
+      // new tab rather than navigate away from this page.
+      const link = el("a", { href: r.url, download: file, target: "_blank", rel: "noopener noreferrer" },
+        `Download ${label}`, srOnly(" (opens in a new tab)"));
       const meta = el("span", { className: "hint", text: ` ${file}, ${formatSize(r.size)}; link valid for ${minutes(r.expires_in)}` });
       list.prepend(el("li", {}, link, meta));
       say(status, `The ${label} export is ready: use the download link below.`, "ok");
@@ -49,7 +52,8 @@ export function snapshotsPanel(ctx) {
       const files = el("ul", { className: "files" });
       for (const f of s.files) {
         files.append(el("li", {},
-          f.url ? el("a", { href: f.url, download: f.name, rel: "noopener noreferrer", text: f.name }) : el("span", { text: f.name }),
+          f.url ? el("a", { href: f.url, download: f.name, target: "_blank", rel: "noopener noreferrer" }, f.name, srOnly(" (opens in a new tab)"))
+            : el("span", { text: f.name }),
           el("span", { className: "hint", text: ` ${formatSize(f.size)}` })));
       }
       list.append(el("li", {},

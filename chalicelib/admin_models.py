@@ -1,0 +1,207 @@
+"""Pydantic models of the organiser API (loaded on first use; see models.__getattr__)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .models import Counts, CountryCode, Kind, Sha256, Slug, Timestamp, _custom, _In
+
+# ---- organisers ---------------------------------------------------------------
+
+State = Literal["pending", "awaiting_approval", "listed", "quarantined", "hidden", "rejected",
+                "withdrawn"]
+Action = Literal["approve", "reject", "hide", "unhide", "rename"]
+
+
+class TokenCreateIn(_In):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")
+    letters: list[Slug] = Field(default_factory=list, max_length=100,
+                                description="Letters this token may act on; empty means all.")
+
+
+class TokenInfo(BaseModel):
+    id: str
+    name: str
+    letters: list[str] = Field(description="Empty: every letter.")
+    created_at: str
+    last_used_at: Optional[str] = None
+    revoked_at: Optional[str] = None
+
+
+class TokenCreated(TokenInfo):
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenInfo]
+
+
+class LetterSourceIn(_In):
+    markdown: str = Field(min_length=10, max_length=200_000,
+                          description="The letter file: YAML front matter, then Markdown.")
+
+
+class LetterStatusIn(_In):
+    status: Literal["open", "closed"]
+    closes_at: Optional[Timestamp] = Field(
+        default=None, description="With status open: close automatically at this time (with zone).")
+
+
+    @field_validator("closes_at")
+    @classmethod
+    def _zoned(cls, v: Optional[dt.datetime]) -> Optional[dt.datetime]:
+        if v is not None and v.tzinfo is None:
+            raise _custom("timezone_required", "give a time zone, e.g. Z")
+        return v
+
+
+class LetterAdminOut(BaseModel):
+    slug: str
+    status: Literal["open", "closed"]
+    closes_at: Optional[str] = None
+    text_sha256: str
+    versions: list[str]
+    changed: bool
+
+
+class LetterAdminView(LetterAdminOut):
+    title: str
+    counts: Counts
+    organisations_need_approval: bool
+    last_snapshot: Optional[str] = None
+
+
+class Me(BaseModel):
+    id: str
+    name: str
+    letters: list[str] = Field(description="Letters this token may act on; empty: all.")
+
+
+class SignatureAdmin(BaseModel):
+    id: str
+    kind: Kind
+    name: Optional[str] = None
+    original_name: Optional[str] = None
+    affiliation: Optional[str] = None
+    country: Optional[str] = None
+    email: Optional[str] = None
+    email_domain: Optional[str] = None
+    state: State
+    source: Optional[str] = None
+    reason: Optional[str] = None
+    created_at: str
+    confirmed_at: Optional[str] = None
+    listed_at: Optional[str] = None
+
+
+class SignatureAdminList(BaseModel):
+    signatures: list[SignatureAdmin]
+    next_cursor: Optional[str] = None
+
+
+class ActionIn(_In):
+    action: Action
+    reason: Optional[str] = Field(default=None, max_length=500)
+    name: Optional[str] = Field(default=None, description="The corrected name, for `rename`.",
+                                json_schema_extra={"maxLength": 200})
+
+
+class BulkIn(_In):
+    ids: list[Annotated[str, Field(pattern=r"^[a-z2-7]{26}$")]] = Field(min_length=1, max_length=500)
+    action: Literal["approve", "reject", "hide", "unhide"]
+    reason: Optional[str] = Field(default=None, max_length=500)
+
+
+class BulkResult(BaseModel):
+    changed: list[str]
+    skipped: list[str] = Field(description="Ids not found or not in a state the action applies to.")
+
+
+class Filters(_In):
+    state: Optional[State] = None
+    kind: Optional[Kind] = None
+    q: Optional[str] = Field(default=None, max_length=200,
+                             description="Case-insensitive part of the name.")
+    country: Optional[CountryCode] = None
+    email_domain: Optional[str] = Field(default=None, max_length=253)
+    since: Optional[Timestamp] = None
+    until: Optional[Timestamp] = None
+
+
+class InvalidationIn(Filters):
+    reason: str = Field(min_length=1, max_length=500)
+    dry_run: bool = True
+
+
+class InvalidationResult(BaseModel):
+    dry_run: bool
+    matched: int
+    changed: int
+
+
+class AuditEntry(BaseModel):
+    at: str
+    who: str
+    action: str
+    sig_id: Optional[str] = None
+    before: dict
+    after: dict
+    reason: Optional[str] = None
+
+
+class AuditList(BaseModel):
+    entries: list[AuditEntry]
+    next_cursor: Optional[str] = None
+
+
+class RecountIn(_In):
+    fix: bool = Field(default=False, description="Repair the counters found drifting.")
+
+
+class Drift(BaseModel):
+    stored: Counts
+    recounted: Counts
+    drift: dict[str, int] = Field(description="recounted − stored, per counter; empty when none.")
+    fixed: bool
+
+
+class ExportIn(_In):
+    format: Literal["csv", "json", "html", "docx"]
+    include_email: bool = Field(default=False, description="CSV/JSON only: add signers' emails.")
+
+
+class ExportOut(BaseModel):
+    url: str = Field(description="A presigned download link, valid for `expires_in` seconds.")
+    key: str
+    size: int
+    sha256: Sha256
+    expires_in: int
+
+
+class SnapshotFile(BaseModel):
+    name: str
+    size: int
+    url: Optional[str] = None
+
+
+class SnapshotInfo(BaseModel):
+    date: str
+    complete: bool
+    files: list[SnapshotFile]
+
+
+class SnapshotList(BaseModel):
+    snapshots: list[SnapshotInfo]
+
+
+class SnapshotCutIn(_In):
+    force: bool = Field(default=False, description="Write today's snapshot again if complete.")
+
+
+class SnapshotReport(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    slug: str
+    date: Optional[str] = None
+    status: Literal["complete", "exists", "busy", "skipped", "failed"]

@@ -1,0 +1,79 @@
+"""Test support shared by every tier: an injected clock, a recording mailer, settings, the
+live site. (Import from here, never from conftest: each test folder has its own conftest.)"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from chalicelib.mail import Message
+from chalicelib.settings import Settings
+
+
+class FakeClock:
+    """An injected clock that only moves when told to."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.now = start or dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += dt.timedelta(**kw)
+
+
+class RecordingMailer:
+    """Keeps sent messages in memory; can be told to fail."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self.fail = False
+
+    def send(self, message: Message) -> None:
+        from chalicelib.mail import MailError
+        if self.fail:
+            raise MailError("injected failure")
+        self.sent.append(message)
+
+    def last_token(self) -> str:
+        """The token of the newest confirmation link."""
+        import re
+        return re.search(r"/confirm\.html#token=([A-Za-z0-9_-]+)", self.sent[-1].text).group(1)
+
+    def last_withdraw_token(self) -> str:
+        import re
+        return re.search(r"/withdraw\.html#token=([A-Za-z0-9_-]+)", self.sent[-1].text).group(1)
+
+
+def make_settings(**overrides) -> Settings:
+    values = dict(stage="test", table_name=f"t-{uuid.uuid4().hex[:12]}", exports_bucket="exports",
+                  site_url="http://127.0.0.1:8000", email_hash_key="k" * 40, mail_backend="file",
+                  count_shards=4,
+                  # no abuse limits unless a test sets them (every test client is 127.0.0.1)
+                  sign_ip_per_minute=0, sign_ip_per_hour=0, quarantine_ip_per_hour=0,
+                  sign_domain_per_hour=0, confirm_ip_per_minute=0, mail_per_address_per_day=0)
+    values.update(overrides)
+    return Settings(**values)
+
+
+class LiveSite:
+    """The real local server (page + API on one origin) on a free port, over a fresh table."""
+
+    def __init__(self, service, server, outbox: Path) -> None:
+        self.service = service
+        self.server = server
+        self.url = server.url
+        self.outbox = outbox
+
+    def links(self) -> list[str]:
+        """Every confirmation link in the outbox, oldest first."""
+        import email
+        import re
+        out = []
+        for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+            body = email.message_from_bytes(path.read_bytes()).get_payload(decode=True).decode()
+            out += re.findall(r"https?://\S+/confirm\.html#token=[A-Za-z0-9_-]+", body)
+        return out
+
+
