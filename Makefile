@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
 NODE_STAMP := node_modules/.deps-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
 
-.PHONY: help deps browser run snapshot cli test check clean
+.PHONY: help deps browser run snapshot cli test check bench clean
 help:
 	@echo "make run   - serve the site and API on http://127.0.0.1:8000 (state in .local/)"
 	@echo "make test  - run every test tier"
@@ -49,3 +49,7 @@ include infra/infra.mk
 
 clean:
 	rm -rf $(VENV) node_modules build
+
+# Benchmarks: every one under bench/, against a local stack each starts (bench/results/latest.json).
+bench: deps browser
+	$(PY) bench/run.py

@@ -9,11 +9,11 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from . import store as keys
-from .errors import ForbiddenError, NotFoundError
+from .errors import NotFoundError
+from .principal import Principal
 from .ratelimit import RateLimiter, Rule
 from .store import Store
 
@@ -24,29 +24,6 @@ log = logging.getLogger(__name__)
 PREFIX = "us_"
 ORGTOKENS = "ORGTOKENS"
 LAST_USED_EVERY = dt.timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is acting: a token's id and name, and the letters it may touch."""
-
-    token_id: str
-    name: str
-    letters: tuple[str, ...]  # empty: every letter
-
-    @property
-    def everything(self) -> bool:
-        return not self.letters
-
-    def require(self, slug: Optional[str] = None) -> None:
-        """Raise 403 unless this token may act on `slug` (or, with None, on every letter)."""
-        if self.everything or (slug is not None and slug in self.letters):
-            return
-        raise ForbiddenError()
-
-    @property
-    def who(self) -> str:
-        return f"{self.name} ({self.token_id})"
 
 
 def _hash(token: str) -> str:
@@ -134,11 +111,3 @@ def _info(item: dict) -> "TokenInfo":
                      created_at=item["created_at"], last_used_at=item.get("last_used_at"),
                      revoked_at=item.get("revoked_at"))
 
-
-def principal_from(request) -> Principal:
-    """The principal the authorizer put in the request context (see app.organiser_auth)."""
-    ctx = (request.context or {}).get("authorizer") or {}
-    if not ctx.get("principalId") or ctx.get("principalId") == "nobody":
-        raise ForbiddenError()
-    letters = tuple(x for x in (ctx.get("letters") or "").split(",") if x)
-    return Principal(ctx["principalId"], ctx.get("name", ""), letters)

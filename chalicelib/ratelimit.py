@@ -25,9 +25,19 @@ class Rule:
 
 
 class RateLimiter:
+    """Counts hits in DynamoDB; remembers, in this process, subjects already over a limit.
+
+    A subject over its limit is refused without a write until its window ends: a flood
+    from one address or domain costs one write per process and window, instead of making
+    its counter item a hot partition (bench/surge.py measures this).
+    """
+
+    MAX_REMEMBERED = 50_000
+
     def __init__(self, store: Store, secret: bytes) -> None:
         self.store = store
         self._secret = secret
+        self._blocked: dict[tuple[str, str], tuple[int, frozenset[str]]] = {}
 
     def subject_hash(self, subject: str) -> str:
         return hmac.new(self._secret, f"rate|{subject}".encode(), hashlib.sha256).hexdigest()[:32]
@@ -39,13 +49,25 @@ class RateLimiter:
         if not rules:
             return {}
         epoch = int(now.timestamp())
+        subject_hash = self.subject_hash(subject)
+        blocked = self._blocked.get((check, subject_hash))
+        if blocked is not None and blocked[0] > epoch:
+            return {r: (r.limit + 1 if r.name in blocked[1] else 0, blocked[0] - epoch)
+                    for r in rules}
         longest = max(r.window for r in rules)
         start = epoch - epoch % longest
         attrs = {r: f"{r.name}_{epoch - epoch % r.window}" for r in rules}
-        values = self.store.add(keys.rate_key(check, self.subject_hash(subject), start),
+        values = self.store.add(keys.rate_key(check, subject_hash, start),
                                 list(attrs.values()), expires_at=start + longest + 60)
-        return {r: (values[a], (epoch - epoch % r.window) + r.window - epoch)
-                for r, a in attrs.items()}
+        out = {r: (values[a], (epoch - epoch % r.window) + r.window - epoch)
+               for r, a in attrs.items()}
+        over = [r for r, (n, _) in out.items() if n > r.limit]
+        if over:
+            if len(self._blocked) >= self.MAX_REMEMBERED:
+                self._blocked.clear()
+            self._blocked[(check, subject_hash)] = (
+                epoch + max(out[r][1] for r in over), frozenset(r.name for r in over))
+        return out
 
     def exceeded(self, check: str, rules: list[Rule], subject: str,
                  now: dt.datetime) -> Optional[int]:

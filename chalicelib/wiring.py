@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from .mail import FileMailer, Mailer, SesMailer
-from .services import Undersigned, utcnow
 from .settings import Settings
-from .store import Store
+
+if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays short
+    from .mail import Mailer
+    from .services import Undersigned
 
 _lock = threading.Lock()
-_app: Optional[Undersigned] = None
+_app: "Optional[Undersigned]" = None
 
 
 def boto_client(service: str) -> Any:
@@ -28,16 +29,20 @@ def boto_client(service: str) -> Any:
                                tcp_keepalive=True))
 
 
-def build(settings: Settings, *, dynamodb: Any = None, mailer: Optional[Mailer] = None,
-          clock=utcnow) -> Undersigned:
+def build(settings: Settings, *, dynamodb: Any = None, mailer: "Optional[Mailer]" = None,
+          clock=None) -> "Undersigned":
     """Assemble the use cases from settings; any collaborator may be passed in instead."""
+    from .mail import FileMailer, SesMailer
+    from .services import Undersigned, utcnow
+    from .store import Store
+
     if mailer is None:
         if settings.mail_backend == "file":
             mailer = FileMailer(settings.mail_outbox_dir, settings.mail_from)
         else:
             mailer = SesMailer(boto_client("sesv2"), settings.mail_from)
     store = Store(dynamodb or boto_client("dynamodb"), settings.table_name)
-    return Undersigned(settings, store, mailer, clock)
+    return Undersigned(settings, store, mailer, clock or utcnow)
 
 
 def environment() -> dict[str, str]:
@@ -58,7 +63,7 @@ def environment() -> dict[str, str]:
 SECRET_SETTINGS = ("EMAIL_HASH_KEY", "TURNSTILE_SECRET")
 
 
-def get() -> Undersigned:
+def get() -> "Undersigned":
     """The process-wide instance, built from the environment on first call."""
     global _app
     if _app is None:
@@ -79,7 +84,7 @@ def s3() -> Any:
     return _s3
 
 
-def configure(instance: Optional[Undersigned]) -> None:
+def configure(instance: "Optional[Undersigned]") -> None:
     """Replace (or with None, reset) the process-wide instance."""
     global _app, _s3
     with _lock:

@@ -13,25 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT_CONFTEST = Path(__file__).resolve().parents[1] / "conftest.py"
-
-
-def make_settings(**overrides):
-    """tests/conftest.py's make_settings (found among the loaded modules: importing that file
-    again would re-run its environment set-up and point AWS back at port 9)."""
-    for module in _PLUGINS:
-        if getattr(module, "__file__", None) and Path(module.__file__).resolve() == ROOT_CONFTEST:
-            return module.make_settings(**overrides)
-    raise RuntimeError("tests/conftest.py is not loaded")
-
-
-_PLUGINS: list = []
-
-
-def pytest_configure(config):
-    _PLUGINS.extend(config.pluginmanager.get_plugins())
-
-SLUG = "eu-hrc43-dprk"  # the example letter seed.load stores
+from support import make_settings  # noqa: E402  (tests/support.py)
 
 
 @dataclass

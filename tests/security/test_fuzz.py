@@ -152,7 +152,7 @@ def fuzz_run(fuzz_site):
             stats["per_operation"][key] += len(cases)
 
     pool.shutdown()
-    print(f"\nfuzzed {stats['requests']} requests over {len(operations)} operations; "
+    print(f"\nfuzzed {stats['requests']} requests over {len(documented)} operations; "
           f"5xx: {stats['5xx']}; check failures: {len(failures)}; "
           f"statuses: {dict(sorted(stats['by_status'].items()))}")
     for t in sorted(timing, reverse=True)[:3]:
@@ -176,7 +176,12 @@ def test_fuzz_sends_at_least_1000_requests_to_every_route(fuzz_run):
     assert stats["requests"] >= MIN_REQUESTS
     from chalicelib import openapi
     assert set(stats["per_operation"]) == openapi.documented_routes()
-    assert all(n >= 10 for n in stats["per_operation"].values()), stats["per_operation"]
+    # An operation with no input at all (GET /letters, /admin/tokens, /admin/me, /openapi.json)
+    # has exactly one distinct request; every other one gets dozens.
+    no_input = {("GET", "/letters"), ("GET", "/admin/tokens"), ("GET", "/admin/me"),
+                ("GET", "/openapi.json")}
+    small = {k: n for k, n in stats["per_operation"].items() if n < (1 if k in no_input else 10)}
+    assert not small, small
 
 
 def test_fuzz_no_5xx_and_every_response_conforms_apart_from_known_bugs(fuzz_run):
