@@ -635,7 +635,7 @@ def export_to_s3(service: Any, s3: Any, slug: str, fmt: str, *, include_email: b
     from pathlib import Path
 
     from .snapshots import presign, upload
-    letter = service._letter_item(slug)
+    letter = service.letter_item(slug)
     name, ctype, writer = FORMATS[fmt]
     stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     suffix = "-with-emails" if include_email and fmt in ("csv", "json") else ""

@@ -131,7 +131,7 @@ class Moderation:
                 yield item, {"src": name, "key": key}
 
     def search(self, slug: str, f: Filters, cursor: Optional[str], limit: int) -> SignatureAdminList:
-        letter = self.app._letter_item(slug)
+        letter = self.app.letter_item(slug)
         out, last = [], None
         gen = self._items(letter, f, _uncursor(cursor))
         for item, position in gen:
@@ -150,7 +150,7 @@ class Moderation:
         return item
 
     def audit(self, slug: str, cursor: Optional[str], limit: int) -> AuditList:
-        self.app._letter_item(slug)
+        self.app.letter_item(slug)
         q = {"KeyConditionExpression": "PK = :pk",
              "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{slug}"}},
              "ScanIndexForward": False}
@@ -169,7 +169,7 @@ class Moderation:
 
     def act(self, slug: str, sig_id: str, action: str, who: Principal, *,
             reason: Optional[str] = None, name: Optional[str] = None) -> SignatureAdmin:
-        letter = self.app._letter_item(slug)
+        letter = self.app.letter_item(slug)
         sig = self._get(letter, sig_id)
         if action == "rename":
             return admin_view(self._rename(letter, sig, name, who, reason))
@@ -222,7 +222,7 @@ class Moderation:
             raise ValidationFailedError(
                 "Give at least one filter (name, country, email domain or time window).",
                 fields=[{"loc": ["body"], "type": "filter_required"}])
-        letter = self.app._letter_item(slug)
+        letter = self.app.letter_item(slug)
         allowed = ACTIONS["reject"][0]
         matches = [item for item, _ in self._items(letter, f, {}) if item["state"] in allowed]
         changed = 0
@@ -267,7 +267,7 @@ class Moderation:
         return self._letter_out(letter.slug, changed)
 
     def set_status(self, slug: str, status: str, closes_at, who: Principal) -> LetterAdminOut:
-        item = self.app._letter_item(slug)
+        item = self.app.letter_item(slug, fresh=True)
         new_close = iso(closes_at) if closes_at and status == "open" else None
         now = iso(self.app.clock())
         if status == "closed":
@@ -296,7 +296,8 @@ class Moderation:
                                last_snapshot=item.get("last_snapshot"))
 
     def _letter_out(self, slug: str, changed: bool) -> LetterAdminOut:
-        item = self.app._letter_item(slug)
+        self.app.forget_letter(slug)
+        item = self.app.letter_item(slug, fresh=True)
         return LetterAdminOut(slug=slug, status=self.app._status(item),
                               closes_at=item.get("closes_at"), text_sha256=item["text_sha256"],
                               versions=item["versions"], changed=changed)
@@ -312,7 +313,7 @@ class Moderation:
 
     def recount(self, slug: str, *, fix: bool = False) -> Drift:
         """Recompute every counter from the items; report the drift and, with fix, repair it."""
-        letter = self.app._letter_item(slug)
+        letter = self.app.letter_item(slug)
         per_shard: list[dict[str, int]] = [dict() for _ in range(letter["shards"])]
         for shard in range(letter["shards"]):
             for item in self.store.query(

@@ -110,6 +110,10 @@ class Settings(BaseModel):
     pending_grace_days: int = Field(
         default=7, ge=1,
         description="Days after its confirmation link expires before a pending signature is deleted.")
+    letter_cache_seconds: float = Field(
+        default=5, ge=0, le=300,
+        description="How long a function instance reuses a letter's item (0: never); a change "
+                    "made by another instance, such as closing the letter, shows within this time.")
     list_page_max: int = Field(
         default=500, ge=10, le=1000, description="Largest page of the public list.")
 

@@ -556,6 +556,7 @@ def _build(service: Any, s3: Any, bucket: str, letter: dict, now: dt.datetime, d
     if moved:  # a withdrawal records the snapshot it came after ("withdrawn on D, after S")
         service.store.update(letter_key(slug), "SET last_snapshot = :d", {":d": date},
                              condition="attribute_not_exists(last_snapshot) OR last_snapshot < :d")
+        service.forget_letter(slug)
     return {"counts": stats.as_dict(), "manifest": meta["key"], "latest_moved": moved,
             "previous": prev, "changes": changes}
 
@@ -613,7 +614,7 @@ def run_nightly(service: Any, s3_client: Any, now: dt.datetime) -> list[dict]:
 def snapshot_list(service: Any, s3: Any, slug: str) -> "SnapshotList":
     """The letter's snapshots, newest first, with short-lived links to complete ones' files."""
     from .models import SnapshotFile, SnapshotInfo, SnapshotList
-    service._letter_item(slug)
+    service.letter_item(slug)
     bucket, expires = service.settings.exports_bucket, service.settings.export_url_seconds
     out = []
     for snap in reversed(list_snapshots(s3, bucket, slug)):

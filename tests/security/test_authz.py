@@ -1,0 +1,155 @@
+"""Authorization: every route of app.app.routes that is not public refuses bad tokens.
+
+For each non-public route: no token, malformed tokens, a revoked token and a token scoped to
+another letter are refused (401/403), and the same request with an all-letters token is NOT
+refused (so each refusal is the authorizer's or the scope check's, not a 404 on a bad path).
+Routes with {slug} and the token routes (/admin/tokens*) refuse a scoped token with 403.
+A refused request changes nothing (the letter, its counts, its audit trail, the tokens).
+
+The failed sign-in budget (auth_failures_per_minute) is spent by these refusals on purpose;
+the injected clock moves a minute on after each route so a locked budget never masks a
+result (a lock would refuse the good token too, which the control request would catch).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+import app
+from helpers import OPEN_LETTER
+
+SLUG = "eu-hrc43-dprk"
+PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{slug}/signatures"),
+          ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
+          ("POST", "/withdrawals"), ("GET", "/openapi.json")}
+# Routes that are neither per letter nor token management: /admin/me answers "who am I" to
+# any valid token, scoped or not (it reveals only that token's own name and letters).
+ANY_VALID_TOKEN = {("GET", "/admin/me")}
+
+
+def _routes():
+    return sorted((m, p) for p, methods in app.app.routes.items() for m in methods)
+
+
+def _body(method: str, path: str, sig_id: str) -> dict | None:
+    if method in ("GET", "DELETE"):
+        return None
+    return {
+        "/admin/tokens": {"name": "authz probe", "letters": []},
+        "/admin/letters": {"markdown": OPEN_LETTER.format(slug="authz-new", approval="false")},
+        "/admin/letters/{slug}": {"markdown": OPEN_LETTER.format(slug=SLUG, approval="false")},
+        "/admin/letters/{slug}/status": {"status": "open"},
+        "/admin/letters/{slug}/signatures/{sig_id}/actions": {"action": "hide"},
+        "/admin/letters/{slug}/bulk": {"ids": [sig_id], "action": "hide"},
+        "/admin/letters/{slug}/invalidations": {"reason": "authz", "country": "KR",
+                                                "dry_run": True},
+        "/admin/letters/{slug}/recount": {},
+        "/admin/letters/{slug}/exports": {"format": "csv"},
+        "/admin/letters/{slug}/snapshots": {},
+    }[path]
+
+
+def _state(service):
+    letter = service.store.get_letter(SLUG)
+    return (letter["status"], letter["versions"], service.counts(letter),
+            [s.name for s in service.public_list(SLUG, cursor=None, limit=500, kind=None).signatures],
+            service.moderation.audit(SLUG, None, 500).entries,
+            [(t.id, t.revoked_at) for t in service.organisers.list()])
+
+
+def test_the_public_routes_are_exactly_the_documented_public_ones():
+    routes = set(_routes())
+    assert PUBLIC <= routes
+    for method, path in routes:
+        entry = app.app.routes[path][method]
+        if (method, path) in PUBLIC:
+            assert entry.authorizer is None, (method, path)
+        else:
+            assert entry.authorizer is not None and entry.authorizer.name == "organiser_auth", \
+                (method, path)
+
+
+def test_every_non_public_route_refuses_missing_malformed_revoked_and_out_of_scope_tokens(
+        client, service, example, clock):
+    from tools import localstack
+    localstack.bootstrap(service.settings.table_name, service.settings.exports_bucket)  # for
+    # the control requests to exports/snapshots (the shared `settings` fixture makes another)
+    good = service.organisers.create("authz all letters", [])
+    scoped = service.organisers.create("authz other letter", ["other-letter"])
+    prefix = service.organisers.create("authz prefix", ["eu-hrc43"])  # a prefix of the slug
+    revoked = service.organisers.create("authz revoked", [])
+    service.organisers.revoke(revoked.id)
+    victim = service.organisers.create("authz victim", [])
+    sig_id = service.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
+    flipped = good.token[:-1] + ("A" if good.token[-1] != "A" else "B")
+    bad_headers = {
+        "no header": {},
+        "empty": {"authorization": ""},
+        "bearer only": {"authorization": "Bearer "},
+        "not a token": {"authorization": "Bearer nope"},
+        "basic": {"authorization": "Basic dXNlcjpwYXNz"},
+        "well-formed unknown": {"authorization": "Bearer us_" + "x" * 43},
+        "overlong": {"authorization": "Bearer us_" + "x" * 5000},
+        "one char off": {"authorization": f"Bearer {flipped}"},
+        "stored hash": {"authorization": f"Bearer {hashlib.sha256(good.token.encode()).hexdigest()}"},
+        "revoked": {"authorization": f"Bearer {revoked.token}"},
+    }
+    checked, results = 0, []
+    for method, path in _routes():
+        if (method, path) in PUBLIC:
+            continue
+        concrete = path.replace("{slug}", SLUG).replace("{sig_id}", sig_id) \
+            .replace("{token_id}", victim.id)
+        body = _body(method, path, sig_id)
+        raw = json.dumps(body).encode() if body is not None else b""
+
+        def call(headers):
+            return client.http.request(method, concrete, body=raw, headers={
+                "content-type": "application/json", **headers})
+
+        before = _state(service)
+        for label, headers in bad_headers.items():
+            resp = call(headers)
+            results.append((method, path, label, resp.status_code))
+            assert resp.status_code in (401, 403), (method, path, label, resp.status_code, resp.body)
+            checked += 1
+        scoped_tokens = {"scoped to another letter": scoped, "scoped to a prefix": prefix}
+        for label, token in scoped_tokens.items():
+            resp = call({"authorization": f"Bearer {token.token}"})
+            checked += 1
+            if (method, path) in ANY_VALID_TOKEN:
+                assert resp.status_code == 200, (method, path, label, resp.body)
+                continue
+            # {slug} routes and /admin/tokens*: 403 from the scope check (the token is valid).
+            # POST /admin/letters names its slug in the body: refused the same way.
+            assert resp.status_code == 403, (method, path, label, resp.status_code, resp.body)
+            assert resp.json_body["error"]["code"] == "forbidden"
+        assert _state(service) == before, (method, path, "a refused request changed something")
+        clock.advance(seconds=61)  # a fresh failed sign-in budget for the control below
+        ok = call({"authorization": f"Bearer {good.token}"})
+        assert ok.status_code not in (401, 403), (method, path, "control", ok.status_code, ok.body)
+        clock.advance(seconds=61)
+    print(f"\nauthz: {checked} refused requests over "
+          f"{len([r for r in _routes() if r not in PUBLIC])} non-public routes")
+
+
+def test_a_scoped_token_cannot_reach_another_letter_through_the_body(client, service, example):
+    """PUT on its own letter with another letter's Markdown; POST a letter it may not touch."""
+    from helpers import make_letter
+    make_letter(service, slug="other-letter")
+    scoped = service.organisers.create("authz other letter", ["other-letter"])
+    auth = {"authorization": f"Bearer {scoped.token}", "content-type": "application/json"}
+    before = _state(service)
+    put = client.http.put("/admin/letters/other-letter", headers=auth, body=json.dumps(
+        {"markdown": OPEN_LETTER.format(slug=SLUG, approval="true")}))
+    assert put.status_code in (403, 422), put.body
+    create = client.http.post("/admin/letters", headers=auth, body=json.dumps(
+        {"markdown": OPEN_LETTER.format(slug="not-mine", approval="false")}))
+    assert create.status_code == 403, create.body
+    assert service.store.get_letter("not-mine") is None
+    assert _state(service) == before
+    # and its own letter works
+    own = client.http.get("/admin/letters/other-letter/signatures", headers=auth)
+    assert own.status_code == 200
