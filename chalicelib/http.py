@@ -183,7 +183,7 @@ def query_int(params: Optional[dict], name: str, default: int, low: int, high: i
     raw = (params or {}).get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise errors.ValidationFailedError(fields=[{"loc": ["query", name], "type": "out_of_range"}])
     return int(raw)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (BaseModel, ConfigDict, Field, TypeAdapter, field_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter,
+                      field_validator)
 from pydantic_core import PydanticCustomError
 
 from . import countries, text
@@ -13,8 +14,15 @@ Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex sha256
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")]
 Kind = Literal["organisation", "individual"]
+def _sane_time(v: dt.datetime) -> dt.datetime:
+    # Four-digit years only, and room to convert to UTC (a time zone can shift the year).
+    if not dt.datetime(2000, 1, 2).date() <= v.date() <= dt.date(9998, 12, 30):
+        raise _custom("out_of_range", "give a time between the years 2000 and 9998")
+    return v
+
+
 # JSON has no datetime type: accept ISO 8601 strings even in strict models.
-Timestamp = Annotated[dt.datetime, Field(strict=False)]
+Timestamp = Annotated[dt.datetime, Field(strict=False), AfterValidator(_sane_time)]
 
 
 def _custom(kind: str, message: str) -> PydanticCustomError:

@@ -44,15 +44,23 @@ def _cursor(value: Optional[dict]) -> Optional[str]:
     return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode()
 
 
-def _uncursor(cursor: Optional[str]) -> dict:
+def _uncursor(cursor: Optional[str], shape: dict[str, type]) -> dict:
+    """Decode a cursor and check it has exactly the expected keys and types (else 422)."""
     if not cursor:
         return {}
     try:
         value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        assert isinstance(value, dict)
-        return value
+        ok = isinstance(value, dict) and set(value) == set(shape) and all(
+            isinstance(value[k], t) for k, t in shape.items())
     except Exception:
-        raise ValidationFailedError(fields=[{"loc": ["query", "cursor"], "type": "invalid_cursor"}]) from None
+        ok = False
+    if not ok:
+        raise _bad_cursor()
+    return value
+
+
+def _bad_cursor() -> ValidationFailedError:
+    return ValidationFailedError(fields=[{"loc": ["query", "cursor"], "type": "invalid_cursor"}])
 
 
 def _domain(domain: str) -> str:
@@ -133,13 +141,32 @@ class Moderation:
     def search(self, slug: str, f: Filters, cursor: Optional[str], limit: int) -> SignatureAdminList:
         letter = self.app.letter_item(slug)
         out, last = [], None
-        gen = self._items(letter, f, _uncursor(cursor))
+        gen = self._items(letter, f, self._queue_start(letter, f, cursor))
         for item, position in gen:
             if len(out) == limit:
                 return SignatureAdminList(signatures=out, next_cursor=_cursor(last))
             out.append(admin_view(item))
             last = position
         return SignatureAdminList(signatures=out, next_cursor=None)
+
+    def _queue_start(self, letter: dict, f: Filters, cursor: Optional[str]) -> dict:
+        """A queue cursor must point into this letter's own partitions (else 422)."""
+        start = _uncursor(cursor, {"src": str, "key": dict})
+        if not start:
+            return start
+        key, src, slug = start["key"], start["src"], letter["slug"]
+        if not all(isinstance(v, str) for v in key.values()):
+            raise _bad_cursor()
+        if src == "q":
+            ok = f.state in QUEUE_STATES and set(key) == {"PK", "SK", "GSI2PK", "GSI2SK"} and \
+                key["GSI2PK"] == keys.queue_partition(slug, f.state)
+        else:
+            ok = f.state not in QUEUE_STATES and src[:1] == "s" and src[1:].isdigit() and \
+                int(src[1:]) < letter["shards"] and set(key) == {"PK", "SK"} and \
+                key["PK"] == keys.signature_partition(slug, int(src[1:]))
+        if not ok:
+            raise _bad_cursor()
+        return start
 
     def _get(self, letter: dict, sig_id: str) -> dict:
         if not (len(sig_id) == 26 and sig_id.isalnum()):
@@ -154,7 +181,7 @@ class Moderation:
         q = {"KeyConditionExpression": "PK = :pk",
              "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{slug}"}},
              "ScanIndexForward": False}
-        start = _uncursor(cursor)
+        start = _uncursor(cursor, {"sk": str})
         if start:
             q["ExclusiveStartKey"] = {"PK": {"S": f"AUDIT#{slug}"}, "SK": {"S": start["sk"]}}
         out, last = [], None

@@ -55,7 +55,8 @@ def utcnow() -> dt.datetime:
 
 
 def iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC, microseconds, "Z": fixed width, so stored times sort as strings."""
+    return t.astimezone(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_iso(s: str) -> dt.datetime:
@@ -552,7 +553,11 @@ def decode_cursor(cursor: str) -> str:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
-    if not raw.startswith("v1:") or len(raw) > 1200:
+    # A cursor is the last sort key of a page: "{1|2}#{sortkey}#{26-char id}".
+    if not raw.startswith("v1:") or len(raw) > 1200 or not CURSOR_KEY.fullmatch(raw[3:]):
         raise ValidationFailedError(fields=[{"loc": ["query", "cursor"], "type": "invalid_cursor"}])
     return raw[3:]
+
+
+CURSOR_KEY = re.compile(r"[12]#.*#[a-z2-7]{26}", re.S)
 

@@ -357,6 +357,8 @@ class Store:
         # after+"\x01" is just past `after`: no sort key extends another (ids have fixed length).
         low = max(after + "\x01" if after else "", prefix)
         high = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+        if (low or " ").encode() > high.encode():  # a cursor past the end of this kind
+            return [], False
         streams = []
         more = False
         for shard in range(shards):

@@ -201,9 +201,6 @@ def test_fuzz_no_5xx_and_every_response_conforms_apart_from_known_bugs(fuzz_run)
     assert not others, "\n".join(others[:40])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG-1: closes_at before year 1000 -> 500 on POST "
-                   "/admin/letters/{slug}/status (services.iso writes a non-ISO year); "
-                   "see test_hostile_inputs.py")
 def test_fuzz_no_5xx_at_all(fuzz_run):
     assert fuzz_run["stats"]["5xx"] == 0 and not fuzz_run["failures"], \
         "\n".join(f[3] for f in fuzz_run["failures"][:10])

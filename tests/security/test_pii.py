@@ -35,7 +35,7 @@ import zipfile
 import pytest
 import requests
 
-from conftest import start_site, stop_site  # tests/security/conftest.py
+from security_site import start_site, stop_site  # tests/security/security_site.py
 
 SLUG = "eu-hrc43-dprk"
 CLIENT_IP = "127.0.0.1"
