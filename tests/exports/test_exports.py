@@ -11,6 +11,7 @@ import pytest
 from chalicelib import exports, store as keys
 from chalicelib.services import LISTED, PENDING
 from tools.seed import EXAMPLE
+from support import store_signature
 
 SLUG = "eu-hrc43-dprk"
 EVIL = '=HYPERLINK("http://x","y")'
@@ -38,31 +39,6 @@ def raw_signature(service, name: str, *, kind="individual", affiliation=None, co
                   email=None, state=LISTED, sig_id=None):
     return store_signature(service, letter_item(service), sig_id or exports_id(name), kind, name,
                            affiliation=affiliation, country=country, email=email, state=state)
-
-
-def store_signature(service, letter: dict, sig_id: str, kind: str, name: str, *,
-                    affiliation=None, country=None, email=None, state="listed") -> dict:
-    """Write a signature straight into the table, as an old import would: no validation.
-
-    Listed ones get their GSI1 keys and are counted, as the service's listing does.
-    """
-    from chalicelib.text import sort_key
-    slug, shards = letter["slug"], letter["shards"]
-    now = service.clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    sig = {**keys.signature_key(slug, sig_id, shards), "sig_id": sig_id, "letter": slug,
-           "kind": kind, "name": name, "affiliation": affiliation, "country": country,
-           "email": email, "letter_sha256": letter["text_sha256"], "state": state,
-           "created_at": now}
-    if state == "listed":
-        shard = keys.shard_of(sig_id, shards)
-        sig.update(confirmed_at=now, listed_at=now, GSI1PK=keys.list_partition(slug, shard),
-                   GSI1SK=keys.list_sort_key(kind, sort_key(kind, name), sig_id))
-        names, expr = {"#k": f"n_{kind}"}, "ADD #k :d"
-        if country:
-            names["#c"], expr = f"c_{country}", expr + ", #c :d"
-        service.store.update(keys.counter_key(slug, shard), expr, {":d": 1}, names=names)
-    service.store.put(sig)
-    return sig
 
 
 def exports_id(name: str) -> str:

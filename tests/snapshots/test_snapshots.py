@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib import snapshots, store as keys, wiring
 from chalicelib.services import LISTED
 from tools.seed import EXAMPLE
+from support import store_signature
 
 SLUG = "eu-hrc43-dprk"
 DAY1 = dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.timezone.utc)
@@ -65,31 +66,6 @@ def add_listed(service, name, kind="individual", country="FR"):
     sig_id = uuid.uuid4().hex[:26]
     store_signature(service, letter, sig_id, kind, name, country=country)
     return sig_id
-
-
-def store_signature(service, letter: dict, sig_id: str, kind: str, name: str, *,
-                    affiliation=None, country=None, email=None, state="listed") -> dict:
-    """Write a signature straight into the table, as an old import would: no validation.
-
-    Listed ones get their GSI1 keys and are counted, as the service's listing does.
-    """
-    from chalicelib.text import sort_key
-    slug, shards = letter["slug"], letter["shards"]
-    now = service.clock().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    sig = {**keys.signature_key(slug, sig_id, shards), "sig_id": sig_id, "letter": slug,
-           "kind": kind, "name": name, "affiliation": affiliation, "country": country,
-           "email": email, "letter_sha256": letter["text_sha256"], "state": state,
-           "created_at": now}
-    if state == "listed":
-        shard = keys.shard_of(sig_id, shards)
-        sig.update(confirmed_at=now, listed_at=now, GSI1PK=keys.list_partition(slug, shard),
-                   GSI1SK=keys.list_sort_key(kind, sort_key(kind, name), sig_id))
-        names, expr = {"#k": f"n_{kind}"}, "ADD #k :d"
-        if country:
-            names["#c"], expr = f"c_{country}", expr + ", #c :d"
-        service.store.update(keys.counter_key(slug, shard), expr, {":d": 1}, names=names)
-    service.store.put(sig)
-    return sig
 
 
 def set_state(service, sig_id, state):
