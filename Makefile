@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
 NODE_STAMP := node_modules/.deps-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
 
-.PHONY: help deps browser run snapshot cli test check bench clean
+.PHONY: help deps browser run snapshot cli lint test check bench clean
 help:
 	@echo "make run   - serve the site and API on http://127.0.0.1:8000 (state in .local/)"
 	@echo "make test  - run every test tier"
@@ -39,7 +39,11 @@ cli: deps
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: deps browser
+# Lint (pyflakes: unused or undefined names), then every test tier.
+lint: deps
+	$(PY) -m pyflakes app.py chalicelib tools bench tests
+
+test: deps browser lint
 	$(PY) -m pytest
 
 check: test

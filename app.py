@@ -65,6 +65,17 @@ def withdraw():
     return http.json_response(wiring.get().withdraw(data.token, http.source_ip(app.current_request)))
 
 
+@app.route("/letters.html", methods=["GET"])
+def plain_letters():
+    """The open letters as plain HTML, for visitors without JavaScript."""
+    from chalice import Response
+
+    from chalicelib import plain
+    return Response(body=plain.letters_page(wiring.get()), status_code=200, headers={
+        **http.SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8",
+        "Cache-Control": f"public, max-age={PUBLIC_CACHE}, s-maxage={PUBLIC_CACHE}"})
+
+
 @app.route("/openapi.json", methods=["GET"])
 def openapi_document():
     from chalicelib import openapi

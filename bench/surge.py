@@ -107,7 +107,6 @@ class Clock:
 
 
 def simulate_writes(rate: int, seconds: float, seed: int = 7) -> dict:
-    from chalicelib import store as keys
     from chalicelib.errors import TooManyRequestsError
     from chalicelib.models import signature_in
     from chalicelib.services import Undersigned

@@ -48,9 +48,6 @@ class Letter(BaseModel):
         canonical = unicodedata.normalize("NFC", "\n\n".join(parts)).replace("\r\n", "\n")
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def is_open(self, now: dt.datetime) -> bool:
-        return self.status == "open" and (self.closes_at is None or now < self.closes_at)
-
 
 def parse_letter(source: str) -> Letter:
     """Parse a letter file: YAML front matter between `---` lines, then the Markdown body."""

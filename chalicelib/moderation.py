@@ -19,7 +19,7 @@ from .models import Counts
 from .organisers import Principal
 from .services import SLUG as SLUG_RE
 from .services import (AWAITING, HIDDEN, LISTED, PENDING, QUARANTINED, QUEUE_STATES, REJECTED,
-                       Undersigned, iso, parse_iso)
+                       Undersigned, iso)
 from .store import TransactionConflict
 from .text import TextError, clean_name, parse_email
 
@@ -331,7 +331,6 @@ class Moderation:
 
     def _audit_letter(self, slug: str, who: Principal, action: str, before: dict,
                       after: dict) -> None:
-        import secrets
         now = iso(self.app.clock())
         self.store.put({**keys.audit_key(slug, now), "at": now,
                         "who": who.who, "action": action, "before": before, "after": after})

@@ -15,9 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from . import models
-from .models import LetterList  # re-exported for app.py
-
-__all__ = ["LetterList", "OPERATIONS", "document", "response"]
+__all__ = ["OPERATIONS", "document", "response"]
 
 ERROR_TEXT = {
     400: "Malformed request (invalid JSON, duplicate keys, invalid UTF-8).",
@@ -125,6 +123,8 @@ OPERATIONS: tuple[Operation, ...] = (
          "Recount every counter from the items; report drift (fix: true repairs it)",
          (200, models.Drift), models.RecountIn, (), SLUG, ()),
     )),
+    Operation("GET", "/letters.html", "The open letters as plain HTML (for pages without JavaScript)",
+              (200, None), extra={"ok_schema": {"type": "string"}, "ok_type": "text/html"}),
     Operation("GET", "/openapi.json", "This document", (200, None),
               extra={"ok_schema": {"type": "object"}}),
 )
@@ -156,8 +156,8 @@ def document() -> dict:
     for op in OPERATIONS:
         responses: dict[str, Any] = {}
         ok_schema = op.extra.get("ok_schema") or {"$ref": f"#/components/schemas/{op.ok[1].__name__}"}
-        responses[str(op.ok[0])] = {"description": "OK",
-                                    "content": {"application/json": {"schema": ok_schema}}}
+        responses[str(op.ok[0])] = {"description": "OK", "content": {
+            op.extra.get("ok_type", "application/json"): {"schema": ok_schema}}}
         # Every body-carrying method passes the size, content-type and JSON checks.
         body_checks = set(BODY) if op.method in ("POST", "PUT", "PATCH") else set()
         for status in sorted(set(op.errors) | set(COMMON) | body_checks
@@ -211,7 +211,3 @@ def documented_routes() -> set[tuple[str, str]]:
 def route_table(app: Any) -> set[tuple[str, str]]:
     """Every (method, path) the Chalice app serves."""
     return {(m, path) for path, methods in app.routes.items() for m in methods}
-
-
-def operation(method: str, path: str) -> Optional[Operation]:
-    return next((o for o in OPERATIONS if o.method == method and o.path == path), None)

@@ -38,11 +38,10 @@ import heapq
 import io
 import itertools
 import json
-import os
 import tempfile
 import uuid
 from pathlib import Path
-from typing import IO, Any, Iterator, Optional
+from typing import IO, TYPE_CHECKING, Any, Iterator, Optional
 
 from botocore.exceptions import ClientError
 
@@ -51,6 +50,9 @@ from .errors import LetterNotFoundError
 from .models import Counts
 from .store import letter_key, list_sort_key
 from .text import sort_key
+
+if TYPE_CHECKING:
+    from .admin_models import SnapshotList
 
 PART_SIZE = 8 * 1024 * 1024
 RUNNING, COMPLETE = "running", "complete"

@@ -43,7 +43,7 @@ import heapq
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from botocore.exceptions import ClientError
 
@@ -383,8 +383,3 @@ class Store:
         if len(merged) > limit:
             more = True
         return [from_item(i) for i in merged[:limit]], more
-
-
-def collect(items: Iterable[dict], *fields: str) -> list[dict]:
-    """Keep only the named attributes: nothing internal leaves the store by accident."""
-    return [{f: i.get(f) for f in fields} for i in items]

@@ -5,7 +5,6 @@ so no request can reach real AWS.
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import uuid

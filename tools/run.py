@@ -19,7 +19,6 @@ import signal
 import socket
 import sys
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

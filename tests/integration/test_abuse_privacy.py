@@ -15,7 +15,7 @@ from chalicelib import consent, privacy, store as keys, wiring
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.models import signature_in
 from support import RecordingMailer, make_settings
-from helpers import individual, make_letter, organisation, post
+from helpers import individual, make_letter, post
 from tools import localstack
 
 SIGN = "/letters/test-letter/signatures"

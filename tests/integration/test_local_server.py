@@ -60,3 +60,23 @@ def test_sign_and_confirm_over_http_writes_the_link_to_the_outbox(live_site):
     assert status == 200 and json.loads(body)["state"] == "listed"
     status, _, body = fetch(f"{live_site.url}/api/letters/eu-hrc43-dprk")
     assert json.loads(body)["counts"]["individuals"] == 5
+
+
+def test_a_visitor_without_javascript_can_read_the_letter(live_site):
+    from html.parser import HTMLParser
+    status, _, page = fetch(f"{live_site.url}/")
+    assert b'href="/api/letters.html"' in page.split(b"</noscript>")[0]
+    status, headers, body = fetch(f"{live_site.url}/api/letters.html")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    text = body.decode()
+    assert "Your Excellency," in text and "on behalf of 35 non-governmental" in text
+    assert "from 10 different countries" in text and "<script" not in text
+
+    class Tags(HTMLParser):
+        tags: list = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+    parser = Tags()
+    parser.feed(text)
+    assert "article" in parser.tags and "script" not in parser.tags

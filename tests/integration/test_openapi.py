@@ -16,6 +16,8 @@ def test_document_is_openapi_3_1_with_error_shape_on_every_error(client):
         for method, op in methods.items():
             assert "500" in op["responses"], (method, path)
             for status, resp in op["responses"].items():
+                if int(status) < 400:
+                    continue
                 schema = resp["content"]["application/json"]["schema"]
                 if int(status) >= 400:
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}

@@ -28,7 +28,7 @@ def admin_post(client, path, body, token):
 
 PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{slug}/signatures"),
           ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
-          ("GET", "/openapi.json"), ("POST", "/withdrawals")}
+          ("GET", "/openapi.json"), ("POST", "/withdrawals"), ("GET", "/letters.html")}
 
 
 def test_every_non_public_route_is_behind_the_organiser_authorizer():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-import pytest
 
 import app
 from helpers import OPEN_LETTER
@@ -23,7 +22,7 @@ from helpers import OPEN_LETTER
 SLUG = "eu-hrc43-dprk"
 PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{slug}/signatures"),
           ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
-          ("POST", "/withdrawals"), ("GET", "/openapi.json")}
+          ("POST", "/withdrawals"), ("GET", "/openapi.json"), ("GET", "/letters.html")}
 # Routes that are neither per letter nor token management: /admin/me answers "who am I" to
 # any valid token, scoped or not (it reveals only that token's own name and letters).
 ANY_VALID_TOKEN = {("GET", "/admin/me")}

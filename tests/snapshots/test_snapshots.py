@@ -13,7 +13,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib import snapshots, store as keys, wiring
-from chalicelib.services import LISTED
 from tools.seed import EXAMPLE
 from support import store_signature
 
