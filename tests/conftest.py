@@ -26,7 +26,7 @@ for _k in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
 import pytest  # noqa: E402
 
 from chalicelib import wiring  # noqa: E402
-from support import FakeClock, LiveSite, RecordingMailer, make_settings  # noqa: E402,F401
+from support import FakeClock, RecordingMailer, make_settings, start_site  # noqa: E402,F401
 from tools import localstack, seed  # noqa: E402
 
 
@@ -79,21 +79,8 @@ def client(service):
 
 
 @pytest.fixture
-def live_site(stack, tmp_path, clock):
-    """Page and API served over HTTP, with the example letter loaded; mail to tmp outbox."""
-    from chalicelib.mail import FileMailer
-    from tools.serve import Server
-
-    import app
-    outbox = tmp_path / "outbox"
-    server = Server(app.app, 0)
-    bucket = f"b-{uuid.uuid4().hex[:12]}"
-    s = make_settings(site_url=server.url, mail_outbox_dir=str(outbox), exports_bucket=bucket)
-    localstack.bootstrap(s.table_name, bucket)
-    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from))
-    wiring.configure(instance)
-    seed.load(instance, seed.EXAMPLE)
-    server.start()
-    yield LiveSite(instance, server, outbox)
-    server.stop()
-    wiring.configure(None)
+def live_site(stack, tmp_path):
+    """Page and API served over HTTP, with the example letter loaded; mail to a tmp outbox."""
+    site = start_site(tmp_path / "outbox")
+    yield site
+    site.stop()

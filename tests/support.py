@@ -59,25 +59,51 @@ def make_settings(**overrides) -> Settings:
 
 
 class LiveSite:
-    """The real local server (page + API on one origin) on a free port, over a fresh table."""
+    """The real local server (page + API on one origin) on a free port, over a fresh table
+    and bucket, with the example letter loaded and mail written to `outbox`."""
 
-    def __init__(self, service, server, outbox: Path) -> None:
+    def __init__(self, service, server, outbox: Path, bucket: str) -> None:
         self.service = service
         self.server = server
         self.url = server.url
         self.outbox = outbox
+        self.bucket = bucket
+        self.settings = service.settings
 
-    def links(self) -> list[str]:
-        """Every confirmation link in the outbox, oldest first."""
+    def links(self, kind: str = "confirm") -> list[str]:
+        """Every confirm (or withdraw) link in the outbox, oldest first."""
         import email
         import re
         out = []
         for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
             body = email.message_from_bytes(path.read_bytes()).get_payload(decode=True).decode()
-            out += re.findall(r"https?://\S+/confirm\.html#token=[A-Za-z0-9_-]+", body)
+            out += re.findall(rf"https?://\S+/{kind}\.html#token=[A-Za-z0-9_-]+", body)
         return out
 
+    def stop(self) -> None:
+        from chalicelib import wiring
+        self.server.stop()
+        wiring.configure(None)
 
+
+def start_site(outbox: Path, **overrides) -> LiveSite:
+    """Start a LiveSite (and wire the app to it); call .stop() when done."""
+    from chalicelib import wiring
+    from chalicelib.mail import FileMailer
+    from tools import localstack, seed
+    from tools.serve import Server
+
+    import app
+    server = Server(app.app, 0)  # port 0: a free port on 127.0.0.1
+    bucket = f"b-{uuid.uuid4().hex[:12]}"
+    s = make_settings(site_url=server.url, mail_outbox_dir=str(outbox), exports_bucket=bucket,
+                      **overrides)
+    localstack.bootstrap(s.table_name, bucket)
+    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from))
+    wiring.configure(instance)
+    seed.load(instance, seed.EXAMPLE)
+    server.start()
+    return LiveSite(instance, server, outbox, bucket)
 
 
 def store_signature(service, letter: dict, sig_id: str, kind: str, name: str, *,

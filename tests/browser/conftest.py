@@ -93,41 +93,16 @@ def shot_fixture():
     return save_screenshot
 
 
-def _tests_conftest(config):
-    """tests/conftest.py as pytest loaded it (for its LiveSite and make_settings)."""
-    want = ROOT / "tests" / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        if Path(getattr(plugin, "__file__", "") or "").resolve() == want:
-            return plugin
-    raise RuntimeError("tests/conftest.py is not loaded")
-
-
 @pytest.fixture(scope="session")
-def shared_site(stack, tmp_path_factory, pytestconfig):
-    """`live_site` (tests/conftest.py) built once per session: same LiveSite, settings, mailer,
-    server and example letter. A table plus the example costs ~3 s, so the browser tier shares
-    one; tests that sign use their own letter (`letter` fixture) and their own email addresses.
+def shared_site(stack, tmp_path_factory):
+    """A live site (tests/support.py) built once per session. A table plus the example costs
+    ~3 s, so the browser tier shares one; tests that sign use their own letter (`letter`
+    fixture) and their own email addresses.
     """
-    import uuid
-
-    from chalicelib import wiring
-    from chalicelib.mail import FileMailer
-    from tools import localstack, seed
-    from tools.serve import Server
-
-    import app
-    base = _tests_conftest(pytestconfig)
-    outbox = tmp_path_factory.mktemp("outbox")
-    server = Server(app.app, 0)
-    s = base.make_settings(site_url=server.url, mail_outbox_dir=str(outbox))
-    localstack.bootstrap(s.table_name, f"b-{uuid.uuid4().hex[:12]}")
-    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from))
-    wiring.configure(instance)
-    seed.load(instance, seed.EXAMPLE)
-    server.start()
-    yield base.LiveSite(instance, server, outbox)
-    server.stop()
-    wiring.configure(None)
+    from support import start_site
+    site = start_site(tmp_path_factory.mktemp("outbox"))
+    yield site
+    site.stop()
 
 
 @pytest.fixture

@@ -23,37 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # ---- fixtures ------------------------------------------------------------------------
 
-def _tests_conftest(config):
-    want = ROOT / "tests" / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        if Path(getattr(plugin, "__file__", "") or "").resolve() == want:
-            return plugin
-    raise RuntimeError("tests/conftest.py is not loaded")
-
-
 @pytest.fixture(scope="module")
-def admin_site(stack, tmp_path_factory, pytestconfig):
-    """tests/conftest.py's `live_site`, built once for this module (with its exports bucket)."""
-    from chalicelib import wiring
-    from chalicelib.mail import FileMailer
-    from tools import localstack, seed
-    from tools.serve import Server
-
-    import app
-    base = _tests_conftest(pytestconfig)
-    outbox = tmp_path_factory.mktemp("admin-outbox")
-    server = Server(app.app, 0)
-    # Unlike `live_site`, the settings name the bucket bootstrap creates (exports need it).
-    bucket = f"b-{uuid.uuid4().hex[:12]}"
-    s = base.make_settings(site_url=server.url, mail_outbox_dir=str(outbox), exports_bucket=bucket)
-    localstack.bootstrap(s.table_name, bucket)
-    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from))
-    wiring.configure(instance)
-    seed.load(instance, seed.EXAMPLE)
-    server.start()
-    yield base.LiveSite(instance, server, outbox)
-    server.stop()
-    wiring.configure(None)
+def admin_site(stack, tmp_path_factory):
+    """A live site (tests/support.py) of this module's own, so approvals here touch no
+    other module's example letter."""
+    from support import start_site
+    site = start_site(tmp_path_factory.mktemp("admin-outbox"))
+    yield site
+    site.stop()
 
 
 @pytest.fixture
