@@ -233,8 +233,11 @@ def test_bulk_actions_on_checked_rows(page, site, token, own_letter):
     expect(page.locator("#queue-body tr")).to_have_count(3)
     expect(page.locator("[data-bulk=approve]")).to_be_disabled()
     row(page, "Alpha Org").get_by_role("checkbox").check()
-    row(page, "Gamma Org").get_by_role("checkbox").focus()
-    page.keyboard.press("Space")  # keyboard works as well
+    gamma = row(page, "Gamma Org").get_by_role("checkbox")
+    gamma.focus()
+    expect(gamma).to_be_focused()
+    gamma.press("Space")  # the keyboard works as well
+    expect(gamma).to_be_checked()
     expect(page.locator("#selected-count")).to_have_text("2 selected")
     page.click("[data-bulk=approve]")
     expect(page.locator("#queue-result")).to_have_text("Approved: 2.")
