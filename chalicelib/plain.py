@@ -5,15 +5,10 @@ letter's own Markdown rendering (raw HTML disabled) with the live tally filled i
 """
 from __future__ import annotations
 
-import datetime as dt
 from html import escape
 
+from .exports import letter_date
 from .services import Undersigned
-
-
-def _date(iso_date: str) -> str:
-    d = dt.date.fromisoformat(iso_date)
-    return f"{d.day} {d:%B %Y}"
 
 
 def letters_page(app: Undersigned) -> str:
@@ -28,7 +23,7 @@ def letters_page(app: Undersigned) -> str:
         c = letter.counts
         parts.append(f'<article lang="{escape(letter.language)}">')
         parts.append(f"<h1>{escape(letter.title)}</h1>")
-        parts.append(f"<p>{escape(_date(letter.date.isoformat()))}</p>")
+        parts.append(f"<p>{escape(letter_date(letter.date.isoformat()))}</p>")
         parts.append("<address>" + "<br>".join(escape(line) for line in
                                                letter.addressee.splitlines()) + "</address>")
         if letter.subject:

@@ -48,6 +48,7 @@ from botocore.exceptions import ClientError
 from . import exports
 from .errors import LetterNotFoundError
 from .models import Counts
+from .services import iso, parse_iso
 from .store import letter_key, list_sort_key
 from .text import sort_key
 
@@ -84,14 +85,6 @@ def snapshot_prefix(slug: str, date: str) -> str:
 
 def latest_key(slug: str) -> str:
     return f"letters/{slug}/{LATEST}"
-
-
-def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse(s: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
 
 
 # ---- S3 --------------------------------------------------------------------
@@ -239,10 +232,10 @@ def _claim(service: Any, slug: str, date: str, owner: str, force: bool) -> str:
         store._db.put_item(
             TableName=store.table,
             Item={"PK": {"S": f"SNAP#{slug}"}, "SK": {"S": date}, "state": {"S": RUNNING},
-                  "owner": {"S": owner}, "lease_until": {"S": _iso(lease)},
-                  "started_at": {"S": _iso(now)}},
+                  "owner": {"S": owner}, "lease_until": {"S": iso(lease)},
+                  "started_at": {"S": iso(now)}},
             ConditionExpression=takeable, ExpressionAttributeNames={"#s": "state"},
-            ExpressionAttributeValues={":running": {"S": RUNNING}, ":now": {"S": _iso(now)},
+            ExpressionAttributeValues={":running": {"S": RUNNING}, ":now": {"S": iso(now)},
                                        **({":complete": {"S": COMPLETE}} if force else {})})
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -256,7 +249,7 @@ def _renew(service: Any, slug: str, date: str, owner: str) -> None:
     lease = service.clock() + dt.timedelta(
         seconds=service.settings.snapshot_lease_seconds)
     if not service.store.update(claim_key(slug, date), "SET lease_until = :l",
-                                {":l": _iso(lease), ":me": owner, ":running": RUNNING},
+                                {":l": iso(lease), ":me": owner, ":running": RUNNING},
                                 condition="#o = :me AND #s = :running",
                                 names={"#o": "owner", "#s": "state"}):
         raise SnapshotLost(f"{slug} {date}: another run took the snapshot over")
@@ -276,7 +269,7 @@ def _release(service: Any, slug: str, date: str, owner: str) -> None:
 def _complete(service: Any, slug: str, date: str, owner: str, manifest_sha: str) -> None:
     if not service.store.update(
             claim_key(slug, date), "SET #s = :done, completed_at = :t, manifest_sha256 = :m",
-            {":done": COMPLETE, ":t": _iso(service.clock()), ":m": manifest_sha, ":me": owner},
+            {":done": COMPLETE, ":t": iso(service.clock()), ":m": manifest_sha, ":me": owner},
             condition="#o = :me", names={"#o": "owner", "#s": "state"}):
         raise SnapshotLost(f"{slug} {date}: another run took the snapshot over")
 
@@ -526,7 +519,7 @@ def snapshot_letter(service: Any, s3_client: Any, slug: str, now: dt.datetime,
 
 def _build(service: Any, s3: Any, bucket: str, letter: dict, now: dt.datetime, date: str,
            owner: str, part_size: int) -> dict:
-    slug, cut = letter["slug"], _iso(now)
+    slug, cut = letter["slug"], iso(now)
     prefix = snapshot_prefix(slug, date)
     with tempfile.TemporaryDirectory(prefix=f"snapshot-{slug}-") as d:
         tmp = Path(d)
@@ -545,7 +538,7 @@ def _build(service: Any, s3: Any, bucket: str, letter: dict, now: dt.datetime, d
         changes = {c: sum(1 for _ in p.open()) for c, p in diff.items()}
         head = {"format": "undersigned.snapshot/1", "slug": slug, "date": date,
                 "title": letter["title"], "text_sha256": letter["text_sha256"],
-                "time_cut": cut, "written_at": _iso(service.clock()),
+                "time_cut": cut, "written_at": iso(service.clock()),
                 "emails": False, "counts": stats.as_dict(), "files": files,
                 "previous": {"date": prev} if prev else None}
         manifest_path = tmp / MANIFEST
@@ -571,7 +564,7 @@ def _move_latest(s3: Any, bucket: str, slug: str, date: str, manifest: dict,
         return False
     body = json.dumps({"slug": slug, "date": date, "manifest": manifest["key"],
                        "manifest_sha256": manifest["sha256"], "manifest_size": manifest["size"],
-                       "updated_at": _iso(service.clock())}, indent=1).encode()
+                       "updated_at": iso(service.clock())}, indent=1).encode()
     s3.put_object(Bucket=bucket, Key=latest_key(slug), Body=body,
                   ContentType="application/json", CacheControl="no-cache")
     return True
@@ -581,10 +574,10 @@ def _move_latest(s3: Any, bucket: str, slug: str, date: str, manifest: dict,
 
 def due(item: dict, now: dt.datetime, closed_days: int) -> tuple[bool, str]:
     """Whether the nightly run snapshots this letter: open, or closed within `closed_days`."""
-    closes = _parse(item["closes_at"]) if item.get("closes_at") else None
+    closes = parse_iso(item["closes_at"]) if item.get("closes_at") else None
     if item.get("status") == "open" and (closes is None or now < closes):
         return True, "open"
-    closed = _parse(item["closed_at"]) if item.get("closed_at") else closes
+    closed = parse_iso(item["closed_at"]) if item.get("closed_at") else closes
     if closed is None:
         return False, "closed, closing time unknown"
     if now - closed <= dt.timedelta(days=closed_days):

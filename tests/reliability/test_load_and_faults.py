@@ -2,6 +2,7 @@
 app, injected DynamoDB faults, replays. After each, a recount from the items finds no drift."""
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
@@ -165,6 +166,17 @@ def throttle(times: int):
     return hook, state
 
 
+@contextlib.contextmanager
+def on_transactions(service, hook):
+    """`hook` runs before every TransactWriteItems request the app's client sends."""
+    events = service.store._db.meta.events
+    events.register("before-send.dynamodb.TransactWriteItems", hook)
+    try:
+        yield
+    finally:
+        events.unregister("before-send.dynamodb.TransactWriteItems", hook)
+
+
 def sign_via(client, letter, **kw):
     from helpers import post
     return post(client, f"/letters/{SLUG}/signatures", individual(letter, **kw))
@@ -173,12 +185,8 @@ def sign_via(client, letter, **kw):
 def test_throttling_then_success_stores_one_signature(client, service):
     letter = make_letter(service, SLUG)
     hook, state = throttle(2)
-    events = service.store._db.meta.events
-    events.register("before-send.dynamodb.TransactWriteItems", hook)
-    try:
+    with on_transactions(service, hook):
         resp = sign_via(client, letter)
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", hook)
     assert resp.status_code == 202 and state["seen"] == 3  # two throttled, one through
     assert len(stored(service)) == 1
 
@@ -186,12 +194,8 @@ def test_throttling_then_success_stores_one_signature(client, service):
 def test_throttling_beyond_retries_is_a_503_and_nothing_is_stored(client, service):
     letter = make_letter(service, SLUG)
     hook, state = throttle(100)
-    events = service.store._db.meta.events
-    events.register("before-send.dynamodb.TransactWriteItems", hook)
-    try:
+    with on_transactions(service, hook):
         resp = sign_via(client, letter)
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", hook)
     assert resp.status_code == 503 and int(resp.headers["Retry-After"]) >= 1
     assert resp.json_body["error"]["code"] == "service_unavailable"
     assert stored(service) == []
@@ -209,12 +213,8 @@ def test_a_timeout_after_the_write_reached_the_table_still_gives_one_item(client
             raise ReadTimeoutError(endpoint_url=request.url)  # ... but the answer is lost
         return None
 
-    events = service.store._db.meta.events
-    events.register("before-send.dynamodb.TransactWriteItems", hook)
-    try:
+    with on_transactions(service, hook):
         resp = sign_via(client, letter)
-    finally:
-        events.unregister("before-send.dynamodb.TransactWriteItems", hook)
     assert state["done"] and resp.status_code == 202
     assert len(stored(service)) == 1
     # the signer can still confirm with the link they got (from whichever attempt answered)

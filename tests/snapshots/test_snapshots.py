@@ -201,7 +201,7 @@ def test_an_upload_failure_keeps_latest_and_a_rerun_completes(snap, s3, bucket, 
 def test_a_run_that_died_is_taken_over_after_its_lease(snap, s3, bucket, clock):
     key = snapshots.claim_key(SLUG, "2026-03-01")
     snap.store.put({**key, "state": "running", "owner": "dead",
-                    "lease_until": snapshots._iso(clock() + dt.timedelta(minutes=10))})
+                    "lease_until": snapshots.iso(clock() + dt.timedelta(minutes=10))})
     assert snapshots.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "busy"
     assert latest(s3, bucket) is None
     clock.advance(minutes=11)
