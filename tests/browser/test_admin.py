@@ -129,6 +129,25 @@ def test_a_wrong_token_shows_an_error_and_nothing_loads(page, site, token, shot)
     shot(page, "admin-signin-320x640.png")
 
 
+def test_a_slow_panel_does_not_take_the_focus_back(page, site, token, own_letter):
+    sign(site, own_letter, "Alpha Org")
+    held = []
+    page.route("**/audit?*", lambda route: held.append(route))
+    page.goto(f"{site.url}/admin.html#letter={own_letter}")
+    page.fill("#token", token)
+    page.click("#signin-submit")
+    expect(page.locator("#letter-select")).to_be_focused()
+    box = row(page, "Alpha Org").get_by_role("checkbox")
+    box.focus()
+    expect(box).to_be_focused()
+    assert held, "the audit request was not held back"
+    with page.expect_response(lambda r: "/audit?" in r.url):
+        for route in held:
+            route.continue_()
+    page.evaluate("() => new Promise(requestAnimationFrame)")
+    expect(box).to_be_focused()  # the organiser keeps their place
+
+
 def test_token_stays_in_session_storage_and_sign_out_clears_it(page, site, token):
     sent = []
     page.on("request", lambda r: sent.append(r.headers.get("authorization"))

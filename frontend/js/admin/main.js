@@ -95,8 +95,9 @@ async function signIn(token, { restoring = false } = {}) {
     $("workspace").hidden = false;
     fillLetters(first);
     say($("notice"), "Signed in.");
-    await selectLetter(first);
+    // Focus moves now, not after the panels load: by then the organiser may be working.
     $("letter-select").focus();
+    await selectLetter(first);
   } catch (err) {
     clearToken();
     say($("notice"), "");
