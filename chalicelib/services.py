@@ -48,6 +48,9 @@ PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "
 QUARANTINED, HIDDEN, REJECTED, WITHDRAWN = "quarantined", "hidden", "rejected", "withdrawn"
 # The small states organisers work through: indexed in GSI2 (sparse), one partition each.
 QUEUE_STATES = (AWAITING, QUARANTINED, HIDDEN, REJECTED)
+# Needed only while a signature waits for its confirmation; confirming drops them, which
+# keeps a confirmed signature under 1 KB (one write unit per update, docs/COST.md).
+PENDING_ONLY_FIELDS = ("confirm_expires_at", "last_sent_at", "sends")
 
 
 def utcnow() -> dt.datetime:
@@ -69,7 +72,9 @@ def new_id() -> str:
 
 
 def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    """What a signature stores of a link's secret: its sha256, base64url (43 characters;
+    hex would be 64, and the bytes saved keep a confirmed signature under 1 KB)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode().rstrip("=")
 
 
 SECRET_LEN = 43  # secrets.token_urlsafe(32)
@@ -398,7 +403,8 @@ class Undersigned:
         state = QUARANTINED if sig.get("quarantine_reason") else AWAITING if vetted else LISTED
         try:
             # The confirmation hashes stay: a second click answers "already confirmed".
-            self.transition(letter, sig, state, set_fields={"confirmed_at": iso(self.clock())})
+            self.transition(letter, sig, state, set_fields={"confirmed_at": iso(self.clock())},
+                            remove=PENDING_ONLY_FIELDS)
         except TransactionConflict:  # a parallel confirmation got there first
             current = self.store.get(keys.key_of(sig)) or {}
             if current.get("state") in (LISTED, AWAITING, QUARANTINED):

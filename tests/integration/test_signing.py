@@ -59,6 +59,42 @@ def test_sign_confirm_lists_the_name_and_moves_the_count(client, letter, mailer)
     assert names(client) == ["Ada Lovelace"]
 
 
+def dynamodb_size(value) -> int:
+    """Bytes DynamoDB bills for a value (its item-size rules)."""
+    if isinstance(value, str):
+        return len(value.encode())
+    if isinstance(value, bool) or value is None:
+        return 1
+    if isinstance(value, (int, float)) or type(value).__name__ == "Decimal":
+        return len(str(value).lstrip("-").replace(".", "")) // 2 + 2
+    if isinstance(value, (list, tuple, set)):
+        return 3 + sum(1 + dynamodb_size(v) for v in value)
+    if isinstance(value, dict):
+        return 3 + sum(1 + len(k.encode()) + dynamodb_size(v) for k, v in value.items())
+    return len(value)  # bytes
+
+
+def test_a_confirmed_signature_is_one_write_unit(client, letter, mailer, service):
+    """Under 1 KB for a signer with a full affiliation: each later update of it costs 1 WRU,
+    not 2 (docs/COST.md)."""
+    from chalicelib import store as keys
+    post(client, SIGN, individual(letter, name="김민준 (Kim Min-jun)",
+                                  affiliation="Professor of International Law, "
+                                              "Seoul National University",
+                                  email="minjun.kim@snu-law.example.ac.kr"))
+    token = mailer.last_token()
+    assert post(client, "/confirmations", {"token": token}).status_code == 200
+    shards = service.letter_item("test-letter")["shards"]
+    sig = service.store.get(keys.signature_key("test-letter", token[:26], shards))
+    assert sig["state"] == "listed"
+    assert not {"confirm_expires_at", "last_sent_at", "sends"} & set(sig)
+    size = sum(len(k.encode()) + dynamodb_size(v) for k, v in sig.items())
+    assert size < 1024, size
+    # The link still answers: "already confirmed", not "invalid".
+    again = post(client, "/confirmations", {"token": token})
+    assert again.status_code == 200 and again.json_body["already_confirmed"] is True
+
+
 def test_confirming_twice_is_harmless(client, letter, mailer):
     post(client, SIGN, individual(letter))
     token = mailer.last_token()
