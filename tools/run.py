@@ -123,7 +123,8 @@ def serve() -> int:
         restored = restore_s3()
         slug, added = seed.load(wiring.get(), seed.EXAMPLE)
         new_token = ensure_token()
-        server = Server(chalice_app.app, PORT).start()
+        server = Server(chalice_app.app, PORT,
+                        turnstile=bool(wiring.get().settings.turnstile_site_key)).start()
         threading.Thread(target=watch_outbox, args=(outbox, stop), daemon=True).start()
         print(f"""
 Undersigned is running.

@@ -29,9 +29,23 @@ FRAMEABLE = frozenset({"embed.html"})
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
 
-def security_headers() -> dict[str, str]:
-    """The headers CloudFront adds to every response (one definition, in infra/)."""
-    return json.loads(HEADERS_FILE.read_text())
+# Cloudflare Turnstile (off by default) needs its script and the iframe it draws the widget in.
+TURNSTILE_ORIGIN = "https://challenges.cloudflare.com"
+
+
+def security_headers(turnstile: bool = False) -> dict[str, str]:
+    """The headers CloudFront adds to every response (one definition, in infra/).
+
+    With `turnstile`, the CSP also lets the page load Turnstile: the template switches to
+    that policy when a site key is set (infra/resources.yaml, HasTurnstileSiteKey).
+    """
+    headers = json.loads(HEADERS_FILE.read_text())
+    if turnstile:
+        csp = headers["Content-Security-Policy"].replace(
+            "script-src 'self';", f"script-src 'self' {TURNSTILE_ORIGIN};", 1)
+        headers["Content-Security-Policy"] = csp.replace(
+            "connect-src 'self';", f"connect-src 'self'; frame-src {TURNSTILE_ORIGIN};", 1)
+    return headers
 
 
 def embed_headers() -> dict[str, str]:
@@ -86,9 +100,9 @@ class _Gateway:
         return resp["statusCode"], headers, out
 
 
-def make_handler(app: Any, frontend: Path = FRONTEND):
+def make_handler(app: Any, frontend: Path = FRONTEND, turnstile: bool = False):
     gateway = _Gateway(app)
-    extra = security_headers()
+    extra = security_headers(turnstile)
     extra_embed = embed_headers()
 
     class Handler(BaseHTTPRequestHandler):
@@ -166,8 +180,9 @@ class _HTTPServer(ThreadingHTTPServer):
 class Server:
     """The site on 127.0.0.1:port in a background thread (port 0: any free port)."""
 
-    def __init__(self, app: Any, port: int = 8000, frontend: Path = FRONTEND) -> None:
-        self.httpd = _HTTPServer(("127.0.0.1", port), make_handler(app, frontend))
+    def __init__(self, app: Any, port: int = 8000, frontend: Path = FRONTEND,
+                 turnstile: bool = False) -> None:
+        self.httpd = _HTTPServer(("127.0.0.1", port), make_handler(app, frontend, turnstile))
         self.port = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

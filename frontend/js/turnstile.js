@@ -1,7 +1,8 @@
 // Cloudflare Turnstile, off by default: form.js imports this module only when the letter's
 // response carries `turnstile_site_key`, so no third-party request happens otherwise.
 //
-// CSP: infra/security-headers.json allows no third-party origin. Enabling Turnstile needs
+// CSP: infra/security-headers.json allows no third-party origin. With a Turnstile site key the
+// template (and `make run`) serve the page with
 //   script-src 'self' https://challenges.cloudflare.com;
 //   frame-src https://challenges.cloudflare.com
 // (the api.js script, and the iframe it renders the widget in). Nothing else changes.

@@ -222,9 +222,17 @@ def headers_from_policy(config: dict) -> dict[str, str]:
 
 
 def test_security_headers_are_exactly_infra_security_headers_json(package):
+    from tools.serve import security_headers
     want = json.loads((ROOT / "infra" / "security-headers.json").read_text())
     config = package.props("SecurityHeadersPolicy")["ResponseHeadersPolicyConfig"]
-    assert headers_from_policy(config) == want
+    got = headers_from_policy(config)
+    # The CSP depends on the Turnstile site key: Turnstile's script and frame only with one.
+    csp = "Content-Security-Policy"
+    assert got.pop(csp) == {"Fn::If": ["HasTurnstileSiteKey", security_headers(True)[csp],
+                                       security_headers(False)[csp]]}
+    assert security_headers(False)[csp] == want.pop(csp)
+    assert got == want
+    want = security_headers(False)
     for needed in ("Content-Security-Policy", "Strict-Transport-Security",
                    "X-Content-Type-Options", "Referrer-Policy"):
         assert needed in want
@@ -233,6 +241,20 @@ def test_security_headers_are_exactly_infra_security_headers_json(package):
     for b in [dist["DefaultCacheBehavior"], *dist["CacheBehaviors"]]:
         policy = FRAMEABLE.get(b.get("PathPattern"), "SecurityHeadersPolicy")
         assert b["ResponseHeadersPolicyId"] == {"Ref": policy}, b.get("PathPattern")
+
+
+def test_turnstile_adds_only_its_script_and_frame_to_the_csp():
+    from tools.serve import TURNSTILE_ORIGIN, security_headers
+
+    def directives(headers):
+        return {d.split()[0]: d.split()[1:] for d in
+                headers["Content-Security-Policy"].split("; ")}
+    off, on = directives(security_headers(False)), directives(security_headers(True))
+    assert TURNSTILE_ORIGIN not in str(off) and "frame-src" not in off
+    assert on.pop("script-src") == ["'self'", TURNSTILE_ORIGIN]
+    assert on.pop("frame-src") == [TURNSTILE_ORIGIN]
+    off.pop("script-src")
+    assert on == off  # nothing else changes: no inline script, no other origin
 
 
 def test_embed_headers_are_exactly_infra_security_headers_embed_json(package):
