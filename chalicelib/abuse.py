@@ -42,7 +42,7 @@ class Abuse:
     def check_sign(self, slug: str, ip: str, domain: str, now: dt.datetime) -> Optional[str]:
         """Raise 429 past a hard limit; return a quarantine reason past a soft one."""
         hard = [Rule("m", self.s.sign_ip_per_minute, 60), Rule("h", self.s.sign_ip_per_hour, 3600)]
-        soft = Rule("q", self.s.quarantine_ip_per_hour, 3600)
+        soft = Rule("q", self.s.quarantine_ip_per_hour, 3600, soft=True)
         counts = self.limiter.counts("sign-ip", hard + [soft], f"{slug}|{ip}", now)
         waits = [left for r, (n, left) in counts.items() if r in hard and n > r.limit]
         if waits:

@@ -75,6 +75,12 @@ class AlreadySignedError(AppError):
     MESSAGE = "This email address has already signed this letter."
 
 
+class LetterChangedError(AppError):
+    STATUS_CODE = 409
+    CODE = "letter_changed"
+    MESSAGE = "The letter was changed meanwhile (by another organiser). Reload it and try again."
+
+
 class LetterClosedError(AppError):
     STATUS_CODE = 410
     CODE = "letter_closed"

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import unicodedata
 from typing import Iterator, Optional
 
 from . import letters as letters_mod, store as keys
-from .errors import (AlreadySignedError, NotFoundError, ValidationFailedError)
+from .errors import (AlreadySignedError, NotFoundError, ServiceUnavailableError,
+                     ValidationFailedError)
 from .admin_models import (AuditEntry, AuditList, BulkResult, Drift, Filters, InvalidationResult,
                            LetterAdminOut, LetterAdminView, SignatureAdmin, SignatureAdminList)
 from .models import Counts
@@ -57,6 +59,9 @@ def _uncursor(cursor: Optional[str], shape: dict[str, type]) -> dict:
     if not ok:
         raise _bad_cursor()
     return value
+
+
+AUDIT_SK = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#\d{20}[0-9a-f]{6}")  # store.audit_key
 
 
 def _bad_cursor() -> ValidationFailedError:
@@ -155,13 +160,14 @@ class Moderation:
         if not start:
             return start
         key, src, slug = start["key"], start["src"], letter["slug"]
-        if not all(isinstance(v, str) for v in key.values()):
+        if not all(isinstance(v, str) and 0 < len(v.encode()) <= 1024 for v in key.values()):
             raise _bad_cursor()
         if src == "q":
             ok = f.state in QUEUE_STATES and set(key) == {"PK", "SK", "GSI2PK", "GSI2SK"} and \
                 key["GSI2PK"] == keys.queue_partition(slug, f.state)
         else:
-            ok = f.state not in QUEUE_STATES and src[:1] == "s" and src[1:].isdigit() and \
+            ok = f.state not in QUEUE_STATES and src[:1] == "s" and src[1:].isascii() and \
+                src[1:].isdigit() and \
                 int(src[1:]) < letter["shards"] and set(key) == {"PK", "SK"} and \
                 key["PK"] == keys.signature_partition(slug, int(src[1:]))
         if not ok:
@@ -182,6 +188,8 @@ class Moderation:
              "ExpressionAttributeValues": {":pk": {"S": f"AUDIT#{slug}"}},
              "ScanIndexForward": False}
         start = _uncursor(cursor, {"sk": str})
+        if start and not AUDIT_SK.fullmatch(start["sk"]):
+            raise _bad_cursor()
         if start:
             q["ExclusiveStartKey"] = {"PK": {"S": f"AUDIT#{slug}"}, "SK": {"S": start["sk"]}}
         out, last = [], None
@@ -198,7 +206,12 @@ class Moderation:
             reason: Optional[str] = None, name: Optional[str] = None) -> SignatureAdmin:
         letter = self.app.letter_item(slug)
         sig = self._get(letter, sig_id)
+        if sig.get("anonymised_at"):
+            raise StateConflictError("This signature was anonymised under the retention rules: "
+                                     "no action applies to it any more.")
         if action == "rename":
+            if sig["state"] in (PENDING, "withdrawn"):
+                raise _conflict(sig["state"], action)
             return admin_view(self._rename(letter, sig, name, who, reason))
         allowed, to = ACTIONS[action]
         if sig["state"] not in allowed:
@@ -263,10 +276,14 @@ class Moderation:
                 except TransactionConflict:
                     fresh = self.store.get(keys.key_of(item))
                     if fresh and fresh["state"] in allowed:
-                        self.app.transition(letter, fresh, REJECTED, set_fields={"reason": reason},
-                                            audit={"who": who.who, "action": "invalidate",
-                                                   "reason": reason})
-                        changed += 1
+                        try:
+                            self.app.transition(letter, fresh, REJECTED,
+                                                set_fields={"reason": reason},
+                                                audit={"who": who.who, "action": "invalidate",
+                                                       "reason": reason})
+                            changed += 1
+                        except TransactionConflict:
+                            pass  # it keeps moving (the signer, another organiser): left as is
         return InvalidationResult(dry_run=dry_run, matched=len(matches), changed=changed)
 
     # ---- letters ---------------------------------------------------------
@@ -340,46 +357,70 @@ class Moderation:
     def recount(self, slug: str, *, fix: bool = False) -> Drift:
         """Recompute every counter from the items; report the drift and, with fix, repair it."""
         letter = self.app.letter_item(slug)
-        per_shard: list[dict[str, int]] = [dict() for _ in range(letter["shards"])]
+        stored_raw: dict[str, int] = {}
+        recount_raw: dict[str, int] = {}
+        repaired = 0
         for shard in range(letter["shards"]):
+            stored, tally, delta = self._recount_shard(slug, shard, fix)
+            for k, v in stored.items():
+                stored_raw[k] = stored_raw.get(k, 0) + v
+            for k, v in tally.items():
+                recount_raw[k] = recount_raw.get(k, 0) + v
+            repaired += bool(delta)
+        drift = {k: recount_raw.get(k, 0) - stored_raw.get(k, 0)
+                 for k in set(stored_raw) | set(recount_raw)
+                 if recount_raw.get(k, 0) != stored_raw.get(k, 0)}
+        drift = drift if drift or not repaired else {"per_shard": repaired}
+        return Drift(stored=_counts(stored_raw), recounted=_counts(recount_raw), drift=drift,
+                     fixed=bool(repaired and fix))
+
+    RECOUNT_TRIES = 5
+
+    def _recount_shard(self, slug: str, shard: int, fix: bool) -> tuple[dict, dict, dict]:
+        """One shard's (stored counters, tally of its listed items, difference).
+
+        A move into or out of `listed` changes the signature and its counter shard in one
+        transaction, so the counter read before and after the scan tells whether one
+        landed during it: if so, the shard is read again. The repair ADDs the difference on
+        the condition that the counter is still what was read, so a move landing after the
+        scan is never undone.
+        """
+        key = keys.counter_key(slug, shard)
+        for _ in range(self.RECOUNT_TRIES):
+            before = self._counter(key)
+            tally: dict[str, int] = {}
             for item in self.store.query(
                     KeyConditionExpression="PK = :pk", ConsistentRead=True,
                     FilterExpression="#s = :l", ExpressionAttributeNames={"#s": "state"},
                     ExpressionAttributeValues={":pk": {"S": keys.signature_partition(slug, shard)},
                                                ":l": {"S": LISTED}}):
-                tally = per_shard[shard]
                 tally[f"n_{item['kind']}"] = tally.get(f"n_{item['kind']}", 0) + 1
                 if item.get("country"):
                     tally[f"c_{item['country']}"] = tally.get(f"c_{item['country']}", 0) + 1
-        stored_shards = {i["PK"]: i for i in self.store.batch_get(
-            [keys.counter_key(slug, n) for n in range(letter["shards"])])}
-        stored_raw: dict[str, int] = {}
-        recount_raw: dict[str, int] = {}
-        repairs = []
-        for shard, tally in enumerate(per_shard):
-            key = keys.counter_key(slug, shard)
-            stored = {k: v for k, v in stored_shards.get(key["PK"], {}).items()
-                      if isinstance(v, int)}
-            for k, v in stored.items():
-                stored_raw[k] = stored_raw.get(k, 0) + v
-            for k, v in tally.items():
-                recount_raw[k] = recount_raw.get(k, 0) + v
+            stored = self._counter(key)
+            if stored != before:
+                continue  # a move landed during the scan
             delta = {k: tally.get(k, 0) - stored.get(k, 0) for k in set(stored) | set(tally)
                      if tally.get(k, 0) != stored.get(k, 0)}
-            if delta:
-                repairs.append((key, delta))
-        drift = {k: recount_raw.get(k, 0) - stored_raw.get(k, 0)
-                 for k in set(stored_raw) | set(recount_raw)
-                 if recount_raw.get(k, 0) != stored_raw.get(k, 0)}
-        if repairs and fix:
-            # ADD the difference (not a blind overwrite), so a move landing meanwhile is kept.
-            for key, delta in repairs:
-                names = {f"#a{i}": k for i, k in enumerate(delta)}
-                self.store.update(key, "ADD " + ", ".join(f"#a{i} :d{i}" for i in range(len(delta))),
-                                  {f":d{i}": v for i, v in enumerate(delta.values())}, names=names)
-        drift = drift if drift or not repairs else {"per_shard": len(repairs)}
-        return Drift(stored=_counts(stored_raw), recounted=_counts(recount_raw), drift=drift,
-                     fixed=bool(repairs and fix))
+            if not (delta and fix):
+                return stored, tally, delta
+            names = {f"#a{i}": k for i, k in enumerate(delta)}
+            values: dict = {f":d{i}": v for i, v in enumerate(delta.values())}
+            conds = []
+            for i, k in enumerate(delta):
+                if k in stored:
+                    conds.append(f"#a{i} = :s{i}")
+                    values[f":s{i}"] = stored[k]
+                else:
+                    conds.append(f"attribute_not_exists(#a{i})")
+            if self.store.update(key, "ADD " + ", ".join(f"#a{i} :d{i}" for i in range(len(delta))),
+                                 values, names=names, condition=" AND ".join(conds)):
+                return stored, tally, delta
+        raise ServiceUnavailableError(1)  # the shard keeps moving: try again shortly
+
+    def _counter(self, key: dict) -> dict[str, int]:
+        return {k: v for k, v in (self.store.get(key) or {}).items()
+                if isinstance(v, int) and not isinstance(v, bool)}
 
 
 def _counts(raw: dict[str, int]) -> Counts:

@@ -97,7 +97,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ("POST", "/admin/letters", "Create a letter from Markdown",
          (201, models.LetterAdminOut), models.LetterSourceIn, (*BODY, 409), (), ()),
         ("PUT", "/admin/letters/{slug}", "Edit a letter (a new text version)",
-         (200, models.LetterAdminOut), models.LetterSourceIn, BODY, SLUG, ()),
+         (200, models.LetterAdminOut), models.LetterSourceIn, (*BODY, 409), SLUG, ()),
         ("POST", "/admin/letters/{slug}/status", "Open or close a letter, or set its closing time",
          (200, models.LetterAdminOut), models.LetterStatusIn, BODY, SLUG, ()),
         ("GET", "/admin/letters/{slug}/signatures", "The moderation queue, with search",

@@ -48,7 +48,8 @@ class OrganiserTokens:
         digest = _hash(token)
         item = {"PK": ORGTOKENS, "SK": digest, "id": digest[:12], "name": name,
                 "letters": sorted(set(letters)), "created_at": _iso(self.clock())}
-        self.store.put(item, condition="attribute_not_exists(PK)")
+        if not self.store.put(item, condition="attribute_not_exists(PK)"):
+            raise RuntimeError("organiser token collision")  # 256 random bits: never
         return TokenCreated(token=token, **_info(item).model_dump())
 
     def list(self) -> list["TokenInfo"]:

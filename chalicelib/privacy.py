@@ -67,10 +67,13 @@ def run_retention(app: Undersigned, now: dt.datetime) -> list[dict]:
 
 
 def _delete_pending(app: Undersigned, letter: dict, sig: dict, run: str) -> int:
+    # Still pending, and no link sent since it was read (a resend moves the expiry on).
     actions: list[dict[str, Any]] = [{"Delete": {
-        "Key": keys.to_item(keys.key_of(sig)), "ConditionExpression": "#s = :p",
+        "Key": keys.to_item(keys.key_of(sig)),
+        "ConditionExpression": "#s = :p AND confirm_expires_at = :e",
         "ExpressionAttributeNames": {"#s": "state"},
-        "ExpressionAttributeValues": {":p": {"S": PENDING}}}}]
+        "ExpressionAttributeValues": {":p": {"S": PENDING},
+                                      ":e": {"S": sig["confirm_expires_at"]}}}}]
     if sig.get("email_hash"):
         actions.append({"Delete": {
             "Key": keys.to_item(keys.email_claim_key(letter["slug"], sig["email_hash"])),
@@ -95,13 +98,15 @@ def _anonymise(app: Undersigned, letter: dict, sig: dict, now: dt.datetime, run:
     expr = "SET anonymised_at = :t"
     if drop:
         expr += " REMOVE " + ", ".join(names)
+    # What is dropped depends on the state read: the signature must still be in it (an
+    # organiser may have unhidden it meanwhile), else this run leaves it to the next.
     actions: list[dict[str, Any]] = [{"Update": {
         "Key": keys.to_item(keys.key_of(sig)), "UpdateExpression": expr,
-        "ConditionExpression": "attribute_not_exists(anonymised_at)",
-        "ExpressionAttributeNames": names or None,
-        "ExpressionAttributeValues": {":t": {"S": iso(now)}}}}]
-    if not names:
-        del actions[0]["Update"]["ExpressionAttributeNames"]
+        "ConditionExpression": "attribute_not_exists(anonymised_at) AND #s = :state "
+                               "AND (attribute_not_exists(v) OR v = :v)",
+        "ExpressionAttributeNames": {**names, "#s": "state"},
+        "ExpressionAttributeValues": {":t": {"S": iso(now)}, ":state": {"S": sig["state"]},
+                                      ":v": {"N": str(sig.get("v", 0))}}}}]
     if sig.get("email_hash") and not keep_email:
         actions.append({"Delete": {
             "Key": keys.to_item(keys.email_claim_key(letter["slug"], sig["email_hash"])),

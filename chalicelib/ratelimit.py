@@ -22,6 +22,7 @@ class Rule:
     name: str
     limit: int
     window: int  # seconds
+    soft: bool = False  # past it the caller flags (e.g. quarantines), it does not refuse
 
 
 class RateLimiter:
@@ -61,7 +62,9 @@ class RateLimiter:
                                 list(attrs.values()), expires_at=start + longest + 60)
         out = {r: (values[a], (epoch - epoch % r.window) + r.window - epoch)
                for r, a in attrs.items()}
-        over = [r for r, (n, _) in out.items() if n > r.limit]
+        # Only a refusing (hard) rule may be remembered: while a subject is remembered its
+        # hits are not counted, so remembering a soft one would switch the hard ones off.
+        over = [r for r, (n, _) in out.items() if n > r.limit and not r.soft]
         if over:
             if len(self._blocked) >= self.MAX_REMEMBERED:
                 self._blocked.clear()

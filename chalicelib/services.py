@@ -19,9 +19,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from . import consent, letters, mail_text, store as keys
-from .errors import (AlreadySignedError, LetterClosedError, LetterNotFoundError,
-                     ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
-                     ValidationFailedError)
+from .errors import (AlreadySignedError, LetterChangedError, LetterClosedError,
+                     LetterNotFoundError, ServiceUnavailableError, TokenExpiredError,
+                     TokenInvalidError, ValidationFailedError)
 from .mail import Mailer, MailError, Message
 from .models import (ConfirmationOut, ConsentText, Counts, LetterOut, LetterSummary,
                      PublicSignature, SignAccepted, SignatureList, WithdrawalOut)
@@ -190,34 +190,53 @@ class Undersigned:
         """Store a letter (a new text gets a new version). Returns True if anything changed.
 
         With keep_state, an existing letter keeps its status and closing time, so
-        reloading the file does not reopen a letter organisers closed.
+        reloading the file does not reopen a letter organisers closed. An edit rewrites only
+        the letter's own fields (what the service adds, such as when it closed or its last
+        snapshot, stays), on the condition that the text is still the one read: of two
+        edits at once, the second is refused (409), not silently lost.
         """
         existing = self.store.get(keys.letter_key(letter.slug))
         sha = letter.text_sha256
-        item = {
-            "PK": keys.LETTERS_PK, "SK": letter.slug, "slug": letter.slug,
+        fields = {
             "title": letter.title, "date": letter.date.isoformat(),
             "addressee": letter.addressee.strip(), "subject": letter.subject,
             "salutation": letter.salutation, "closing": letter.closing,
-            "language": letter.language, "status": letter.status,
-            "closes_at": iso(letter.closes_at) if letter.closes_at else None,
+            "language": letter.language,
             "organisations_need_approval": letter.organisations_need_approval,
             "body_html": letters.render_body(letter.body), "text_sha256": sha,
-            "versions": [sha], "shards": self.settings.count_shards,
-            "created_at": iso(self.clock()),
         }
-        if existing:
-            if keep_state:
-                item["status"] = existing["status"]
-                item["closes_at"] = existing.get("closes_at")
-            item["shards"] = existing["shards"]  # fixed for life: counts and list depend on it
-            item["created_at"] = existing["created_at"]
-            item["versions"] = list(dict.fromkeys([*existing["versions"], sha]))
-            if all(existing.get(k) == v for k, v in item.items()):
-                return False
-        self.store.put({**keys.version_key(letter.slug, sha), "body_md": letter.body,
-                        "created_at": iso(self.clock())})
-        self.store.put(item)
+        state = {"status": letter.status,
+                 "closes_at": iso(letter.closes_at) if letter.closes_at else None}
+        version = {**keys.version_key(letter.slug, sha), "body_md": letter.body,
+                   "created_at": iso(self.clock())}
+        if existing is None:
+            self.store.put(version)
+            if not self.store.put({"PK": keys.LETTERS_PK, "SK": letter.slug, "slug": letter.slug,
+                                   **fields, **state, "versions": [sha],
+                                   "shards": self.settings.count_shards,  # fixed for life
+                                   "created_at": iso(self.clock())},
+                                  condition="attribute_not_exists(PK)"):
+                raise LetterChangedError()
+            self.forget_letter(letter.slug)
+            return True
+        fields["versions"] = list(dict.fromkeys([*existing["versions"], sha]))
+        if not keep_state:
+            fields.update(state)
+        if all(existing.get(k) == v for k, v in fields.items()):
+            return False
+        self.store.put(version)
+        if not keep_state and letter.status == "open":
+            fields["closed_at"] = None
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":f{i}": v for i, v in enumerate(fields.values()) if v is not None}
+        expr = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)) if f":f{i}" in values)
+        gone = [f"#f{i}" for i in range(len(fields)) if f":f{i}" not in values]  # e.g. no subject
+        if gone:
+            expr += " REMOVE " + ", ".join(gone)
+        if not self.store.update(keys.letter_key(letter.slug), expr,
+                                 {**values, ":read": existing["text_sha256"]},
+                                 condition="text_sha256 = :read", names=names):
+            raise LetterChangedError()
         self.forget_letter(letter.slug)
         return True
 
@@ -308,29 +327,30 @@ class Undersigned:
             if conflict.failed(0):
                 return self._repeat(letter, ehash, data.email.canonical)
             raise
-        sent, wait = self._send_confirmation(letter, sig, confirm_secret, withdraw_secret,
-                                             data.email.canonical)
-        return SignAccepted(email_sent=sent, retry_after=wait)
+        wait = self.abuse.mail_allowed(data.email.canonical, self.clock())
+        if wait is None and self._mail_link(letter, sig, confirm_secret, withdraw_secret):
+            return SignAccepted(email_sent=True)
+        # Not sent (over the address's daily cap, or the mail failed): the signer may ask
+        # again at once; the send that did not happen does not count.
+        self.store.update(keys.key_of(sig), "REMOVE last_sent_at SET sends = :zero",
+                          {":zero": 0, ":one": 1, ":pending": PENDING},
+                          condition="#s = :pending AND sends = :one", names={"#s": "state"})
+        return SignAccepted(email_sent=False, retry_after=wait)
 
-    def _send_confirmation(self, letter: dict, sig: dict, confirm_secret: str,
-                           withdraw_secret: Optional[str], canonical: str) -> tuple[bool, Optional[int]]:
-        """Send the link (if the address's daily cap allows); (sent, seconds to wait if not)."""
-        wait = self.abuse.mail_allowed(canonical, self.clock())
-        if wait is None:
-            message = mail_text.confirmation(
-                letter, sig.get("language", "en"), self.settings.site_url,
-                make_token(sig["sig_id"], confirm_secret, letter["slug"]),
-                make_token(sig["sig_id"], withdraw_secret, letter["slug"]) if withdraw_secret else None,
-                self.settings.token_ttl_hours)
-            try:
-                self.mailer.send(Message(to=sig["email"], subject=message[0], text=message[1]))
-                return True, None
-            except MailError:
-                log.warning("confirmation mail failed for signature %s", sig["sig_id"])
-        # Not sent: let the signer ask again at once, the send that failed does not count.
-        self.store.update(keys.key_of(sig), "REMOVE last_sent_at SET sends = sends - :one",
-                          {":one": 1}, condition="attribute_exists(PK)")
-        return False, wait
+    def _mail_link(self, letter: dict, sig: dict, confirm_secret: str,
+                   withdraw_secret: Optional[str]) -> bool:
+        """Email the confirmation link (and the withdrawal link, when given); False if it failed."""
+        message = mail_text.confirmation(
+            letter, sig.get("language", "en"), self.settings.site_url,
+            make_token(sig["sig_id"], confirm_secret, letter["slug"]),
+            make_token(sig["sig_id"], withdraw_secret, letter["slug"]) if withdraw_secret else None,
+            self.settings.token_ttl_hours)
+        try:
+            self.mailer.send(Message(to=sig["email"], subject=message[0], text=message[1]))
+            return True
+        except MailError:
+            log.warning("confirmation mail failed for signature %s", sig["sig_id"])
+            return False
 
     def _repeat(self, letter: dict, ehash: str, canonical: str) -> SignAccepted:
         """The same email signed before: re-send while pending (capped), else 409."""
@@ -349,6 +369,10 @@ class Undersigned:
                     - now).total_seconds()
             if wait > 0:
                 return SignAccepted(email_sent=False, retry_after=math.ceil(wait))
+        # The address's daily cap first: a refused send changes nothing on the signature.
+        wait = self.abuse.mail_allowed(canonical, now)
+        if wait is not None:
+            return SignAccepted(email_sent=False, retry_after=wait)
         secret = secrets.token_urlsafe(32)
         # Every link sent stays valid (until the newest expires): the hashes accumulate,
         # bounded by the resend cap.
@@ -362,8 +386,17 @@ class Undersigned:
             condition="#s = :pending AND sends = :old", names={"#s": "state"})
         if not moved:  # a parallel repeat won the race and is sending the link
             return SignAccepted(email_sent=False, retry_after=self.settings.resend_interval_seconds)
-        sent, wait = self._send_confirmation(letter, sig, secret, None, canonical)
-        return SignAccepted(email_sent=sent, retry_after=wait)
+        if self._mail_link(letter, sig, secret, None):
+            return SignAccepted(email_sent=True)
+        # The mail failed: take back the link that was never sent (its hash, the later
+        # expiry, the count), unless the signature moved on meanwhile (e.g. confirmed).
+        self.store.update(
+            keys.key_of(sig),
+            f"SET sends = :old, confirm_expires_at = :e "
+            f"REMOVE last_sent_at, confirm_hashes[{len(sig.get('confirm_hashes', []))}]",
+            {":old": sends, ":n": sends + 1, ":e": sig["confirm_expires_at"], ":pending": PENDING},
+            condition="#s = :pending AND sends = :n", names={"#s": "state"})
+        return SignAccepted(email_sent=False)
 
     # ---- confirmation and withdrawal ------------------------------------------
 
@@ -379,8 +412,9 @@ class Undersigned:
         sig = self.store.get(keys.signature_key(slug, sig_id, letter["shards"]))
         stored = (sig or {}).get(field)
         hashes = stored if isinstance(stored, list) else [stored] if stored else []
-        digest = secret_hash(secret)
-        if not any(hmac.compare_digest(digest, h) for h in hashes):
+        # Links sent before the hashes were stored base64url hold the hex form.
+        digests = (secret_hash(secret), hashlib.sha256(secret.encode()).hexdigest())
+        if not any(hmac.compare_digest(d, h) for h in hashes for d in digests):
             raise TokenInvalidError()
         return letter, sig
 
@@ -407,7 +441,7 @@ class Undersigned:
                             remove=PENDING_ONLY_FIELDS)
         except TransactionConflict:  # a parallel confirmation got there first
             current = self.store.get(keys.key_of(sig)) or {}
-            if current.get("state") in (LISTED, AWAITING, QUARANTINED):
+            if current.get("state") in (LISTED, AWAITING, QUARANTINED, HIDDEN):
                 return ConfirmationOut(letter=sig["letter"], already_confirmed=True,
                                        state=LISTED if current["state"] == LISTED else AWAITING)
             raise TokenInvalidError() from None
@@ -478,7 +512,8 @@ class Undersigned:
         drop = set(remove) - set(sets)
         if to == LISTED:
             sets.update(self._list_keys({**sig, **sets}, letter["shards"]))
-            sets.setdefault("listed_at", now)
+            if frm != LISTED:  # a rename keeps when it was listed
+                sets.setdefault("listed_at", now)
         elif frm == LISTED:
             drop |= {"GSI1PK", "GSI1SK"}
         if to in QUEUE_STATES:
@@ -560,7 +595,9 @@ def decode_cursor(cursor: str) -> str:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
     # A cursor is the last sort key of a page: "{1|2}#{sortkey}#{26-char id}".
-    if not raw.startswith("v1:") or len(raw) > 1200 or not CURSOR_KEY.fullmatch(raw[3:]):
+    # (DynamoDB refuses a sort key over 1,024 bytes: so does this.)
+    if not raw.startswith("v1:") or len(raw[3:].encode()) > 1024 \
+            or not CURSOR_KEY.fullmatch(raw[3:]):
         raise ValidationFailedError(fields=[{"loc": ["query", "cursor"], "type": "invalid_cursor"}])
     return raw[3:]
 

@@ -244,14 +244,18 @@ class Store:
         item = resp.get("Item")
         return from_item(item) if item else None
 
-    def put(self, item: dict, *, condition: Optional[str] = None) -> None:
+    def put(self, item: dict, *, condition: Optional[str] = None) -> bool:
+        """Put an item; False if its condition failed."""
         kwargs: dict = {"TableName": self.table, "Item": to_item(item)}
         if condition:
             kwargs["ConditionExpression"] = condition
         try:
             self._db.put_item(**kwargs)
         except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
             _raise_for(exc)
+        return True
 
     def update(self, key: dict, expression: str, values: dict, *,
                condition: Optional[str] = None, names: Optional[dict] = None) -> bool:

@@ -179,6 +179,75 @@ def test_many_sign_ons_from_one_ip_past_the_soft_limit_are_quarantined(stack, cl
     wiring.configure(None)
 
 
+def test_past_the_soft_limit_the_hard_limits_still_refuse(stack, clock):
+    """Quarantining a busy address must not switch its per-minute and per-hour limits off."""
+    svc, mailer = build(clock, sign_ip_per_minute=3, sign_ip_per_hour=5, quarantine_ip_per_hour=2)
+    letter = make_letter(svc)
+    accepted = refused = 0
+    for i in range(20):
+        try:
+            sign(svc, letter, i)
+            accepted += 1
+        except TooManyRequestsError:
+            refused += 1
+    assert (accepted, refused) == (3, 17)
+    clock.advance(minutes=1)
+    sign(svc, letter, 20)  # the 5th counted this hour (the refused 4th counts too)
+    with pytest.raises(TooManyRequestsError):
+        sign(svc, letter, 21)  # the hourly limit
+    wiring.configure(None)
+
+
+def test_a_refused_or_failed_resend_changes_nothing(stack, clock):
+    """Over the daily mail cap, or when the mail fails, no link is added and nothing expires later:
+    a third party cannot grow the signature or keep it from expiring."""
+    from chalicelib.mail import MailError
+    svc, mailer = build(clock, mail_per_address_per_day=2, resend_max=3, resend_interval_seconds=60)
+    letter = make_letter(svc)
+    sign(svc, letter, 1)
+    sid = mailer.last_token()[:26]
+    key = keys.signature_key("test-letter", sid, svc.letter_item("test-letter")["shards"])
+    clock.advance(minutes=2)
+    assert sign(svc, letter, 1).email_sent is True  # the second mail of the day
+    after_resend = svc.store.get(key)
+    for _ in range(10):
+        clock.advance(minutes=2)
+        answer = sign(svc, letter, 1)
+        assert answer.email_sent is False and answer.retry_after > 0
+    assert svc.store.get(key) == after_resend
+    assert len(after_resend["confirm_hashes"]) == 2 and len(mailer.sent) == 2
+
+    class Down(RecordingMailer):
+        def send(self, message):
+            raise MailError("SES is down")
+    clock.advance(days=1)  # a new day: the cap allows again, but the mail fails
+    svc.mailer = Down()
+    assert sign(svc, letter, 1).email_sent is False
+    now = svc.store.get(key)
+    assert now["confirm_hashes"] == after_resend["confirm_hashes"]
+    assert now["confirm_expires_at"] == after_resend["confirm_expires_at"]
+    assert now["sends"] == after_resend["sends"] and "last_sent_at" not in now
+    wiring.configure(None)
+
+
+def test_a_failed_resend_while_the_signer_confirms_is_harmless(stack, clock):
+    from chalicelib.mail import MailError
+    svc, mailer = build(clock, resend_interval_seconds=0)
+    letter = make_letter(svc)
+    sign(svc, letter, 1)
+    first = mailer.last_token()
+    clock.advance(seconds=5)
+
+    class Racing(RecordingMailer):
+        def send(self, message):
+            svc.confirm(first, "198.51.100.9")  # the signer clicks the first link meanwhile
+            raise MailError("SES is down")
+    svc.mailer = Racing()
+    assert sign(svc, letter, 1).email_sent is False  # not a 500
+    assert svc.counts(svc.store.get_letter("test-letter")).total == 1
+    wiring.configure(None)
+
+
 def test_honeypot_gets_the_normal_answer_and_nothing_is_stored(client, service, mailer):
     letter = make_letter(service)
     trap = post(client, SIGN, individual(letter, website="http://spam.example"))
@@ -313,6 +382,65 @@ def test_retention_deletes_expired_pending_and_anonymises_closed_letters_once(cl
     third = privacy.run_retention(service, clock())
     assert [r for r in third if r["slug"] == "test-letter"][0] == {
         "slug": "test-letter", "pending_deleted": 0, "anonymised": 0}
+
+
+def test_retention_leaves_a_signature_that_moved_since_it_was_read(client, service, mailer,
+                                                                   clock):
+    """An organiser unhides a signature while retention is anonymising the closed letter:
+    the name stays (retention's read was of a hidden one), the next run sees it listed."""
+    from chalicelib.principal import Principal
+    letter = make_letter(service)
+    post(client, SIGN, individual(letter))
+    token = mailer.last_token()
+    post(client, "/confirmations", {"token": token})
+    key = keys.signature_key("test-letter", token[:26], service.letter_item("test-letter")["shards"])
+    who = Principal("t", "Organiser", ())
+    service.moderation.act("test-letter", token[:26], "hide", who)
+    service.moderation.set_status("test-letter", "closed", None, who)
+    clock.advance(days=service.settings.retention_days + 1)
+    stale = service.store.get(key)  # what retention read
+    service.moderation.act("test-letter", token[:26], "unhide", who)
+    assert privacy._anonymise(service, service.letter_item("test-letter"), stale, clock(),
+                              "run") == 0
+    assert service.store.get(key)["name"] == "Ada Lovelace"
+    assert client.http.get("/letters/test-letter/signatures").json_body["signatures"][0]["name"] \
+        == "Ada Lovelace"
+    assert service.moderation.recount("test-letter").drift == {}
+    # The next run anonymises it as what it is now: listed, so its name stays public.
+    privacy.run_retention(service, clock())
+    now = service.store.get(key)
+    assert now.get("anonymised_at") and now["name"] == "Ada Lovelace" and "email" not in now
+    # Anonymised: no organiser action applies any more (409, not a 500).
+    from chalicelib.moderation import StateConflictError
+    for action in ("hide", "rename"):
+        with pytest.raises(StateConflictError):
+            service.moderation.act("test-letter", token[:26], action, who, name="X")
+
+
+def test_a_withdrawn_signature_cannot_be_renamed(client, service, mailer):
+    from chalicelib.moderation import StateConflictError
+    from chalicelib.principal import Principal
+    post(client, SIGN, individual(make_letter(service)))
+    token = mailer.last_token()
+    post(client, "/confirmations", {"token": token})
+    assert post(client, "/withdrawals", {"token": mailer.last_withdraw_token()}).status_code == 200
+    with pytest.raises(StateConflictError):
+        service.moderation.act("test-letter", token[:26], "rename", Principal("t", "O", ()),
+                               name="Someone Else")
+    assert "name" not in service.store.get(
+        keys.signature_key("test-letter", token[:26], service.letter_item("test-letter")["shards"]))
+
+
+def test_links_sent_before_the_hash_format_changed_still_work(client, service, mailer):
+    """Signatures stored with hex link hashes (before base64url) keep working links."""
+    post(client, SIGN, individual(make_letter(service)))
+    token, withdraw = mailer.last_token(), mailer.last_withdraw_token()
+    key = keys.signature_key("test-letter", token[:26], service.letter_item("test-letter")["shards"])
+    hexed = [hashlib.sha256(t[26:26 + 43].encode()).hexdigest() for t in (token, withdraw)]
+    service.store.update(key, "SET confirm_hashes = :c, withdraw_hash = :w",
+                         {":c": [hexed[0]], ":w": hexed[1]})
+    assert post(client, "/confirmations", {"token": token}).json_body["state"] == "listed"
+    assert post(client, "/withdrawals", {"token": withdraw}).status_code == 200
 
 
 def test_no_email_token_or_ip_in_any_log_line(client, service, mailer, caplog):

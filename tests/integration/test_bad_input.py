@@ -1,6 +1,8 @@
 """Bad input gets a clear 4xx in the one error shape, and nothing stored changes."""
 from __future__ import annotations
 
+import base64
+
 import json
 
 import pytest
@@ -40,6 +42,10 @@ BAD_INPUTS = [
     ("name as number", SIGN, "name#=5", {}, 422, "string_type"),
     ("stale letter hash", SIGN, "letter_sha256=" + "0" * 64, {}, 422, "unknown_letter_version"),
     ("bad cursor", "GET /letters/test-letter/signatures?cursor=%%%", None, {}, 422, "invalid_cursor"),
+    # a well-formed cursor whose key is longer than DynamoDB takes (1,024 bytes)
+    ("oversized cursor", "GET /letters/test-letter/signatures?cursor=" + base64.urlsafe_b64encode(
+        ("v1:2#" + "é" * 600 + "#" + "a" * 26).encode()).decode().rstrip("="), None, {}, 422,
+     "invalid_cursor"),
     ("limit out of range", "GET /letters/test-letter/signatures?limit=100000", None, {}, 422,
      "out_of_range"),
     ("unknown kind filter", "GET /letters/test-letter/signatures?kind=robot", None, {}, 422, "enum"),

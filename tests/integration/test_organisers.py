@@ -229,6 +229,101 @@ def test_letters_are_created_edited_closed_and_reopened(client, service, token, 
     assert reopened.json_body["status"] == "open" and reopened.json_body["closes_at"].startswith("2030")
 
 
+def test_editing_a_closed_letter_keeps_when_it_closed_and_its_last_snapshot(client, service,
+                                                                               token):
+    from chalicelib import store as keys
+    from helpers import OPEN_LETTER
+    src = OPEN_LETTER.format(slug="test-letter", approval="false")
+    make_letter(service)
+    admin_post(client, "/admin/letters/test-letter/status", {"status": "closed"}, token)
+    service.store.update(keys.letter_key("test-letter"), "SET last_snapshot = :d",
+                         {":d": "2026-03-01"})
+    closed = service.store.get(keys.letter_key("test-letter"))
+    edited = client.http.put("/admin/letters/test-letter", headers={
+        **auth(token), "content-type": "application/json"},
+        body=json.dumps({"markdown": src.replace("change", "real change")}))
+    assert edited.status_code == 200 and edited.json_body["changed"] is True
+    item = service.store.get(keys.letter_key("test-letter"))
+    assert item["text_sha256"] != closed["text_sha256"] and item["status"] == "closed"
+    assert (item["closed_at"], item["last_snapshot"]) == (closed["closed_at"], "2026-03-01")
+
+
+def test_an_edit_racing_another_edit_is_refused_not_lost(client, service, token):
+    from chalicelib import store as keys
+    from chalicelib.letters import parse_letter
+    from helpers import OPEN_LETTER
+    src = OPEN_LETTER.format(slug="test-letter", approval="false")
+    make_letter(service)
+    real_update = service.store.update
+
+    def other_edit_first(key, *args, **kw):  # another organiser saves between our read and write
+        if key == keys.letter_key("test-letter"):
+            service.store.update = real_update
+            service.upsert_letter(parse_letter(src.replace("change", "other change")))
+        return real_update(key, *args, **kw)
+    service.store.update = other_edit_first
+    try:
+        mine = client.http.put("/admin/letters/test-letter", headers={
+            **auth(token), "content-type": "application/json"},
+            body=json.dumps({"markdown": src.replace("change", "my change")}))
+    finally:
+        service.store.update = real_update
+    assert mine.status_code == 409 and mine.json_body["error"]["code"] == "letter_changed"
+    assert "other change" in client.http.get("/letters/test-letter").json_body["body_html"]
+
+
+def test_recount_repair_keeps_a_confirmation_landing_during_it(client, service, mailer, token):
+    from chalicelib import store as keys
+    post(client, "/letters/test-letter/signatures", individual(make_letter(service)))
+    link = mailer.last_token()
+    partition = keys.signature_partition(
+        "test-letter", keys.shard_of(link[:26], service.letter_item("test-letter")["shards"]))
+    real_query = service.store.query
+    done = []
+
+    def confirm_after_its_shard_is_scanned(**kw):
+        items = list(real_query(**kw))
+        if kw["ExpressionAttributeValues"][":pk"]["S"] == partition and not done:
+            done.append(1)  # the scan did not see it; its counter will
+            service.confirm(link, "198.51.100.1")
+        return items
+    service.store.query = confirm_after_its_shard_is_scanned
+    try:
+        report = service.moderation.recount("test-letter", fix=True)
+    finally:
+        service.store.query = real_query
+    assert report.drift == {} and report.fixed is False
+    assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 1
+    assert service.moderation.recount("test-letter").drift == {}
+
+
+@pytest.mark.parametrize("cursor", [
+    {"src": "s\u00b2", "key": {"PK": "a", "SK": "b"}},  # a digit Python's int() refuses
+    {"src": "s0", "key": {"PK": "SIGS#test-letter#000", "SK": ""}},  # an empty key
+])
+def test_bad_queue_cursors_are_422(client, service, token, cursor):
+    import base64
+    make_letter(service)
+    raw = base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
+    resp = admin_get(client, f"/admin/letters/test-letter/signatures?cursor={raw}", token)
+    assert resp.status_code == 422 and resp.json_body["error"]["fields"][0]["type"] == "invalid_cursor"
+
+
+def test_bad_audit_cursor_is_422_and_a_real_one_pages(client, service, token):
+    import base64
+    make_letter(service)
+    for status in ("closed", "open", "closed"):
+        admin_post(client, "/admin/letters/test-letter/status", {"status": status}, token)
+    for sk in ("", "x" * 2000, "2026-01-01"):
+        raw = base64.urlsafe_b64encode(json.dumps({"sk": sk}).encode()).decode()
+        assert admin_get(client, f"/admin/letters/test-letter/audit?cursor={raw}",
+                         token).status_code == 422
+    first = admin_get(client, "/admin/letters/test-letter/audit?limit=2", token).json_body
+    rest = admin_get(client, f"/admin/letters/test-letter/audit?limit=2&cursor={first['next_cursor']}",
+                     token).json_body
+    assert len(first["entries"]) == 2 and len(rest["entries"]) == 1
+
+
 def test_recount_finds_and_fixes_drift(client, service, example, token):
     from chalicelib import store as keys
     service.store.update(keys.counter_key("eu-hrc43-dprk", 0), "ADD n_individual :d", {":d": 5})
