@@ -93,12 +93,21 @@ def row(page, name):
 
 
 def sign_in(page, site, token, slug=EXAMPLE):
+    """Sign in and wait until every panel has loaded (they load together, after sign-in)."""
+    in_flight = set()
+    page.on("request", lambda r: in_flight.add(r) if "/api/admin/" in r.url else None)
+    page.on("requestfinished", lambda r: in_flight.discard(r))
+    page.on("requestfailed", lambda r: in_flight.discard(r))
     page.goto(f"{site.url}/admin.html#letter={slug}")
     page.fill("#token", token)
     page.click("#signin-submit")
     expect(page.locator("#workspace")).to_be_visible()
     expect(page.locator("#letter-select")).to_have_value(slug)
     expect(page.locator("#f-total")).not_to_have_text("—")
+    for _ in range(400):
+        if not in_flight:
+            break
+        page.wait_for_timeout(25)
     return page
 
 
@@ -173,7 +182,7 @@ def test_token_stays_in_session_storage_and_sign_out_clears_it(page, site, token
 
 def test_a_revoked_token_returns_to_sign_in(page, site):
     created = site.service.organisers.create("leaver", [])
-    sign_in(page, site, created.token)
+    sign_in(page, site, created.token)  # (it waits for every panel: the next request is ours)
     site.service.organisers.revoke(created.id)
     page.click("#audit-refresh")
     expect(page.locator("#signin-view")).to_be_visible()
