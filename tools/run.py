@@ -67,27 +67,51 @@ def ensure_token() -> bool:
     return True
 
 
+def _s3_index() -> Path:
+    return S3_DIR / f"{BUCKET}.index.json"
+
+
 def restore_s3() -> int:
-    """Put back the objects saved from the last run (moto server keeps nothing on disk)."""
+    """Put back the objects saved from the last run (moto server keeps nothing on disk).
+
+    Each goes back as it was written, so its ETag is the same and `us snapshots verify`
+    still matches the manifest: snapshot files by multipart upload (the same part size),
+    the rest by a single put, with their content types.
+    """
+    from chalicelib import snapshots
     from chalicelib.wiring import boto_client
     s3, n = boto_client("s3"), 0
     base = S3_DIR / BUCKET
+    index = json.loads(_s3_index().read_text()) if _s3_index().exists() else {}
     for path in sorted(base.rglob("*")) if base.exists() else []:
-        if path.is_file():
-            s3.upload_file(str(path), BUCKET, path.relative_to(base).as_posix())
-            n += 1
+        if not path.is_file():
+            continue
+        key = path.relative_to(base).as_posix()
+        meta = index.get(key, {})
+        content_type = meta.get("content_type", "binary/octet-stream")
+        if meta.get("multipart"):
+            snapshots.upload(s3, BUCKET, key, path, content_type)
+        else:
+            with path.open("rb") as body:
+                s3.put_object(Bucket=BUCKET, Key=key, Body=body, ContentType=content_type)
+        n += 1
     return n
 
 
 def save_s3() -> int:
     from chalicelib.wiring import boto_client
-    s3, n = boto_client("s3"), 0
+    s3, n, index = boto_client("s3"), 0, {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
         for obj in page.get("Contents", []):
             target = S3_DIR / BUCKET / obj["Key"]
             target.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(BUCKET, obj["Key"], str(target))
+            head = s3.head_object(Bucket=BUCKET, Key=obj["Key"])
+            index[obj["Key"]] = {"content_type": head.get("ContentType"),
+                                 "multipart": "-" in obj["ETag"]}
             n += 1
+    S3_DIR.mkdir(parents=True, exist_ok=True)
+    _s3_index().write_text(json.dumps(index, indent=1, sort_keys=True))
     return n
 
 
