@@ -305,9 +305,10 @@ class Moderation:
             if not existing:
                 raise NotFoundError("There is no such letter.")
         changed = self.app.upsert_letter(letter, keep_state=not create)
-        self._audit_letter(letter.slug, who, "create" if create else "edit",
-                           {"text_sha256": existing["text_sha256"] if existing else None},
-                           {"text_sha256": letter.text_sha256})
+        if changed:  # loading the same file again is not an edit
+            self._audit_letter(letter.slug, who, "create" if create else "edit",
+                               {"text_sha256": existing["text_sha256"] if existing else None},
+                               {"text_sha256": letter.text_sha256})
         return self._letter_out(letter.slug, changed)
 
     def set_status(self, slug: str, status: str, closes_at, who: Principal) -> LetterAdminOut:

@@ -32,7 +32,7 @@ PARAMS ?=
 .PHONY: package infra-check cfn-lint deploy destroy
 
 # chalice package reads no credentials; the dummies keep boto from looking for real ones.
-package:
+package: $(PY_STAMP)
 	rm -rf $(PACKAGE_DIR)
 	AWS_DEFAULT_REGION=$(AWS_REGION) AWS_REGION=$(AWS_REGION) \
 	AWS_ACCESS_KEY_ID=$${AWS_ACCESS_KEY_ID:-offline} AWS_SECRET_ACCESS_KEY=$${AWS_SECRET_ACCESS_KEY:-offline} \

@@ -274,7 +274,7 @@ def rename(api: Api, slug: str, sig_id: str, name: str, reason: Optional[str]) -
     """Correct a displayed name (the original is kept and the change audited)."""
     out = api.call("POST", f"/admin/letters/{slug}/signatures/{sig_id}/actions",
                    {"action": "rename", "name": name, "reason": reason})
-    click.echo(f"{sig_id}: {out['original_name']!r} → {out['name']!r}")
+    click.echo(f"{sig_id}: now {out['name']!r} (originally {out['original_name']!r})")
 
 
 @cli.command()

@@ -1,0 +1,96 @@
+"""The organiser CLI (tools/cli.py) against the real local server, as the README shows it."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from tools.cli import cli
+
+SLUG = "eu-hrc43-dprk"
+
+
+def api(site, method, path, body=None, token=None):
+    req = urllib.request.Request(
+        f"{site.url}/api{path}", method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"content-type": "application/json",
+                 **({"authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+@pytest.fixture
+def us(live_site, tmp_path):
+    """`us ARGS...` as the README's alias runs it, with a fresh organiser token."""
+    token = live_site.service.organisers.create("CLI test", []).token
+    runner = CliRunner()
+
+    def run(*args, token=token):
+        env = {"UNDERSIGNED_TOKEN": token} if token else {"UNDERSIGNED_TOKEN": ""}
+        return runner.invoke(cli, ["--api", f"{live_site.url}/api",
+                                   "--token-file", str(tmp_path / "no-such-file"), *args], env=env)
+    run.token = token
+    return run
+
+
+def test_approve_rename_export_close_reopen(live_site, us, tmp_path):
+    sha = api(live_site, "GET", f"/letters/{SLUG}")["text_sha256"]
+    api(live_site, "POST", f"/letters/{SLUG}/signatures", {
+        "kind": "organisation", "name": "Seoul Civic Forumm", "country": "KR", "authorised": True,
+        "email": "office@civic.example", "consent": True, "letter_sha256": sha})
+    token = live_site.links()[-1].split("#token=")[1]
+    assert api(live_site, "POST", "/confirmations", {"token": token})["state"] == "awaiting_approval"
+    sig_id = token[:26]
+
+    queued = us("queue", SLUG, "--state", "awaiting_approval")
+    assert queued.exit_code == 0 and "Seoul Civic Forumm" in queued.output and sig_id in queued.output
+    assert us("approve", SLUG, sig_id).exit_code == 0
+    renamed = us("rename", SLUG, sig_id, "Seoul Civic Forum")
+    assert renamed.exit_code == 0, renamed.output
+    assert "now 'Seoul Civic Forum' (originally 'Seoul Civic Forumm')" in renamed.output
+    listed = api(live_site, "GET", f"/letters/{SLUG}/signatures?limit=100")["signatures"]
+    assert "Seoul Civic Forum" in [s["name"] for s in listed]
+    assert api(live_site, "GET", f"/letters/{SLUG}")["counts"]["organisations"] == 32
+
+    out = tmp_path / "list.csv"
+    exported = us("export", SLUG, "--format", "csv", "-o", str(out))
+    assert exported.exit_code == 0, exported.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and "Seoul Civic Forum".encode() in data
+    assert b"office@civic.example" not in data  # emails only with --emails
+
+    assert us("letters", "close", SLUG).exit_code == 0
+    assert api(live_site, "GET", f"/letters/{SLUG}")["status"] == "closed"
+    assert us("letters", "open", SLUG).exit_code == 0
+    assert api(live_site, "GET", f"/letters/{SLUG}")["status"] == "open"
+    recount = us("recount", SLUG)
+    assert recount.exit_code == 0 and "drift" in recount.output.lower()
+    audit = us("audit", SLUG)
+    assert audit.exit_code == 0 and "rename" in audit.output
+
+
+def test_tokens_are_created_listed_and_revoked(live_site, us):
+    made = us("tokens", "create", "Press team", "--letter", SLUG)
+    assert made.exit_code == 0, made.output
+    secret = next(w for w in made.output.split() if w.startswith("us_"))
+    assert api(live_site, "GET", "/admin/me", token=secret)
+    listed = us("tokens", "list")
+    assert listed.exit_code == 0 and "Press team" in listed.output and secret not in listed.output
+    token_id = next(t["id"] for t in api(live_site, "GET", "/admin/tokens", token=us.token)["tokens"]
+                    if t["name"] == "Press team")
+    assert us("tokens", "revoke", token_id).exit_code == 0
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        api(live_site, "GET", "/admin/me", token=secret)
+    assert refused.value.code in (401, 403)
+
+
+def test_without_a_token_it_says_so_and_changes_nothing(live_site, us):
+    before = api(live_site, "GET", f"/letters/{SLUG}")
+    result = us("letters", "close", SLUG, token=None)
+    assert result.exit_code != 0 and "token" in result.output.lower()
+    assert "Traceback" not in result.output
+    assert api(live_site, "GET", f"/letters/{SLUG}")["status"] == before["status"]
