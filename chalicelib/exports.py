@@ -194,10 +194,20 @@ def row_of(sig: dict, *, include_email: bool = False) -> dict:
     return row
 
 
+# Spreadsheets skip leading spaces (NBSP included) and quotes before a formula, and read the
+# fullwidth signs as the ASCII ones.
+_FORMULA_LEAD = re.compile(r"[\s\"']*")
+_FULLWIDTH = str.maketrans("＝＋－＠", "=+-@")
+
+
 def neutralise(value: Any) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading formula character gets a `'` prefix."""
+    """A CSV cell a spreadsheet shows as text: a formula character at the start (also after
+    spaces or quotes, as a spreadsheet reads it) gets a `'` prefix (OWASP CSV injection)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    first = text[_FORMULA_LEAD.match(text).end():][:1].translate(_FULLWIDTH)
+    if text.startswith(FORMULA_START) or first in ("=", "+", "-", "@"):
+        return "'" + text
+    return text
 
 
 def iter_csv(rows: Iterable[dict], *, include_email: bool = False,

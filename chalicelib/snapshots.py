@@ -366,15 +366,16 @@ class _ExternalSort:
     def _spill(self) -> None:
         path = self.tmp / f"run-{len(self.files):05d}.jsonl"
         self.buf.sort()
-        with path.open("w", encoding="utf-8") as f:
-            f.writelines(f"{k}\t{v}\n" for k, v in self.buf)
+        # One JSON array a line: a sort key may hold a tab or a CR (an old import's name).
+        with path.open("w", encoding="utf-8", newline="\n") as f:
+            f.writelines(json.dumps([k, v], ensure_ascii=False) + "\n" for k, v in self.buf)
         self.files.append(path)
         self.buf = []
 
     def _read(self, path: Path) -> Iterator[tuple[str, str]]:
-        with path.open(encoding="utf-8") as f:
+        with path.open(encoding="utf-8", newline="\n") as f:
             for line in f:
-                k, _, v = line.rstrip("\n").partition("\t")
+                k, v = json.loads(line)
                 yield k, v
 
     def __iter__(self) -> Iterator[dict]:

@@ -131,6 +131,17 @@ def test_delivery_docx_reproduces_the_example_letter(example, service):
     assert abs(sec.page_width.mm - 210) < 1 and abs(sec.page_height.mm - 297) < 1
 
 
+@pytest.mark.parametrize("value", [" =1+1", "\xa0+cmd|' /C calc'!A0", '"=1+1', " @SUM(A1)",
+                                   "＝HYPERLINK(1)", "'-2"])
+def test_a_formula_behind_spaces_quotes_or_fullwidth_signs_is_neutralised_too(value):
+    assert exports.neutralise(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Kim Min-jun", " Kim", "O'Brien", "'Quoted' Org", ""])
+def test_ordinary_text_is_left_as_it_is(value):
+    assert exports.neutralise(value) == value
+
+
 def test_csv_neutralises_formulas_and_quotes_every_field(example, service):
     raw_signature(service, EVIL, affiliation="+1 caller", country=None)
     raw_signature(service, "@mention", kind="organisation", country="KR")

@@ -104,14 +104,21 @@ def test_a_name_is_refused_or_listed_exactly_after_trim_and_nfc(client, mailer, 
 # ---- (b) the CSV export of whatever is stored --------------------------------------------
 
 anything = st.text(st.characters(codec="utf-8"), max_size=30)  # any scalar value, incl. C0/C1
-formulaic = st.tuples(st.sampled_from(FORMULA + ("'", " =", "\n=", "\ufeff=")), anything) \
+formulaic = st.tuples(st.sampled_from(FORMULA + ("'", " =", "\n=", "\ufeff=", "\xa0+", '"=',
+                                                 " '@", "＝")), anything) \
     .map("".join)
 stored_text = st.one_of(anything, formulaic, names)
 
 
 def _neutralised(value) -> str:
+    """The rule, as a spreadsheet reads a cell: leading spaces and quotes skipped, fullwidth
+    signs taken for ASCII ones."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA) else text
+    first = text.lstrip(SPACES_AND_QUOTES)[:1].translate(str.maketrans("＝＋－＠", "=+-@"))
+    return "'" + text if text.startswith(FORMULA) or (first and first in "=+-@") else text
+
+
+SPACES_AND_QUOTES = "".join(chr(c) for c in range(0x3100) if chr(c).isspace()) + "\"'"
 
 
 @SETTINGS
@@ -139,6 +146,8 @@ def test_csv_export_round_trips_any_stored_value_and_never_starts_a_formula(
         assert len(row) == len(header)
         for cell in row:
             assert not cell.startswith(FORMULA), row
+            assert cell.startswith("'") or not cell.lstrip(SPACES_AND_QUOTES).startswith(
+                ("=", "+", "-", "@", "＝", "＋", "－", "＠")), row
     mine = [dict(zip(header, r)) for r in data if r[0] == sig_id]
     assert len(mine) == 1
     row = mine[0]

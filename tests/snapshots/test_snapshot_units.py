@@ -27,6 +27,16 @@ def test_external_sort_spills_and_merges_in_order(tmp_path):
     assert [i["k"] for i in sorter] == sorted(keys)  # iterable twice
 
 
+def test_external_sort_keeps_keys_with_tabs_and_line_breaks(tmp_path):
+    """Names from an old import may hold a tab, a CR or a line separator: they must survive."""
+    keys = ["2#a\tb", "2#d\re", "2#f\u2028g", "2#h\ni", "1#plain"] * 30
+    sorter = snapshots._ExternalSort(tmp_path, run=16)
+    for k in keys:
+        sorter.add(k, {"k": k})
+    assert len(sorter.files) >= 5
+    assert [i["k"] for i in sorter] == sorted(keys)
+
+
 class RecordingS3:
     def __init__(self):
         self.parts, self.done, self.aborted = [], None, False
