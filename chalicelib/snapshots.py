@@ -511,6 +511,7 @@ def snapshot_letter(service: Any, s3_client: Any, slug: str, now: dt.datetime,
     if claimed != "claimed":
         return {**report, "status": "exists" if claimed == COMPLETE else "busy"}
     try:
+        _retract(service, s3_client, bucket, slug, date)
         written = _build(service, s3_client, bucket, letter, now, date, owner, part_size)
     except BaseException:
         _release(service, slug, date, owner)
@@ -557,18 +558,44 @@ def _build(service: Any, s3: Any, bucket: str, letter: dict, now: dt.datetime, d
             "previous": prev, "changes": changes}
 
 
+def _retract(service: Any, s3: Any, bucket: str, slug: str, date: str) -> None:
+    """Before a day already written is written again (forced, or after a run that died):
+    latest.json steps back to the previous complete day, then the day's manifest goes. So
+    while its files are rewritten one by one, nothing points at them as complete: the day
+    lists as incomplete (no links), and a failed rewrite leaves it so, not half-changed."""
+    manifest_key = snapshot_prefix(slug, date) + MANIFEST
+    if _get_json(s3, bucket, manifest_key) is None:
+        return
+    latest = _get_json(s3, bucket, latest_key(slug))
+    if latest and latest[0].get("date") == date:
+        prev = _previous_date(s3, bucket, slug, date)
+        got = _get_json(s3, bucket, snapshot_prefix(slug, prev) + MANIFEST) if prev else None
+        if got:
+            _write_latest(s3, bucket, slug, prev, {
+                "key": snapshot_prefix(slug, prev) + MANIFEST,
+                "sha256": hashlib.sha256(got[1]).hexdigest(), "size": len(got[1])}, service)
+        else:
+            s3.delete_object(Bucket=bucket, Key=latest_key(slug))
+    s3.delete_object(Bucket=bucket, Key=manifest_key)
+
+
 def _move_latest(s3: Any, bucket: str, slug: str, date: str, manifest: dict,
                  service: Any) -> bool:
     """Point latest.json at this snapshot, unless it already points at a newer one."""
     current = _get_json(s3, bucket, latest_key(slug))
     if current and current[0].get("date", "") > date:
         return False
+    _write_latest(s3, bucket, slug, date, manifest, service)
+    return True
+
+
+def _write_latest(s3: Any, bucket: str, slug: str, date: str, manifest: dict,
+                  service: Any) -> None:
     body = json.dumps({"slug": slug, "date": date, "manifest": manifest["key"],
                        "manifest_sha256": manifest["sha256"], "manifest_size": manifest["size"],
                        "updated_at": iso(service.clock())}, indent=1).encode()
     s3.put_object(Bucket=bucket, Key=latest_key(slug), Body=body,
                   ContentType="application/json", CacheControl="no-cache")
-    return True
 
 
 # ---- the nightly run ---------------------------------------------------------

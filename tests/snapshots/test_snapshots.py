@@ -198,6 +198,28 @@ def test_an_upload_failure_keeps_latest_and_a_rerun_completes(snap, s3, bucket, 
     assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-02") == []
 
 
+def test_a_forced_rewrite_that_fails_leaves_no_day_pointing_at_changed_files(snap, s3, bucket):
+    """Writing a complete day again (forced): while its files are rewritten nothing calls it
+    complete, so a failure half-way leaves latest.json on the previous good day."""
+    snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    day1_latest = latest(s3, bucket)
+    snapshots.snapshot_letter(snap, s3, SLUG, DAY2)
+    add_listed(snap, "Marie Curie")
+    with pytest.raises(ClientError):
+        snapshots.snapshot_letter(snap, FailingS3(s3, 2), SLUG, DAY2 + dt.timedelta(minutes=1),
+                                  force=True)
+    assert latest(s3, bucket) == day1_latest  # stepped back to the last complete day
+    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
+    days = {d["date"]: d["complete"] for d in snapshots.list_snapshots(s3, bucket, SLUG)}
+    assert days == {"2026-03-01": True, "2026-03-02": False}  # no links to half-written files
+    # the next run writes the day again, whole
+    assert snapshots.snapshot_letter(snap, s3, SLUG, DAY2 + dt.timedelta(minutes=2))["status"] \
+        == "complete"
+    assert latest(s3, bucket)["date"] == "2026-03-02"
+    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-02") == []
+    assert manifest(s3, bucket, "2026-03-02")["counts"]["total"] == 36
+
+
 def test_a_run_that_died_is_taken_over_after_its_lease(snap, s3, bucket, clock):
     key = snapshots.claim_key(SLUG, "2026-03-01")
     snap.store.put({**key, "state": "running", "owner": "dead",
