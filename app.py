@@ -229,7 +229,8 @@ def cut_snapshot(slug):
     from chalicelib import snapshots
     data = http.parse_body(app.current_request, models.SnapshotCutIn)
     svc = wiring.get()
-    report = snapshots.snapshot_letter(svc, wiring.s3(), slug, svc.clock(), force=data.force)
+    report = snapshots.snapshot_letter(svc, wiring.s3(), slug, svc.clock(), force=data.force,
+                                       lease_seconds=snapshots.API_LEASE_SECONDS)
     return http.json_response(models.SnapshotReport(**report))
 
 

@@ -39,6 +39,7 @@ import io
 import itertools
 import json
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, Optional
@@ -221,10 +222,16 @@ def verify_snapshot(s3: Any, bucket: str, slug: str, date: str) -> list[str]:
 
 # ---- the claim (one snapshot per letter and date) ---------------------------
 
-def _claim(service: Any, slug: str, date: str, owner: str, force: bool) -> str:
+# A run cut from the API (its function lives at most 28 s) holds the day this long: if it dies,
+# the nightly run waits that out and takes over, rather than losing the day.
+API_LEASE_SECONDS = 60
+NIGHTLY_WAIT_SECONDS = API_LEASE_SECONDS + 30
+
+
+def _claim(service: Any, slug: str, date: str, owner: str, force: bool, lease_seconds: int) -> str:
     """Take the day's claim: "claimed", or why not: "complete" / "busy"."""
     store, now = service.store, service.clock()
-    lease = now + dt.timedelta(seconds=service.settings.snapshot_lease_seconds)
+    lease = now + dt.timedelta(seconds=lease_seconds)
     takeable = "attribute_not_exists(PK) OR (#s = :running AND lease_until < :now)"
     if force:
         takeable += " OR #s = :complete"
@@ -245,9 +252,8 @@ def _claim(service: Any, slug: str, date: str, owner: str, force: bool) -> str:
     return "claimed"
 
 
-def _renew(service: Any, slug: str, date: str, owner: str) -> None:
-    lease = service.clock() + dt.timedelta(
-        seconds=service.settings.snapshot_lease_seconds)
+def _renew(service: Any, slug: str, date: str, owner: str, lease_seconds: int) -> None:
+    lease = service.clock() + dt.timedelta(seconds=lease_seconds)
     if not service.store.update(claim_key(slug, date), "SET lease_until = :l",
                                 {":l": iso(lease), ":me": owner, ":running": RUNNING},
                                 condition="#o = :me AND #s = :running",
@@ -493,7 +499,7 @@ def _check_uploaded(s3: Any, bucket: str, manifest_key: str, manifest_sha: str) 
 
 def snapshot_letter(service: Any, s3_client: Any, slug: str, now: dt.datetime,
                     force: bool = False, *, bucket: Optional[str] = None,
-                    part_size: int = PART_SIZE) -> dict:
+                    part_size: int = PART_SIZE, lease_seconds: Optional[int] = None) -> dict:
     """Snapshot one letter for the date of `now` (UTC); returns a report.
 
     status: "complete" (written now), "exists" (already complete: a no-op), "busy" (another
@@ -507,12 +513,14 @@ def snapshot_letter(service: Any, s3_client: Any, slug: str, now: dt.datetime,
     date = now.astimezone(dt.timezone.utc).date().isoformat()
     report = {"slug": slug, "date": date}
     owner = uuid.uuid4().hex
-    claimed = _claim(service, slug, date, owner, force)
+    lease_seconds = lease_seconds or service.settings.snapshot_lease_seconds
+    claimed = _claim(service, slug, date, owner, force, lease_seconds)
     if claimed != "claimed":
         return {**report, "status": "exists" if claimed == COMPLETE else "busy"}
     try:
         _retract(service, s3_client, bucket, slug, date)
-        written = _build(service, s3_client, bucket, letter, now, date, owner, part_size)
+        written = _build(service, s3_client, bucket, letter, now, date, owner, part_size,
+                         lease_seconds)
     except BaseException:
         _release(service, slug, date, owner)
         raise
@@ -520,7 +528,7 @@ def snapshot_letter(service: Any, s3_client: Any, slug: str, now: dt.datetime,
 
 
 def _build(service: Any, s3: Any, bucket: str, letter: dict, now: dt.datetime, date: str,
-           owner: str, part_size: int) -> dict:
+           owner: str, part_size: int, lease_seconds: int) -> dict:
     slug, cut = letter["slug"], iso(now)
     prefix = snapshot_prefix(slug, date)
     with tempfile.TemporaryDirectory(prefix=f"snapshot-{slug}-") as d:
@@ -534,7 +542,7 @@ def _build(service: Any, s3: Any, bucket: str, letter: dict, now: dt.datetime, d
                                  part_size=part_size)
             if name != "ids.csv.gz":  # kept for the diff below
                 (tmp / name).unlink()
-            _renew(service, slug, date, owner)
+            _renew(service, slug, date, owner, lease_seconds)
         prev = _previous_date(s3, bucket, slug, date)
         diff = _write_diff(s3, bucket, slug, prev, tmp / "ids.csv.gz", tmp)
         changes = {c: sum(1 for _ in p.open()) for c, p in diff.items()}
@@ -613,10 +621,13 @@ def due(item: dict, now: dt.datetime, closed_days: int) -> tuple[bool, str]:
     return False, f"closed more than {closed_days} days ago"
 
 
-def run_nightly(service: Any, s3_client: Any, now: dt.datetime) -> list[dict]:
+def run_nightly(service: Any, s3_client: Any, now: dt.datetime, *,
+                sleep: Any = time.sleep) -> list[dict]:
     """The scheduled event: snapshot every open and recently closed letter; a report per letter.
 
-    One letter's failure does not stop the others; it is reported as "failed".
+    One letter's failure does not stop the others; it is reported as "failed". A day held by
+    a short lease (a run cut from the API, which may have died with its function) is waited
+    out and taken over, so that day is not lost; a long one (another nightly run) is "busy".
     """
     days = service.settings.snapshot_closed_days
     reports = []
@@ -627,11 +638,24 @@ def run_nightly(service: Any, s3_client: Any, now: dt.datetime) -> list[dict]:
             reports.append({"slug": slug, "status": "skipped", "reason": why})
             continue
         try:
-            reports.append(snapshot_letter(service, s3_client, slug, now))
+            report = snapshot_letter(service, s3_client, slug, now)
+            wait = _lease_left(service, slug, report["date"]) if report["status"] == "busy" else None
+            if wait is not None and wait <= NIGHTLY_WAIT_SECONDS:
+                sleep(wait + 1)
+                report = snapshot_letter(service, s3_client, slug, now)
+            reports.append(report)
         except Exception as exc:  # reported; the next run completes the day
             reports.append({"slug": slug, "status": "failed",
                             "error": f"{type(exc).__name__}: {exc}"[:500]})
     return reports
+
+
+def _lease_left(service: Any, slug: str, date: str) -> Optional[float]:
+    """Seconds until the day's running claim may be taken over (None: no running claim)."""
+    claim = service.store.get(claim_key(slug, date)) or {}
+    if claim.get("state") != RUNNING or not claim.get("lease_until"):
+        return None
+    return max(0.0, (parse_iso(claim["lease_until"]) - service.clock()).total_seconds())
 
 
 def snapshot_list(service: Any, s3: Any, slug: str) -> "SnapshotList":

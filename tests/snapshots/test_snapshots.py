@@ -231,6 +231,33 @@ def test_a_run_that_died_is_taken_over_after_its_lease(snap, s3, bucket, clock):
     assert snap.store.get(key)["state"] == "complete"
 
 
+def test_the_nightly_run_takes_over_a_day_held_by_a_dead_api_run(snap, s3, bucket, clock):
+    """A cut from the API whose function died keeps the day for a minute at most: the nightly
+    run waits that out and writes the day, rather than reporting it busy and losing it."""
+    key = snapshots.claim_key(SLUG, "2026-03-01")
+    snap.store.put({**key, "state": "running", "owner": "dead-api-run", "lease_until": snapshots.iso(
+        clock() + dt.timedelta(seconds=snapshots.API_LEASE_SECONDS - 5))})
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock.advance(seconds=seconds)
+    reports = {r["slug"]: r for r in snapshots.run_nightly(snap, s3, DAY1, sleep=sleep)}
+    assert reports[SLUG]["status"] == "complete"
+    assert len(slept) == 1 and slept[0] <= snapshots.API_LEASE_SECONDS
+    assert latest(s3, bucket)["date"] == "2026-03-01"
+    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
+
+
+def test_the_nightly_run_does_not_wait_for_another_nightly_run(snap, s3, bucket, clock):
+    key = snapshots.claim_key(SLUG, "2026-03-01")
+    snap.store.put({**key, "state": "running", "owner": "other-nightly", "lease_until":
+                    snapshots.iso(clock() + dt.timedelta(minutes=10))})
+    reports = {r["slug"]: r for r in snapshots.run_nightly(
+        snap, s3, DAY1, sleep=lambda s: pytest.fail("waited for a live run"))}
+    assert reports[SLUG]["status"] == "busy" and latest(s3, bucket) is None
+
+
 def test_manifest_verifies_and_a_tampered_file_fails(snap, s3, bucket):
     snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
     m = manifest(s3, bucket)
