@@ -13,6 +13,11 @@ import re
 _PATTERNS = [
     (re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+\.[^\s@<>\"'(),;:]{2,}"), "[email]"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "[ip]"),
+    (re.compile(r"[^\s@<>\"'(),;:%=?&/]+%40[^\s@<>\"'(),;:%=?&/]+\.[A-Za-z]{2,}"),
+     "[email]"),  # in a URL
+    # IPv6 with "::" (2001:db8::1, ::1, fe80::1ff:fe23:4567:890a); a time (12:30:45) has none
+    (re.compile(r"(?<![0-9A-Za-z:])(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?::"
+                r"(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4})*)?(?![0-9A-Za-z:])"), "[ip]"),
     (re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){3,7}[0-9a-fA-F]{1,4}\b"), "[ip]"),
     (re.compile(r"\bus_[A-Za-z0-9_-]{20,}"), "[token]"),
     (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{60,}"), "[token]"),  # link tokens
