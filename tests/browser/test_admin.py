@@ -205,8 +205,12 @@ def test_approve_an_organisation_lists_it_and_counts_move(page, site, token):
     expect(r).to_contain_text("Awaiting approval")
     r.get_by_role("button", name=f"Approve {name}").click()
     expect(page.locator("#queue-result")).to_have_text(f"Approved: “{name}”.")
-    expect(page.locator("#queue-result")).to_be_focused()
     expect(row(page, name)).to_have_count(0)
+    # The organiser keeps their place: the next row's Approve, or the result if none is left.
+    if page.locator("#queue-body tr").count():
+        expect(page.locator("#queue-body [data-action=approve]:focus")).to_have_count(1)
+    else:
+        expect(page.locator("#queue-result")).to_be_focused()
     expect(page.locator("#f-orgs")).to_have_text("32")
     public = api(site, "GET", f"/letters/{EXAMPLE}/signatures?kind=organisation&limit=100")[1]
     assert name in [s["name"] for s in public["signatures"]]
@@ -268,6 +272,7 @@ def test_bulk_actions_on_checked_rows(page, site, token, own_letter):
     expect(gamma).to_be_checked()
     expect(page.locator("#selected-count")).to_have_text("2 selected")
     page.click("[data-bulk=approve]")
+    page.click("#ask-ok")  # bulk approve asks first
     expect(page.locator("#queue-result")).to_have_text("Approved: 2.")
     expect(page.locator("#queue-body tr")).to_have_count(1)
     expect(page.locator("#f-orgs")).to_have_text("2")
@@ -283,6 +288,7 @@ def test_bulk_actions_on_checked_rows(page, site, token, own_letter):
     expect(page.locator("#queue-body tr")).to_have_count(2)
     page.check("#select-all")
     page.click("[data-bulk=hide]")
+    page.click("#ask-ok")
     expect(page.locator("#queue-result")).to_have_text("Hidden: 2.")
     expect(page.locator("#f-orgs")).to_have_text("0")
     page.select_option("#q-state", "hidden")
@@ -290,6 +296,7 @@ def test_bulk_actions_on_checked_rows(page, site, token, own_letter):
     expect(page.locator("#queue-body tr")).to_have_count(2)
     page.check("#select-all")
     page.click("[data-bulk=approve]")
+    page.click("#ask-ok")
     expect(page.locator("#queue-result")).to_have_text(
         "Approved: 0. Skipped: 2 (not found, or not in a state “approve” applies to).")
 
@@ -407,3 +414,261 @@ def test_axe_and_narrow_layout_on_the_signed_in_queue(new_page, site, token, own
     shot(page, "admin-320x640.png")
     violations = axe(page)
     assert violations == [], json.dumps(violations, indent=1)
+
+
+# ---- keeping the organiser's place, focus, live regions, confirmation, narrow layout -------
+
+def searches(url):
+    """Route matcher: the queue's search requests."""
+    return "/api/admin/letters/" in url and "/signatures?" in url
+
+
+def small_pages(page, limit=2):
+    """Serve the queue `limit` rows a page (the page asks for 100), so "Load more" shows
+    with a handful of signatures."""
+    def handle(route):
+        parts = urllib.parse.urlsplit(route.request.url)
+        query = urllib.parse.parse_qs(parts.query)
+        query["limit"] = [str(limit)]
+        route.continue_(url=urllib.parse.urlunsplit(
+            parts._replace(query=urllib.parse.urlencode(query, doseq=True))))
+    page.route(searches, handle)
+
+
+def wait_until(page, condition, what):
+    """Poll (letting Playwright deliver its events) until condition() holds."""
+    for _ in range(400):
+        if condition():
+            return
+        page.wait_for_timeout(25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_failed_search_clears_the_old_rows_and_says_so(page, site, token, own_letter):
+    for n in ("Alpha Org", "Beta Org"):
+        sign(site, own_letter, n)
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#queue-body tr")).to_have_count(2)
+    page.check("#select-all")
+    expect(page.locator("#selected-count")).to_have_text("2 selected")
+    held = []
+    page.route(searches, lambda route: held.append(route))
+    page.select_option("#q-state", "hidden")
+    page.click("#filter-form button[type=submit]")
+    # In flight: nothing can be acted on; the caption still describes the rows shown.
+    expect(page.locator("[data-bulk=approve]")).to_be_disabled()
+    expect(row(page, "Alpha Org").get_by_role("checkbox")).to_be_disabled()
+    expect(page.locator("#queue-caption")).to_contain_text("Awaiting approval")
+    wait_until(page, lambda: held, "the held search")
+    held[0].abort()
+    result, caption = page.locator("#queue-result"), page.locator("#queue-caption")
+    expect(result).to_contain_text("The list could not be loaded")
+    expect(result).to_contain_text("not current")
+    expect(page.locator("#queue-body tr")).to_have_count(0)
+    expect(page.locator("#selected-count")).to_have_text("0 selected")
+    expect(page.locator("[data-bulk=approve]")).to_be_disabled()
+    expect(caption).not_to_contain_text("Hidden")
+    expect(caption).to_contain_text("none shown (the list could not be loaded)")
+    expect(page.locator("#queue-empty")).to_be_hidden()
+    # Rate limited: the same.
+    page.unroute(searches)
+    page.route(searches, lambda route: route.fulfill(
+        status=429, headers={"Retry-After": "7"}, content_type="application/json",
+        body=json.dumps({"error": {"code": "rate_limited", "message": "Slow down."}})))
+    page.click("#filter-form button[type=submit]")
+    expect(result).to_contain_text("Too many requests. Wait 7 seconds")
+    expect(result).to_contain_text("could not be loaded")
+    expect(caption).not_to_contain_text("Hidden")
+    page.unroute(searches)
+    page.click("#filter-form button[type=submit]")
+    expect(caption).to_contain_text("Hidden")
+    expect(page.locator("#queue-empty")).to_be_visible()
+    queue = api(site, "GET", f"/admin/letters/{own_letter}/signatures?state=awaiting_approval",
+                token=token)[1]["signatures"]
+    assert len(queue) == 2  # nothing was approved
+
+
+def test_an_action_whose_refresh_fails_says_so(page, site, token, own_letter):
+    for n in ("Alpha Org", "Beta Org"):
+        sign(site, own_letter, n)
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#queue-body tr")).to_have_count(2)
+    page.check("#select-all")
+    page.route(searches, lambda route: route.abort())
+    page.click("[data-bulk=reject]")
+    page.fill("#ask-input", "duplicate")
+    page.click("#ask-ok")
+    result = page.locator("#queue-result")
+    expect(result).to_contain_text("Rejected: 2.")
+    expect(result).to_contain_text("could not be refreshed")
+    expect(result).to_have_attribute("data-kind", "error")
+    expect(result).to_be_focused()
+    expect(page.locator("#queue-body tr")).to_have_count(0)
+
+
+def test_a_row_changed_meanwhile_is_named_and_refreshed(page, site, token, own_letter):
+    for n in ("Alpha Org", "Beta Org"):
+        sign(site, own_letter, n)
+    sign_in(page, site, token, own_letter)
+    alpha = row(page, "Alpha Org")
+    expect(alpha).to_have_count(1)
+    sig_id = alpha.get_attribute("data-id")
+    status, resp = api(site, "POST", f"/admin/letters/{own_letter}/signatures/{sig_id}/actions",
+                       {"action": "approve"}, token=token)  # another organiser, meanwhile
+    assert status == 200, resp
+    alpha.get_by_role("button", name="Approve Alpha Org").click()
+    result = page.locator("#queue-result")
+    expect(result).to_contain_text("“Alpha Org”")
+    expect(result).to_contain_text("listed")
+    expect(result).to_have_attribute("data-kind", "error")
+    expect(row(page, "Alpha Org")).to_have_count(0)  # refreshed: it is listed now
+    expect(row(page, "Beta Org")).to_have_count(1)
+
+
+def test_a_row_action_keeps_the_loaded_pages_the_checks_and_the_place(page, site, token, own_letter):
+    for i in range(5):
+        sign(site, own_letter, f"Org {i}")
+    small_pages(page)
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#queue-body tr")).to_have_count(2)
+    page.click("#queue-more")
+    expect(page.locator("#queue-body tr")).to_have_count(4)
+    names = page.locator("#queue-body .sig-name").all_inner_texts()
+    row(page, names[0]).get_by_role("checkbox").check()
+    row(page, names[3]).get_by_role("checkbox").check()
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if searches(r.url) else None)
+    row(page, names[1]).get_by_role("button", name=f"Approve {names[1]}").click()
+    expect(page.locator("#queue-result")).to_have_text(f"Approved: “{names[1]}”.")
+    expect(page.locator("#queue-body tr")).to_have_count(3)
+    expect(row(page, names[2]).get_by_role("button", name=f"Approve {names[2]}")).to_be_focused()
+    expect(row(page, names[0]).get_by_role("checkbox")).to_be_checked()
+    expect(row(page, names[3]).get_by_role("checkbox")).to_be_checked()
+    expect(page.locator("#selected-count")).to_have_text("2 selected")
+    expect(page.locator("#f-orgs")).to_have_text("1")
+    # The last row: focus goes to the row before it.
+    row(page, names[3]).get_by_role("button", name=f"Approve {names[3]}").click()
+    expect(page.locator("#queue-result")).to_have_text(f"Approved: “{names[3]}”.")
+    expect(row(page, names[2]).get_by_role("button", name=f"Approve {names[2]}")).to_be_focused()
+    expect(page.locator("#selected-count")).to_have_text("1 selected")
+    expect(page.locator("#f-orgs")).to_have_text("2")
+    expect(page.locator("#queue-more")).to_be_visible()
+    expect(page.locator("#queue-caption")).to_contain_text("2 shown, more to load")
+    assert not sent, sent  # no reload to the first page
+
+
+def test_focus_stays_with_the_control_that_was_used(page, site, token, own_letter):
+    for i in range(3):
+        sign(site, own_letter, f"Org {i}")
+    small_pages(page)
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#queue-body tr")).to_have_count(2)
+    more = page.locator("#queue-more")
+    more.focus()
+    more.press("Enter")  # the last page: the button goes away
+    expect(page.locator("#queue-body tr")).to_have_count(3)
+    expect(more).to_be_hidden()
+    expect(page.locator("#queue-body tr").nth(2).get_by_role("checkbox")).to_be_focused()
+    csv = page.locator("[data-format=csv]").first
+    csv.focus()
+    csv.press("Enter")
+    expect(page.locator("#export-links a").first).to_be_focused()
+    close = page.locator("#close-letter")
+    close.focus()
+    close.press("Enter")
+    expect(page.locator("#status-result")).to_have_text(
+        "The letter is closed: it takes no more signatures.")
+    expect(close).to_be_focused()
+    page.fill("#inv-q", "Org")
+    page.fill("#inv-reason", "test")
+    dry = page.locator("#inv-dry")
+    dry.focus()
+    dry.press("Enter")
+    expect(page.locator("#inv-result")).to_contain_text("Dry run: 3 signatures would be rejected")
+    expect(dry).to_be_focused()
+
+
+def test_live_regions_stay_in_the_accessibility_tree(page, site, token, own_letter):
+    sign(site, own_letter, "Alpha Org")
+    sign_in(page, site, token, own_letter)
+    gone = page.evaluate("""() => [...document.querySelectorAll('[role=status],[role=alert],[aria-live]')]
+        .filter((n) => n.hidden || getComputedStyle(n).display === 'none').map((n) => n.id)""")
+    assert gone == [], gone
+    # The counts are not a live region: an approval would read out all six of them.
+    assert page.locator("#letter-facts[aria-live], #letter-facts [aria-live]").count() == 0
+    result = page.locator("#queue-result")
+    assert result.bounding_box()["height"] <= 1  # empty: present but takes no room
+    row(page, "Alpha Org").get_by_role("button", name="Approve Alpha Org").click()
+    expect(result).to_have_text("Approved: “Alpha Org”.")
+    expect(result).to_be_visible()
+    assert result.bounding_box()["height"] > 10
+
+
+def test_escape_cancels_the_invalidation_confirm(page, site, token, own_letter):
+    domain = f"spam-{uuid.uuid4().hex[:6]}.example"
+    sign(site, own_letter, "Bot", kind="individual", email=f"bot@{domain}")
+    sign_in(page, site, token, own_letter)
+    page.fill("#inv-email_domain", domain)
+    page.fill("#inv-reason", "bot wave")
+    page.click("#inv-apply")
+    expect(page.locator("#inv-confirm-text")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#inv-confirm")).to_be_hidden()
+    expect(page.locator("#inv-apply")).to_be_focused()
+    expect(page.locator("#inv-result")).to_have_text("Cancelled. Nothing was changed.")
+    assert api(site, "GET", f"/letters/{own_letter}")[1]["counts"]["total"] == 1
+
+
+def test_bulk_approve_and_hide_ask_first(page, site, token, own_letter):
+    for c in "ABCDEFG":
+        sign(site, own_letter, f"Org {c}")
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#queue-body tr")).to_have_count(7)
+    first = page.locator("#queue-body .sig-name").first.inner_text()
+    page.check("#select-all")
+    approve = page.locator("[data-bulk=approve]")
+    approve.click()
+    expect(page.locator("#ask")).to_be_visible()
+    expect(page.locator("#ask-title")).to_have_text("Approve 7 signatures?")
+    expect(page.locator("#ask-text")).to_contain_text(first)
+    expect(page.locator("#ask-text")).to_contain_text("and 2 more")
+    expect(page.locator("#ask-input")).to_be_hidden()
+    expect(page.locator("#ask-ok")).to_have_text("Approve 7")
+    page.keyboard.press("Escape")
+    expect(page.locator("#ask")).to_be_hidden()
+    expect(approve).to_be_focused()
+    expect(page.locator("#selected-count")).to_have_text("7 selected")
+    assert api(site, "GET", f"/letters/{own_letter}")[1]["counts"]["total"] == 0
+    approve.click()
+    page.click("#ask-ok")
+    expect(page.locator("#queue-result")).to_have_text("Approved: 7.")
+    expect(page.locator("#f-orgs")).to_have_text("7")
+    page.select_option("#q-state", "listed")
+    page.click("#filter-form button[type=submit]")
+    expect(page.locator("#queue-body tr")).to_have_count(7)
+    page.check("#select-all")
+    page.click("[data-bulk=hide]")
+    expect(page.locator("#ask-title")).to_have_text("Hide 7 signatures?")
+    page.click("#ask-cancel")
+    expect(page.locator("#f-orgs")).to_have_text("7")
+    page.click("[data-bulk=hide]")
+    page.click("#ask-ok")
+    expect(page.locator("#queue-result")).to_have_text("Hidden: 7.")
+    expect(page.locator("#f-orgs")).to_have_text("0")
+
+
+def test_a_narrow_queue_shows_each_name_with_its_buttons(page, site, token, own_letter, shot):
+    name = "Narrow Screen Organisation"
+    sign(site, own_letter, name)
+    page.set_viewport_size({"width": 375, "height": 812})
+    sign_in(page, site, token, own_letter)
+    r = row(page, name)
+    expect(r).to_have_count(1)
+    button = r.get_by_role("button", name=f"Approve {name}")
+    button.scroll_into_view_if_needed()
+    shot(page, "admin-queue-375x812.png")
+    label, approve = r.locator(".sig-name").bounding_box(), button.bounding_box()
+    assert 0 <= label["x"] and label["x"] + label["width"] <= 375, label
+    assert 0 <= approve["x"] and approve["x"] + approve["width"] <= 375, approve
+    assert approve["y"] > label["y"] and approve["y"] - label["y"] < 250, (label, approve)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -1,18 +1,22 @@
-// A modal <dialog> asking for one line of text (a rejection reason, a corrected name).
-// Resolves with the trimmed text, or null when cancelled (button, Escape). Focus returns
-// to whatever had it before.
+// A modal <dialog> asking for one line of text (a rejection reason, a corrected name), or,
+// without a `label`, only for confirmation (a bulk approve or hide).
+// Resolves with the trimmed text (true when confirm-only), or null when cancelled (button,
+// Escape). Focus returns to whatever had it before.
 import { $, say } from "./dom.js";
 
 let pending = null;
+let confirmOnly = false;
 
-export function ask({ title, text = "", label, confirm, value = "", maxLength = 500 }) {
+export function ask({ title, text = "", label = null, confirm, value = "", maxLength = 500 }) {
   const dialog = $("ask"), input = $("ask-input"), err = $("ask-err");
   if (pending) pending(null);
   const opener = document.activeElement;
+  confirmOnly = label === null;
+  input.closest(".field").hidden = confirmOnly;
   $("ask-title").textContent = title;
   $("ask-text").textContent = text;
   $("ask-text").hidden = !text;
-  $("ask-label").textContent = label;
+  $("ask-label").textContent = label || "";
   $("ask-ok").textContent = confirm;
   input.value = value;
   input.maxLength = maxLength;
@@ -26,8 +30,12 @@ export function ask({ title, text = "", label, confirm, value = "", maxLength = 
       resolve(result);
     };
     dialog.showModal();
-    input.focus();
-    input.select();
+    if (confirmOnly) {
+      $("ask-cancel").focus(); // a mass action: the safe choice first; Enter does not confirm
+    } else {
+      input.focus();
+      input.select();
+    }
   });
 }
 
@@ -35,6 +43,7 @@ export function initAsk() {
   const dialog = $("ask"), input = $("ask-input"), err = $("ask-err");
   $("ask-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
+    if (confirmOnly) { pending?.(true); return; }
     const v = input.value.normalize("NFC").trim();
     if (!v) {
       say(err, "Please fill this in.");

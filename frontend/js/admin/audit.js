@@ -1,6 +1,6 @@
 // The audit trail, newest first, with "load more" along next_cursor.
 import { auditTrail } from "./api.js";
-import { $, el, errorText, say, timeEl } from "./dom.js";
+import { $, el, errorText, isDisabled, say, setDisabled, timeEl } from "./dom.js";
 
 function change(before, after) {
   const keys = [...new Set([...Object.keys(before || {}), ...Object.keys(after || {})])];
@@ -16,7 +16,8 @@ export function auditPanel(ctx) {
 
   async function load({ append = false } = {}) {
     const mine = ++generation;
-    more.disabled = true;
+    const hadFocus = document.activeElement === more;
+    setDisabled(more, true); // keeps the focus if it has it
     try {
       const page = await auditTrail(ctx.slug(), { cursor: append ? cursor : undefined });
       if (mine !== generation) return;
@@ -39,10 +40,14 @@ export function auditPanel(ctx) {
     } catch (err) {
       if (mine === generation && !err.tokenRefused) say(status, errorText(err), "error");
     } finally {
-      if (mine === generation) more.disabled = false;
+      if (mine === generation) {
+        setDisabled(more, false);
+        // The last page hides the button: the focus goes to the table rather than <body>.
+        if (hadFocus && more.hidden) body.closest(".table-wrap").focus();
+      }
     }
   }
-  more.addEventListener("click", () => load({ append: true }));
+  more.addEventListener("click", () => { if (!isDisabled(more)) load({ append: true }); });
   $("audit-refresh").addEventListener("click", () => load());
   return {
     load,

@@ -56,12 +56,35 @@ export function formatSize(bytes) {
 
 export const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
-/** Write a message into a live region; kind: "ok" | "error" | "" (neutral). */
+const LIVE = "[role=status], [role=alert], [aria-live]";
+
+/** Write a message into a live region; kind: "ok" | "error" | "" (neutral).
+ *  A live region is never hidden (a region that appears in the same step as its text is often
+ *  not announced): when empty, the stylesheet only hides it visually (`:empty`). Other nodes
+ *  are hidden while empty. */
 export function say(node, message, kind = "") {
   node.textContent = message || "";
-  node.hidden = !message;
+  node.hidden = node.matches(LIVE) ? false : !message;
   node.dataset.kind = kind;
 }
+
+/**
+ * Disable a button without losing the keyboard focus: a focused button is only marked
+ * aria-disabled (its handler must ignore clicks while busy), any other is really disabled.
+ * (A disabled button drops the focus to <body>.)
+ */
+export function setDisabled(button, on) {
+  if (on && button === document.activeElement) {
+    button.disabled = false;
+    button.setAttribute("aria-disabled", "true");
+  } else {
+    button.disabled = on;
+    button.removeAttribute("aria-disabled");
+  }
+}
+
+/** True when a button is disabled either way (for handlers of soft-disabled buttons). */
+export const isDisabled = (button) => button.disabled || button.getAttribute("aria-disabled") === "true";
 
 /** A readable message for an ApiError (field problems included). */
 export function errorText(err) {

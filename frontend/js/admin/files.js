@@ -1,6 +1,6 @@
 // Exports (a presigned download link per request) and snapshots (list, cut one now).
 import { cutSnapshot, exportLetter, listSnapshots } from "./api.js";
-import { $, el, errorText, formatSize, say, srOnly } from "./dom.js";
+import { $, el, errorText, formatSize, isDisabled, say, setDisabled, srOnly } from "./dom.js";
 
 const FORMAT = {
   csv: "CSV", json: "JSON", html: "Delivery letter (HTML)", docx: "Delivery letter (DOCX)",
@@ -14,10 +14,15 @@ export function exportsPanel(ctx) {
   const status = $("export-status"), list = $("export-links");
   const buttons = [...document.querySelectorAll("[data-format]")];
 
+  let running = false;
+
   async function run(button) {
+    if (running || isDisabled(button)) return;
+    running = true;
     const format = button.dataset.format, email = button.dataset.email === "1";
     const label = `${FORMAT[format]}${email ? " with emails" : ""}`;
-    buttons.forEach((b) => { b.disabled = true; });
+    // The focused button is only marked disabled: a disabled one would drop the focus.
+    buttons.forEach((b) => setDisabled(b, true));
     say(status, `Preparing the ${label} export…`);
     try {
       const r = await exportLetter(ctx.slug(), format, email);
@@ -29,10 +34,14 @@ export function exportsPanel(ctx) {
       const meta = el("span", { className: "hint", text: ` ${file}, ${formatSize(r.size)}; link valid for ${minutes(r.expires_in)}` });
       list.prepend(el("li", {}, link, meta));
       say(status, `The ${label} export is ready: use the download link below.`, "ok");
+      buttons.forEach((b) => setDisabled(b, false));
+      // The next step is the link: take the organiser there (unless they went elsewhere).
+      if (document.activeElement === button || document.activeElement === document.body) link.focus();
     } catch (err) {
       if (!err.tokenRefused) say(status, errorText(err), "error");
     } finally {
-      buttons.forEach((b) => { b.disabled = false; });
+      running = false;
+      buttons.forEach((b) => setDisabled(b, false));
     }
   }
   for (const b of buttons) b.addEventListener("click", () => run(b));
@@ -79,7 +88,8 @@ export function snapshotsPanel(ctx) {
     failed: "The snapshot failed. Try again later.",
   };
   cut.addEventListener("click", async () => {
-    cut.disabled = true;
+    if (isDisabled(cut)) return;
+    setDisabled(cut, true);
     say(status, "Cutting a snapshot…");
     try {
       const r = await cutSnapshot(ctx.slug());
@@ -88,7 +98,7 @@ export function snapshotsPanel(ctx) {
     } catch (err) {
       if (!err.tokenRefused) say(status, errorText(err), "error");
     } finally {
-      cut.disabled = false;
+      setDisabled(cut, false);
     }
   });
   $("snap-refresh").addEventListener("click", () => { say(status, ""); load(); });

@@ -1,7 +1,7 @@
 // Bulk invalidation by filter: "Dry run" counts the matches; "Apply" first runs a dry run
 // itself, then asks to confirm that count, then rejects (dry_run: false) and reports changed.
 import { invalidate } from "./api.js";
-import { $, errorText, plural, say } from "./dom.js";
+import { $, errorText, plural, say, setDisabled } from "./dom.js";
 import { readFilters } from "./queue.js";
 
 const NAMES = ["email_domain", "country", "q", "since", "until"];
@@ -35,7 +35,9 @@ export function invalidation(ctx) {
 
   function setBusy(on) {
     busy = on;
-    for (const b of [$("inv-dry"), $("inv-apply"), yes]) b.disabled = on;
+    // The focused button is only marked disabled (the handlers check `busy`): a disabled
+    // button would drop the focus to <body>.
+    for (const b of [$("inv-dry"), $("inv-apply"), yes]) setDisabled(b, on);
     form.setAttribute("aria-busy", String(on));
   }
 
@@ -106,10 +108,17 @@ export function invalidation(ctx) {
     }
   });
 
-  $("inv-confirm-no").addEventListener("click", () => {
+  function cancelled() {
     cancel();
     say(out, "Cancelled. Nothing was changed.");
     $("inv-apply").focus();
+  }
+  $("inv-confirm-no").addEventListener("click", cancelled);
+  // Escape in the confirm box is "Cancel" (as in a dialog).
+  box.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Escape" || box.hidden || busy) return;
+    ev.preventDefault();
+    cancelled();
   });
   form.addEventListener("input", () => { if (planned) cancel(); say(errOut, ""); });
 

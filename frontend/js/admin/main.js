@@ -1,7 +1,7 @@
 // The organisers' page: sign-in with a token (sessionStorage only), the letter picker with
 // its counts and status, and the panels (queue, invalidation, exports, snapshots, audit).
 import { getLetter, listLetters, onTokenRefused, searchSignatures, setStatus } from "./api.js";
-import { $, el, errorText, formatTime, isoToLocal, localToIso, say } from "./dom.js";
+import { $, el, errorText, formatTime, isDisabled, isoToLocal, localToIso, say, setDisabled } from "./dom.js";
 import { clearToken, currentToken, setToken } from "./session.js";
 import { initAsk } from "./ask.js";
 import { queue } from "./queue.js";
@@ -165,7 +165,10 @@ async function selectLetter(next) {
 
 $("letter-select").addEventListener("change", (ev) => selectLetter(ev.target.value));
 
+let changingStatus = false;
+
 async function changeStatus(status) {
+  if (changingStatus) return;
   const out = $("status-result"), input = $("closes-at");
   input.removeAttribute("aria-invalid");
   let closesAt = null;
@@ -179,7 +182,8 @@ async function changeStatus(status) {
     }
   }
   const buttons = [$("open-letter"), $("close-letter")];
-  buttons.forEach((b) => { b.disabled = true; });
+  changingStatus = true;
+  buttons.forEach((b) => setDisabled(b, true)); // the focused one keeps the focus
   try {
     const r = await setStatus(slug, status, closesAt);
     say(out, r.status === "open"
@@ -189,11 +193,12 @@ async function changeStatus(status) {
   } catch (err) {
     if (!err.tokenRefused) say(out, errorText(err), "error");
   } finally {
-    buttons.forEach((b) => { b.disabled = false; });
+    changingStatus = false;
+    buttons.forEach((b) => setDisabled(b, false));
   }
 }
-$("open-letter").addEventListener("click", () => changeStatus("open"));
-$("close-letter").addEventListener("click", () => changeStatus("closed"));
+$("open-letter").addEventListener("click", (ev) => { if (!isDisabled(ev.currentTarget)) changeStatus("open"); });
+$("close-letter").addEventListener("click", (ev) => { if (!isDisabled(ev.currentTarget)) changeStatus("closed"); });
 
 // ---- start --------------------------------------------------------------------------
 

@@ -2,12 +2,13 @@
 // bulk actions on the checked rows, and "load more" along next_cursor.
 // Every value from the API is written with textContent.
 import { act, bulk, searchSignatures } from "./api.js";
-import { $, el, errorText, localToIso, plural, say, srOnly, timeEl } from "./dom.js";
+import { $, el, errorText, isDisabled, localToIso, plural, say, setDisabled, srOnly, timeEl } from "./dom.js";
 import { ask } from "./ask.js";
 import { ACTION, APPLIES, DONE, KIND, STATE } from "./labels.js";
 
 const PAGE = 100;
 const BULK_MAX = 500; // BulkIn.ids max_length
+const NAMED = 5; // names quoted when a bulk action asks for confirmation
 
 /** Filters from a form's fields (state, kind, q, country, email_domain, since, until). */
 export function readFilters(form, names) {
@@ -38,22 +39,34 @@ export function queue(ctx) {
   const more = $("queue-more"), selectAll = $("select-all"), countOut = $("selected-count");
   const bulkButtons = [...document.querySelectorAll("[data-bulk]")];
   let filters = { state: "awaiting_approval" }, cursor = null, rows = new Map(), selected = new Set();
-  let generation = 0, busy = false;
+  // What the rows on screen are: the filters they were loaded with, or a failed load (no rows).
+  let shown = { filters, failed: false };
+  let generation = 0, busy = false, loading = false, lastError = null;
 
+  /** Bulk buttons, select-all and every row control follow the selection and busy/loading. */
   function updateSelection() {
-    const n = selected.size;
+    const n = selected.size, locked = busy || loading;
     countOut.textContent = `${n} selected`;
-    for (const b of bulkButtons) b.disabled = n === 0 || busy;
+    for (const b of bulkButtons) setDisabled(b, n === 0 || locked);
     selectAll.checked = n > 0 && n === rows.size;
     selectAll.indeterminate = n > 0 && n < rows.size;
-    selectAll.disabled = rows.size === 0;
+    setDisabled(selectAll, rows.size === 0 || locked);
+    body.querySelectorAll("button, input").forEach((c) => setDisabled(c, locked));
   }
 
+  /** The caption describes the rows actually shown, never the filters of a load in flight. */
   function caption() {
-    const what = filters.state ? STATE[filters.state] : "Any state";
-    const extra = Object.keys(filters).filter((k) => k !== "state").length ? ", filtered" : "";
-    $("queue-caption").textContent = `Signatures: ${what}${extra} (${rows.size} shown${cursor ? ", more to load" : ""})`;
-    $("queue-empty").hidden = rows.size > 0;
+    const cap = $("queue-caption");
+    if (shown.failed) {
+      cap.textContent = "Signatures: none shown (the list could not be loaded)";
+      $("queue-empty").hidden = true;
+      return;
+    }
+    const f = shown.filters;
+    const what = f.state ? STATE[f.state] : "Any state";
+    const extra = Object.keys(f).filter((k) => k !== "state").length ? ", filtered" : "";
+    cap.textContent = `Signatures: ${what}${extra} (${rows.size} shown${cursor ? ", more to load" : ""})`;
+    $("queue-empty").hidden = rows.size > 0 || loading;
   }
 
   function actionButton(sig, action) {
@@ -74,46 +87,85 @@ export function queue(ctx) {
     const actions = el("td", { className: "col-actions" },
       el("div", { className: "row-actions" },
         ...Object.keys(APPLIES).filter((a) => APPLIES[a].includes(sig.state)).map((a) => actionButton(sig, a))));
+    // data-label: the column's name, shown before the value when rows are laid out as cards.
     return el("tr", { dataset: { id: sig.id, state: sig.state } },
       el("td", { className: "col-check" }, box),
       name,
-      el("td", { text: KIND[sig.kind] || sig.kind }),
-      el("td", { text: sig.affiliation || "—" }),
-      el("td", { text: sig.country || "—" }),
-      el("td", { className: "col-email", text: sig.email || "—" }),
-      el("td", {}, el("span", { className: `state state-${sig.state}`, text: STATE[sig.state] || sig.state })),
-      el("td", {}, timeEl(sig.created_at)),
-      el("td", { text: sig.reason || "—" }),
+      el("td", { className: "col-kind", text: KIND[sig.kind] || sig.kind }),
+      el("td", { className: "col-more", text: sig.affiliation || "—", dataset: { label: "Affiliation" } }),
+      el("td", { className: "col-more", text: sig.country || "—", dataset: { label: "Country" } }),
+      el("td", { className: "col-more col-email", text: sig.email || "—", dataset: { label: "Email" } }),
+      el("td", { className: "col-state" }, el("span", { className: `state state-${sig.state}`, text: STATE[sig.state] || sig.state })),
+      el("td", { className: "col-more", dataset: { label: "Created" } }, timeEl(sig.created_at)),
+      el("td", { className: "col-more", text: sig.reason || "—", dataset: { label: "Reason" } }),
       actions);
   }
 
+  function dropRows() {
+    rows = new Map(); selected = new Set(); cursor = null;
+    body.replaceChildren();
+  }
+
+  /**
+   * Load the first page for `filters` (replacing the rows), or the next page (append).
+   * Resolves true when it loaded, false when it failed (the reason in lastError), and null
+   * when a newer load or a letter switch superseded it.
+   */
   async function load({ append = false } = {}) {
-    const mine = ++generation;
-    if (!append) { cursor = null; }
-    more.disabled = true;
+    if (append && !cursor) return true;
+    const mine = ++generation, asked = filters;
+    const moreHadFocus = document.activeElement === more;
+    let ok = null, first = null;
+    loading = true;
+    setDisabled(more, true);
     body.setAttribute("aria-busy", "true");
+    caption();
+    updateSelection();
     try {
-      const page = await searchSignatures(ctx.slug(), filters, { cursor: append ? cursor : undefined, limit: PAGE });
-      if (mine !== generation) return;
-      if (!append) { rows = new Map(); selected = new Set(); body.replaceChildren(); }
+      const page = await searchSignatures(ctx.slug(), asked, { cursor: append ? cursor : undefined, limit: PAGE });
+      if (mine !== generation) return null;
+      if (!append) dropRows();
       for (const sig of page.signatures) {
         if (rows.has(sig.id)) continue;
         rows.set(sig.id, sig);
-        body.append(row(sig));
+        const tr = row(sig);
+        body.append(tr);
+        first = first || tr;
       }
       cursor = page.next_cursor || null;
-      more.hidden = !cursor;
+      shown = { filters: asked, failed: false };
+      ok = true;
     } catch (err) {
-      if (mine !== generation) return;
-      if (!err.tokenRefused) say(result, errorText(err), "error");
+      if (mine !== generation) return null;
+      lastError = err;
+      ok = false;
+      if (!append) {
+        // Rows of another filter (or an older state) must not stay on screen to be acted on.
+        dropRows();
+        shown = { filters: asked, failed: true };
+      }
+      if (!err.tokenRefused) {
+        say(result, append
+          ? `More rows could not be loaded: ${errorText(err)} The rows shown are still current.`
+          : `The list could not be loaded, so it is not current: no rows are shown. ${errorText(err)} Search again to retry.`,
+        "error");
+      }
     } finally {
       if (mine === generation) {
-        more.disabled = false;
+        loading = false;
         body.removeAttribute("aria-busy");
+        more.hidden = !cursor;
+        setDisabled(more, false);
         caption();
         updateSelection();
+        // "Load more" keeps the place: on the first new row (the button may be gone now).
+        if (append && (moreHadFocus || document.activeElement === document.body)) {
+          if (first) first.querySelector("input[type=checkbox]").focus();
+          else if (more.hidden) { say(result, "No more signatures to load."); result.focus(); }
+        }
       }
     }
+    return ok;
   }
 
   function describeBulk(action, changed, skipped) {
@@ -122,16 +174,95 @@ export function queue(ctx) {
     return parts.join(" ");
   }
 
+  /** After a bulk action: reload the list, then report (and say so if the reload failed). */
   async function afterChange(message, kind = "ok") {
-    await load();
-    say(result, message, kind);
+    setBusy(false);
+    const ok = await load();
+    if (ok === false) {
+      say(result, `${message} That was done, but the list could not be refreshed: ${errorText(lastError)} Search again to see the current list.`, "error");
+    } else {
+      say(result, message, kind);
+    }
     result.focus();
+    ctx.changed();
+  }
+
+  /** A control in a row: the same action if it still applies, else its first action or checkbox. */
+  function controlIn(tr, action) {
+    return tr.querySelector(`[data-action="${action}"]`) || tr.querySelector("[data-action]")
+      || tr.querySelector("input[type=checkbox]");
+  }
+
+  /**
+   * Put a signature's new state in place: its row is redrawn when it still matches the rows
+   * shown, else removed (the loaded pages and the other checks stay). Returns the control that
+   * should take the focus: in the same row, else the next row (the previous one if it was the
+   * last), else the result message.
+   */
+  function place(sig, action) {
+    const tr = [...body.rows].find((r) => r.dataset.id === sig.id);
+    if (!tr) return result;
+    const state = shown.filters.state;
+    if (!state || state === sig.state) {
+      rows.set(sig.id, sig);
+      const fresh = row(sig);
+      tr.replaceWith(fresh);
+      caption();
+      updateSelection();
+      return controlIn(fresh, action);
+    }
+    const next = tr.nextElementSibling || tr.previousElementSibling;
+    rows.delete(sig.id);
+    selected.delete(sig.id);
+    tr.remove();
+    caption();
+    updateSelection();
+    return next ? controlIn(next, action) : result;
+  }
+
+  /** Move the focus to `target` unless the organiser has gone elsewhere meanwhile. */
+  function refocus(target, id) {
+    const active = document.activeElement;
+    const inRow = active && active.closest && active.closest("#queue-body tr");
+    if (!active || active === document.body || (inRow && (!inRow.isConnected || inRow.dataset.id === id)) || !active.isConnected) {
+      target.focus();
+    }
+  }
+
+  /** The current version of a signature (by its name, any state), or null when not found. */
+  async function fetchCurrent(sig) {
+    if (!sig.name) return null;
+    const page = await searchSignatures(ctx.slug(), { q: sig.name }, { limit: BULK_MAX });
+    return page.signatures.find((s) => s.id === sig.id) || null;
+  }
+
+  /** 409: the signature changed meanwhile. Refresh its row (or the list) and name it. */
+  async function conflict(sig, action, err) {
+    const who = sig.name || sig.id;
+    let message = `“${who}” was not changed: ${errorText(err)}`;
+    let target = result;
+    try {
+      const now = await fetchCurrent(sig);
+      if (now) {
+        target = place(now, action);
+        message += ` It is ${(STATE[now.state] || now.state).toLowerCase()} now; its row was ${rows.has(now.id) ? "updated" : "removed from this list"}.`;
+      } else if (await load()) {
+        message += " The list was reloaded.";
+      } else {
+        message += " The list could not be refreshed: search again.";
+      }
+    } catch (e) {
+      if (e.tokenRefused) return;
+      message += " Its current state could not be loaded: search again.";
+    }
+    say(result, message, "error");
+    refocus(target, sig.id);
     ctx.changed();
   }
 
   async function rowAction(id, action) {
     const sig = rows.get(id);
-    if (!sig || busy) return;
+    if (!sig || busy || loading) return;
     const who = sig.name || id;
     let extra = {};
     if (action === "reject") {
@@ -144,13 +275,21 @@ export function queue(ctx) {
       if (name === sig.name) return;
       extra = { name };
     }
+    if (busy || loading || !rows.has(id)) return; // the list moved on while the dialog was open
     setBusy(true);
     try {
       const after = await act(ctx.slug(), id, action, extra);
       const what = action === "rename" ? `Renamed “${who}” to “${after.name}”.` : `${DONE[action]}: “${who}”.`;
-      await afterChange(what);
+      setBusy(false);
+      const target = place(after, action);
+      say(result, what, "ok"); // announced by the live region; the focus stays in the rows
+      refocus(target, id);
+      ctx.changed();
     } catch (err) {
-      if (!err.tokenRefused) { say(result, errorText(err), "error"); result.focus(); }
+      if (err.tokenRefused) return;
+      setBusy(false);
+      if (err.status === 409) await conflict(sig, action, err);
+      else say(result, `“${who}” was not changed: ${errorText(err)}`, "error");
     } finally {
       setBusy(false);
     }
@@ -158,12 +297,19 @@ export function queue(ctx) {
 
   async function bulkAction(action) {
     const ids = [...selected];
-    if (!ids.length || busy) return;
+    if (!ids.length || busy || loading) return;
+    const count = plural(ids.length, "signature", "signatures");
+    const names = ids.slice(0, NAMED).map((id) => rows.get(id)?.name || id);
+    const text = `${names.join(", ")}${ids.length > NAMED ? ` and ${ids.length - NAMED} more` : ""}.`;
     let reason;
     if (action === "reject") {
-      reason = await ask({ title: `Reject ${plural(ids.length, "signature", "signatures")}`, label: "Reason (recorded in the audit trail)", confirm: `Reject ${ids.length}` });
+      reason = await ask({ title: `Reject ${count}`, text, label: "Reason (recorded in the audit trail)", confirm: `Reject ${ids.length}` });
       if (reason === null) return;
+    } else {
+      const yes = await ask({ title: `${ACTION[action]} ${count}?`, text, confirm: `${ACTION[action]} ${ids.length}` });
+      if (yes === null) return;
     }
+    if (busy || loading) return;
     setBusy(true);
     let changed = 0, skipped = 0;
     try {
@@ -178,7 +324,7 @@ export function queue(ctx) {
         const done = changed || skipped ? ` ${describeBulk(action, changed, skipped)}` : "";
         say(result, errorText(err) + done, "error");
         result.focus();
-        if (changed) { load(); ctx.changed(); }
+        if (changed) { setBusy(false); load(); ctx.changed(); }
       }
     } finally {
       setBusy(false);
@@ -186,14 +332,16 @@ export function queue(ctx) {
   }
 
   function setBusy(on) {
+    if (busy === on) return;
     busy = on;
-    body.querySelectorAll("button").forEach((b) => { b.disabled = on; });
     updateSelection();
   }
 
   body.addEventListener("click", (ev) => {
+    // A soft-disabled (focused) checkbox must not toggle.
+    if (ev.target.type === "checkbox" && isDisabled(ev.target)) { ev.preventDefault(); return; }
     const b = ev.target.closest("button[data-action]");
-    if (b) rowAction(b.dataset.id, b.dataset.action);
+    if (b && !isDisabled(b)) rowAction(b.dataset.id, b.dataset.action);
   });
   body.addEventListener("change", (ev) => {
     const box = ev.target;
@@ -201,13 +349,14 @@ export function queue(ctx) {
     if (box.checked) selected.add(box.dataset.id); else selected.delete(box.dataset.id);
     updateSelection();
   });
+  selectAll.addEventListener("click", (ev) => { if (isDisabled(selectAll)) ev.preventDefault(); });
   selectAll.addEventListener("change", () => {
     selected = selectAll.checked ? new Set(rows.keys()) : new Set();
     body.querySelectorAll("input[type=checkbox]").forEach((b) => { b.checked = selectAll.checked; });
     updateSelection();
   });
-  for (const b of bulkButtons) b.addEventListener("click", () => bulkAction(b.dataset.bulk));
-  more.addEventListener("click", () => load({ append: true }));
+  for (const b of bulkButtons) b.addEventListener("click", () => { if (!isDisabled(b)) bulkAction(b.dataset.bulk); });
+  more.addEventListener("click", () => { if (!isDisabled(more) && !loading) load({ append: true }); });
 
   const NAMES = ["state", "kind", "q", "country", "email_domain", "since", "until"];
   form.addEventListener("submit", (ev) => {
@@ -233,8 +382,10 @@ export function queue(ctx) {
     load,
     clear() {
       generation++;
-      rows = new Map(); selected = new Set(); cursor = null;
-      body.replaceChildren();
+      loading = false;
+      body.removeAttribute("aria-busy");
+      dropRows();
+      shown = { filters, failed: false };
       more.hidden = true;
       say(result, "");
       caption();
