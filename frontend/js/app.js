@@ -45,11 +45,13 @@ function showLetter(letter) {
   $("letter-view").hidden = false;
 
   const list = signatoryList($("signatories"), letter.slug, lang);
-  let shown = letter.counts.total;
+  let shown = letter.counts.total, body = letter.body_html;
+  // A refresh must not disturb the reader: the text is replaced only when it changed (the
+  // tally inside it moves), and the list is never reloaded under them, only offered anew.
   const tally = liveTally($("tally"), letter.slug, letter.counts, {
     onLetter: (fresh) => {
-      $("l-body").innerHTML = fresh.body_html; // the tally inside the text moves too
-      if (fresh.counts.total !== shown) { shown = fresh.counts.total; list.reload(); }
+      if (fresh.body_html !== body) { body = fresh.body_html; $("l-body").innerHTML = body; }
+      if (fresh.counts.total !== shown) { shown = fresh.counts.total; list.stale(); }
     },
   });
   signForm(letter);

@@ -14,7 +14,9 @@ export function countryName(code, lang) {
 
 const fold = (s) => s.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase();
 
-/** Fill `select` with the countries matching `query` (name or code), sorted by name in `lang`. */
+/** Fill `select` with the countries matching `query` (name or code), sorted by name in `lang`;
+ * returns the matching codes. Filtering never changes the choice: only the user picks a country,
+ * so a chosen country that no longer matches stays listed (first) and chosen. */
 export function fillCountries(select, lang, query, noneLabel) {
   const keep = select.value;
   const f = fold(query.trim());
@@ -22,9 +24,9 @@ export function fillCountries(select, lang, query, noneLabel) {
   const rows = CODES.map((c) => [c, countryName(c, lang)])
     .filter(([c, name]) => !f || fold(name).includes(f) || c.toLowerCase() === f)
     .sort((a, b) => coll.compare(a[1], b[1]));
-  const none = new Option(noneLabel, "");
-  select.replaceChildren(none, ...rows.map(([c, name]) => new Option(name, c)));
-  if (keep && rows.some(([c]) => c === keep)) select.value = keep;
-  else if (f && rows.length) select.value = rows[0][0];
-  else select.value = "";
+  const options = rows.map(([c, name]) => new Option(name, c));
+  if (keep && !rows.some(([c]) => c === keep)) options.unshift(new Option(countryName(keep, lang), keep));
+  select.replaceChildren(new Option(noneLabel, ""), ...options);
+  select.value = keep;
+  return rows.map(([c]) => c);
 }

@@ -229,36 +229,43 @@ export function signForm(letter, { onSigned } = {}) {
   form.addEventListener("change", (ev) => { if (ev.target.name === "kind") { errors = {}; renderErrors(); layout(); } });
 
   // Resend: the same payload again; the API answers 202 with email_sent / retry_after.
-  const resend = $("resend"), resendStatus = $("resend-status");
-  let resendState = null;
+  // The button is only aria-disabled while it waits, so keyboard focus stays on it.
+  const resend = $("resend"), resendStatus = $("resend-status"), resendLeft = $("resend-left");
+  let resendState = null, left = 0;
+  const lockResend = (on) => resend.setAttribute("aria-disabled", String(Boolean(on)));
+  // The status (a live region) says when a wait starts and ends; the seconds tick in
+  // resend-left, which is not live, so a screen reader is not interrupted every second.
   function renderResend() {
-    if (!resendState) { resendStatus.textContent = ""; return; }
-    const [key, arg] = resendState;
-    resendStatus.textContent = t(key, arg);
+    const [key, arg] = resendState || [];
+    const text = key ? t(key, arg) : "";
+    if (resendStatus.textContent !== text) resendStatus.textContent = text;
+    const ticking = key === "resendWait" && left > 0;
+    resendStatus.classList.toggle("visually-hidden", ticking);
+    resendLeft.hidden = !ticking;
+    resendLeft.textContent = ticking ? t("resendWait", left) : "";
   }
-  // Disable the button for `seconds`; with `note`, show it instead of the countdown.
+  // Hold the button for `seconds`; with `note`, show it instead of the countdown.
   function wait(seconds, note) {
     clearInterval(waitTimer);
-    let left = seconds;
-    resend.disabled = true;
+    left = seconds;
+    lockResend(true);
     resendState = note || ["resendWait", left];
     renderResend();
     waitTimer = setInterval(() => {
       left -= 1;
-      if (left <= 0) { clearInterval(waitTimer); waitTimer = null; resend.disabled = false; if (!note) resendState = null; }
-      else if (!note) resendState = ["resendWait", left];
+      if (left <= 0) { clearInterval(waitTimer); waitTimer = null; lockResend(false); if (!note) resendState = ["resendReady"]; }
       renderResend();
     }, 1000);
   }
   resend.addEventListener("click", async () => {
-    if (sending || !payload) return;
+    if (sending || !payload || resend.getAttribute("aria-disabled") === "true") return;
     if (siteKey) {
       const tok = sentCaptcha && sentCaptcha.token();
       if (!tok) { resendState = [captchaWhy(sentCaptcha)]; renderResend(); return; }
       payload = { ...payload, turnstile_token: tok };
     }
     sending = true;
-    resend.disabled = true;
+    lockResend(true);
     try {
       const r = await sign(letter.slug, payload);
       if (r.email_sent) wait(30, ["resent"]);
@@ -273,16 +280,29 @@ export function signForm(letter, { onSigned } = {}) {
     } finally {
       sending = false;
       if (sentCaptcha) sentCaptcha.reset();
-      resend.disabled = Boolean(waitTimer) || (resendState && resendState[0] === "resendCap");
+      lockResend(waitTimer || (resendState && resendState[0] === "resendCap"));
     }
   });
 
-  // Country picker: the search box filters the select; names in the page's language.
-  const fill = () => fillCountries(select, getLang(), search.value, t("countryNone"));
-  search.addEventListener("input", fill);
-  search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); select.focus(); } });
+  // Country picker: the search box filters the select (names in the page's language) and
+  // says how many match; it never picks a country itself. Enter moves to the select, and
+  // picks the match when there is exactly one: that is the user's own choice.
+  const matchCount = $("f-country-count");
+  let matches = [];
+  const fill = () => { matches = fillCountries(select, getLang(), search.value, t("countryNone")); };
+  const announce = () => { matchCount.textContent = search.value.trim() ? t("countryMatches", matches.length) : ""; };
+  search.addEventListener("input", () => { fill(); announce(); });
+  search.addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter") return;
+    ev.preventDefault();
+    if (search.value.trim() && matches.length === 1 && select.value !== matches[0]) {
+      select.value = matches[0];
+      select.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    select.focus();
+  });
 
-  function relabel() { layout(); fill(); renderErrors(); renderResend(); submit.textContent = t(sending ? "sending" : "submit"); }
+  function relabel() { layout(); fill(); announce(); renderErrors(); renderResend(); submit.textContent = t(sending ? "sending" : "submit"); }
   onChange(relabel);
   banner.tabIndex = -1;
   if (letter.status !== "open") closeForm();

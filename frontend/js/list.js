@@ -1,8 +1,9 @@
 // The signatories under the letter, grouped as the letter prints them:
 // "Groups" (organisation — country) and "Individuals" (name — title/affiliation).
 // Pages follow next_cursor behind a "show more" button. Names are written with textContent only.
+// The list sits inside the letter (lang = the letter's); its buttons and errors are in the UI's.
 import { listSignatures } from "./api.js";
-import { t, tIn } from "./i18n.js";
+import { getLang, t, tIn } from "./i18n.js";
 import { countryName } from "./countries.js";
 
 export const PAGE_SIZE = 100;
@@ -20,25 +21,32 @@ export function signatoryList(container, slug, language) {
     individual: { h: el("h3", "sig-head"), ul: el("ul", "sig-list") },
   };
   const heading = el("h2", "sig-title");
+  heading.tabIndex = -1;
   const empty = el("p", "sig-empty");
+  const fresh = el("button", "btn btn-quiet fresh no-print");
   const more = el("button", "btn btn-quiet more no-print");
-  more.type = "button";
-  more.hidden = true;
+  const failed = el("p", "sig-error no-print");
+  fresh.type = more.type = "button";
+  fresh.hidden = more.hidden = failed.hidden = true;
   const status = el("p", "visually-hidden");
   status.setAttribute("aria-live", "polite");
-  let cursor = null, busy = false, count = 0;
+  let cursor = null, busy = false, count = 0, failedFirst = null; // failedFirst: the failed load's `first`
 
   function labels() {
     heading.textContent = tIn(language, "signatories");
     groups.organisation.h.textContent = tIn(language, "groups");
     groups.individual.h.textContent = tIn(language, "individuals");
     empty.textContent = tIn(language, "none");
-    more.textContent = busy ? t("loadingMore") : t("showMore");
+    more.textContent = busy ? t("loadingMore") : t(failedFirst === null ? "showMore" : "cRetry");
+    failed.textContent = t("listFailed");
+    fresh.textContent = t("newSignatories");
+    more.lang = failed.lang = fresh.lang = getLang();
   }
 
   function add(sig) {
     const g = groups[sig.kind] || groups.individual;
     const li = el("li");
+    li.tabIndex = -1; // "show more" moves the focus to the first new name
     li.append(el("span", "sig-name", sig.name));
     const extra = sig.kind === "organisation"
       ? countryName(sig.country, language)
@@ -47,37 +55,54 @@ export function signatoryList(container, slug, language) {
     g.ul.append(li);
     g.h.hidden = g.ul.hidden = false;
     count++;
+    return li;
   }
 
+  // The button is only aria-disabled while a page loads, so keyboard focus stays on it.
+  // Resolves true once the page is shown (false if it failed or another load was running).
   async function load(first = false) {
-    if (busy) return;
+    if (busy) return false;
     busy = true;
-    more.disabled = true;
+    const fromButton = document.activeElement === more;
+    let focused = false;
+    more.setAttribute("aria-disabled", "true");
     labels();
     try {
-      const page = await listSignatures(slug, { cursor, limit: PAGE_SIZE });
-      if (first) for (const g of Object.values(groups)) g.ul.replaceChildren();
+      const page = await listSignatures(slug, { cursor: first ? null : cursor, limit: PAGE_SIZE });
+      if (first) { for (const g of Object.values(groups)) { g.ul.replaceChildren(); g.h.hidden = g.ul.hidden = true; } count = 0; }
       const before = count;
-      page.signatures.forEach(add);
+      const added = page.signatures.map(add);
       cursor = page.next_cursor;
+      failedFirst = null;
       if (!first) status.textContent = `+${count - before}`;
+      if (fromButton && added.length) { added[0].focus(); focused = true; }
+    } catch {
+      failedFirst = first;
+      status.textContent = t("listFailed");
     } finally {
       busy = false;
-      more.disabled = false;
-      more.hidden = !cursor;
-      empty.hidden = count > 0;
+      more.removeAttribute("aria-disabled");
+      more.hidden = !cursor && failedFirst === null;
+      failed.hidden = failedFirst === null;
+      empty.hidden = count > 0 || failedFirst !== null;
       labels();
+      if (fromButton && more.hidden && !focused) heading.focus();
     }
+    return failedFirst === null;
   }
 
   for (const g of Object.values(groups)) g.h.hidden = g.ul.hidden = true;
-  more.addEventListener("click", () => load());
-  container.replaceChildren(heading, empty, groups.organisation.h, groups.organisation.ul,
-    groups.individual.h, groups.individual.ul, more, status);
+  more.addEventListener("click", () => load(failedFirst === true));
+  fresh.addEventListener("click", async () => {
+    if (await load(true)) { fresh.hidden = true; heading.focus(); }
+  });
+  container.replaceChildren(heading, fresh, empty, groups.organisation.h, groups.organisation.ul,
+    groups.individual.h, groups.individual.ul, failed, more, status);
   labels();
   return {
     ready: load(true),
     relabel: labels,
-    reload: () => { cursor = null; count = 0; return load(true); },
+    /** The letter counts more (or fewer) names than when the list was loaded: offer a reload. */
+    stale: () => { fresh.hidden = false; },
   };
 }

@@ -13,7 +13,7 @@ export function shareWidget(letter) {
   frame.setAttribute("src", embedUrl);
   frame.setAttribute("title", letter.title);
   frame.setAttribute("width", "360");
-  frame.setAttribute("height", "140");
+  frame.setAttribute("height", "180"); // a two-line title, a two-line tally and the link
   frame.setAttribute("loading", "lazy");
   $("embed-code").value = frame.outerHTML;
 

@@ -9,7 +9,10 @@ export function tallyText(counts) {
 /** Keep `el` showing the tally of `slug`; refreshes every `every` ms and when the tab is shown. */
 export function liveTally(el, slug, counts, { every = 60000, onLetter } = {}) {
   let current = counts;
-  const render = () => { el.textContent = tallyText(current); };
+  const render = () => {
+    const text = tallyText(current);
+    if (el.textContent !== text) el.textContent = text; // el is a live region: no news, no write
+  };
   const refresh = async () => {
     try {
       const letter = await getLetter(slug);

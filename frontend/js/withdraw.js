@@ -1,6 +1,7 @@
 // /withdraw.html#token=...: read the token from the fragment and clear it from the URL, then
 // ask first: nothing is posted until the signer clicks (link scanners open every link).
 // Outcomes: withdrawn / already withdrawn / invalid link / too many requests / server error.
+// Another link pasted into the same tab changes only the fragment: the page asks afresh for it.
 import { withdraw, ApiError, TOKEN_RE } from "./api.js";
 import { apply, mountSwitch, onChange, t } from "./i18n.js";
 
@@ -44,29 +45,38 @@ async function run() {
   if (busy) return;
   busy = true;
   render();
+  const sent = token;
+  let next;
   try {
-    const r = await withdraw(token);
-    state = [r.already_withdrawn ? "wAlready" : "wDone", "ok", r.letter, false];
+    const r = await withdraw(sent);
+    next = [r.already_withdrawn ? "wAlready" : "wDone", "ok", r.letter, false];
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
-    if (err.status === 429) state = ["e.too_many", "bad", null, true, err.retryAfter];
-    else if (err.status >= 500 || err.status === 0) state = [err.status ? "e.server" : "e.network", "bad", null, true];
-    else state = ["cInvalid", "bad", null, false]; // token_invalid (404), or a malformed token (422)
+    if (err.status === 429) next = ["e.too_many", "bad", null, true, err.retryAfter];
+    else if (err.status >= 500 || err.status === 0) next = [err.status ? "e.server" : "e.network", "bad", null, true];
+    else next = ["cInvalid", "bad", null, false]; // token_invalid (404), or a malformed token (422)
   } finally {
     busy = false;
   }
+  if (sent === token) state = next; // else another link came meanwhile: its question stands
   render();
   $("w-result").focus(); // the button is gone: keep keyboard and screen reader users here
+}
+
+/** Take the token from the fragment, clear it from the address bar, and ask. */
+function start() {
+  token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
+  state = TOKEN_RE.test(token) ? ["wAsk", "", null, true] : ["cInvalid", "bad", null, false];
+  render();
 }
 
 function main() {
   mountSwitch($("lang-switch"));
   apply();
   onChange(render);
-  token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
-  if (location.hash) history.replaceState(null, "", location.pathname + location.search);
-  state = TOKEN_RE.test(token) ? ["wAsk", "", null, true] : ["cInvalid", "bad", null, false];
-  render();
+  start();
+  addEventListener("hashchange", () => { if (location.hash) start(); });
 }
 
 main();
