@@ -204,10 +204,19 @@ def neutralise(value: Any) -> str:
     """A CSV cell a spreadsheet shows as text: a formula character at the start (also after
     spaces or quotes, as a spreadsheet reads it) gets a `'` prefix (OWASP CSV injection)."""
     text = "" if value is None else str(value)
-    first = text[_FORMULA_LEAD.match(text).end():][:1].translate(_FULLWIDTH)
-    if text.startswith(FORMULA_START) or first in ("=", "+", "-", "@"):
+    if not text:
+        return text
+    c = text[0]  # (every cell of every export passes here: the usual case is decided by one)
+    if c in _FORMULA_CHARS:
         return "'" + text
+    if c.isspace() or c in "\"'＝＋－＠":
+        first = text[_FORMULA_LEAD.match(text).end():][:1].translate(_FULLWIDTH)
+        if first and first in "=+-@":
+            return "'" + text
     return text
+
+
+_FORMULA_CHARS = frozenset("".join(FORMULA_START))
 
 
 def iter_csv(rows: Iterable[dict], *, include_email: bool = False,

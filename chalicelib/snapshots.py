@@ -372,17 +372,18 @@ class _ExternalSort:
     def _spill(self) -> None:
         path = self.tmp / f"run-{len(self.files):05d}.jsonl"
         self.buf.sort()
-        # One JSON array a line: a sort key may hold a tab or a CR (an old import's name).
+        # "{key as a JSON string}\t{item as JSON}": a sort key may hold a tab or a line break
+        # (an old import's name), which JSON escapes; the item is JSON already.
         with path.open("w", encoding="utf-8", newline="\n") as f:
-            f.writelines(json.dumps([k, v], ensure_ascii=False) + "\n" for k, v in self.buf)
+            f.writelines(f"{json.dumps(k, ensure_ascii=False)}\t{v}\n" for k, v in self.buf)
         self.files.append(path)
         self.buf = []
 
     def _read(self, path: Path) -> Iterator[tuple[str, str]]:
         with path.open(encoding="utf-8", newline="\n") as f:
             for line in f:
-                k, v = json.loads(line)
-                yield k, v
+                k, _, v = line.rstrip("\n").partition("\t")
+                yield json.loads(k), v
 
     def __iter__(self) -> Iterator[dict]:
         if self.files and self.buf:
