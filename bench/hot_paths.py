@@ -125,50 +125,44 @@ def run(n: int, rounds: int) -> list[dict]:
             rec.on = False
             return resp["statusCode"], resp["body"], seconds
 
-        if True:
-            for r in range(rounds):
-                tokens = []
-                for _ in range(n):  # sign-on: app, then its recorded calls bare
-                    counter += 1
-                    # one address per sign-on, as a crowd signs: the per-IP limits are
-                    # per source address, so rotate it (as many people would)
-                    # 7 in 10 at common providers (no per-domain count), the rest at their own
-                    domain = "gmail.com" if counter % 10 < 7 else f"org{counter}.example"
-                    body = individual(letter, name=f"Person {counter}",
-                                      email=f"p{counter}@{domain}")
-                    ip = f"10.{counter // 65536 % 256}.{counter // 256 % 256}.{counter % 256}"
-                    status, out, seconds = call("POST", "/letters/bench/signatures", body, ip)
-                    samples["sign"].append(seconds)
-                    assert status == 202, out
-                    calls = rec.take()
-                    t0 = time.perf_counter()
-                    replay(raw, calls, floor_table)
-                    samples["sign-floor"].append(time.perf_counter() - t0)
-                    tx = [c for c in calls if c[0] == "TransactWriteItems"]
-                    tokens.append(mailer.last.text.split("#token=")[1].split()[0])
-                    # the bare transaction alone, on a third key space (fresh ids)
-                    t0 = time.perf_counter()
-                    replay(raw, [(op, _fresh(p)) for op, p in tx], floor_table)
-                    samples["sign-tx"].append(time.perf_counter() - t0)
-                for k, token in enumerate(tokens):  # confirmation, each from its signer's address
-                    status, out, seconds = call("POST", "/confirmations", {"token": token},
-                                                f"10.200.{k // 256 % 256}.{k % 256}")
-                    samples["confirm"].append(seconds)
-                    assert status == 200, out
-                    calls = rec.take()
-                    t0 = time.perf_counter()
-                    replay(raw, calls, floor_table)
-                    samples["confirm-floor"].append(time.perf_counter() - t0)
-                for _ in range(max(10, n // 10)):  # one public list page of 100 names
-                    status, out, seconds = call("GET", "/letters/bench/signatures?limit=100")
-                    samples["list"].append(seconds)
-                    assert len(json.loads(out)["signatures"]) == min(100, counter)
-                    calls = rec.take()
-                    t0 = time.perf_counter()
-                    replay(raw, calls, floor_table)
-                    samples["list-floor"].append(time.perf_counter() - t0)
-                print(f"round {r + 1}/{rounds}: sign {median_ms(samples['sign']):.2f} ms "
-                      f"(floor {median_ms(samples['sign-floor']):.2f})", file=sys.stderr, flush=True)
+        def measure(kind, method, path, body=None, ip="198.51.100.1"):
+            """The app (samples[kind]), then its recorded calls bare (samples[kind-floor])."""
+            status, out, seconds = call(method, path, body, ip)
+            samples[kind].append(seconds)
+            calls = rec.take()
+            t0 = time.perf_counter()
+            replay(raw, calls, floor_table)
+            samples[f"{kind}-floor"].append(time.perf_counter() - t0)
+            return status, out, calls
+
+        for r in range(rounds):
+            tokens = []
+            for _ in range(n):  # sign-on: app, then its recorded calls bare
+                counter += 1
+                # one address per sign-on, as a crowd signs: the per-IP limits are
+                # per source address, so rotate it (as many people would)
+                # 7 in 10 at common providers (no per-domain count), the rest at their own
+                domain = "gmail.com" if counter % 10 < 7 else f"org{counter}.example"
+                body = individual(letter, name=f"Person {counter}",
+                                  email=f"p{counter}@{domain}")
+                ip = f"10.{counter // 65536 % 256}.{counter // 256 % 256}.{counter % 256}"
+                status, out, calls = measure("sign", "POST", "/letters/bench/signatures", body, ip)
+                assert status == 202, out
+                tx = [c for c in calls if c[0] == "TransactWriteItems"]
+                tokens.append(mailer.last.text.split("#token=")[1].split()[0])
+                # the bare transaction alone, on a third key space (fresh ids)
+                t0 = time.perf_counter()
+                replay(raw, [(op, _fresh(p)) for op, p in tx], floor_table)
+                samples["sign-tx"].append(time.perf_counter() - t0)
+            for k, token in enumerate(tokens):  # confirmation, each from its signer's address
+                status, out, _ = measure("confirm", "POST", "/confirmations", {"token": token},
+                                         f"10.200.{k // 256 % 256}.{k % 256}")
+                assert status == 200, out
+            for _ in range(max(10, n // 10)):  # one public list page of 100 names
+                status, out, _ = measure("list", "GET", "/letters/bench/signatures?limit=100")
+                assert len(json.loads(out)["signatures"]) == min(100, counter)
+            print(f"round {r + 1}/{rounds}: sign {median_ms(samples['sign']):.2f} ms "
+                  f"(floor {median_ms(samples['sign-floor']):.2f})", file=sys.stderr, flush=True)
         wiring.configure(None)
 
     def row(what, ours, floor, goal, note=""):

@@ -41,6 +41,7 @@ CSV_HEADER = ["id", "kind", "name", "affiliation", "country", "country_code", "s
               "signed_at", "confirmed_at"]
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(FORMULA_START)
 PAGE_ITEMS = 100  # per Query; with 32 shards in flight, memory stays a few MB
 PREFETCH_PAGES = 1    # pages queued per shard beyond the one being merged
 CHUNK_ROWS = 500      # rows per chunk yielded by the text writers
@@ -215,8 +216,6 @@ def neutralise(value: Any) -> str:
             return "'" + text
     return text
 
-
-_FORMULA_CHARS = frozenset("".join(FORMULA_START))
 
 
 def iter_csv(rows: Iterable[dict], *, include_email: bool = False,

@@ -75,15 +75,20 @@ def _delete_pending(app: Undersigned, letter: dict, sig: dict, run: str) -> int:
         "ExpressionAttributeValues": {":p": {"S": PENDING},
                                       ":e": {"S": sig["confirm_expires_at"]}}}}]
     if sig.get("email_hash"):
-        actions.append({"Delete": {
-            "Key": keys.to_item(keys.email_claim_key(letter["slug"], sig["email_hash"])),
-            "ConditionExpression": "attribute_not_exists(PK) OR sig_id = :me",
-            "ExpressionAttributeValues": {":me": {"S": sig["sig_id"]}}}})
+        actions.append(_claim_delete(letter, sig))
     try:
         app.store.transact(actions, "expire", sig["sig_id"], run)
     except TransactionConflict:
         return 0  # confirmed meanwhile: it stays
     return 1
+
+
+def _claim_delete(letter: dict, sig: dict) -> dict:
+    """The signature's email claim goes with it (if the claim is still its own)."""
+    return {"Delete": {
+        "Key": keys.to_item(keys.email_claim_key(letter["slug"], sig["email_hash"])),
+        "ConditionExpression": "attribute_not_exists(PK) OR sig_id = :me",
+        "ExpressionAttributeValues": {":me": {"S": sig["sig_id"]}}}}
 
 
 def _anonymise(app: Undersigned, letter: dict, sig: dict, now: dt.datetime, run: str) -> int:
@@ -108,10 +113,7 @@ def _anonymise(app: Undersigned, letter: dict, sig: dict, now: dt.datetime, run:
         "ExpressionAttributeValues": {":t": {"S": iso(now)}, ":state": {"S": sig["state"]},
                                       ":v": {"N": str(sig.get("v", 0))}}}}]
     if sig.get("email_hash") and not keep_email:
-        actions.append({"Delete": {
-            "Key": keys.to_item(keys.email_claim_key(letter["slug"], sig["email_hash"])),
-            "ConditionExpression": "attribute_not_exists(PK) OR sig_id = :me",
-            "ExpressionAttributeValues": {":me": {"S": sig["sig_id"]}}}})
+        actions.append(_claim_delete(letter, sig))
     try:
         app.store.transact(actions, "anonymise", sig["sig_id"], run)
     except TransactionConflict:
