@@ -1,0 +1,170 @@
+"""The one DynamoDB table: every key is built here, every access pattern listed here.
+
+Table: partition key PK, sort key SK (strings); TTL attribute `ttl` (epoch seconds);
+two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
+
+| item                | PK                          | SK            | index keys                               |
+|---------------------|-----------------------------|---------------|------------------------------------------|
+| letter (current)    | LETTERS                     | {slug}        |                                          |
+| letter text version | LETTER#{slug}               | V#{sha256}    |                                          |
+| signature           | SIGS#{slug}#{shard}         | SIG#{sig_id}  | GSI1 while listed:                       |
+|                     |                             |               |   LIST#{slug}#{shard} / {k}#{sortkey}#{id} |
+|                     |                             |               |   (k=1 organisation, 2 individual)       |
+|                     |                             |               | GSI2 in a moderation state:              |
+|                     |                             |               |   Q#{slug}#{state} / {created_at}#{id}   |
+| email claim         | EMAIL#{slug}#{hmac(email)}  | EMAIL         |                                          |
+| counter shard       | COUNT#{slug}#{shard}        | COUNT         |                                          |
+| audit record        | AUDIT#{slug}                | {time}#{seq}  |                                          |
+| snapshot claim      | SNAP#{slug}                 | {date}        |                                          |
+| rate-limit window   | RATE#{rule}#{hmac(subject)} | {window start}|  (expires by TTL)                        |
+| organiser token     | ORGTOKENS                   | {sha256(tok)} |                                          |
+
+Access patterns (each a method of `storage.table.Table` or of a use case named here):
+1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
+3. Sign: TransactWriteItems (claim + signature, each attribute_not_exists).
+4. Find a signature by email: GetItem claim, then GetItem signature (shard from its id).
+5. Confirm / withdraw / moderate: GetItem signature, then one TransactWriteItems (state
+   change conditioned on state and version, counter shard ADD, audit Put) — transitions.py.
+6. Public list: Query GSI1 on each of the letter's shards (GSI1SK > cursor), merged.
+7. Counts: BatchGetItem of the letter's counter shards, summed.
+8. Every signature of a letter (snapshots, exports, recount, retention): a consistent
+   Query per shard PK=SIGS#{slug}#{shard}, SK begins_with SIG#, paginated; shards read in
+   parallel (signature_streams.py).
+9. Moderation queue of a small state: Query GSI2 PK=Q#{slug}#{state}.
+10. Audit trail of a letter: Query PK=AUDIT#{slug}, newest first.
+11. Snapshot claim of a letter and day: conditional Put / Update of SNAP#{slug} {date}.
+12. Rate limits: one UpdateItem ADD per check (ratelimit.py).
+13. Organiser tokens: GetItem by the token's hash; Query PK=ORGTOKENS to list.
+
+No email, token or IP appears in a key: emails and IPs are keyed-hashed (HMAC-SHA256
+with a secret); link secrets and organiser tokens are stored only as sha256 hashes.
+Shards spread each letter's write load so no partition key takes more than
+count_shards⁻¹ of it.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+
+GSI1 = "GSI1"
+GSI2 = "GSI2"
+TTL_ATTRIBUTE = "ttl"
+LETTERS_PK = "LETTERS"
+ORGTOKENS_PK = "ORGTOKENS"
+SIGNATURE_PREFIX = "SIG#"
+KIND_ORDER = {"organisation": "1", "individual": "2"}
+# What GSI1 carries besides its keys: only public fields, so a list query cannot leak an email.
+GSI1_FIELDS = ("sig_id", "kind", "name", "affiliation", "country")
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+
+
+def letter_key(slug: str) -> dict:
+    return {"PK": LETTERS_PK, "SK": slug}
+
+
+def version_key(slug: str, sha: str) -> dict:
+    return {"PK": f"LETTER#{slug}", "SK": f"V#{sha}"}
+
+
+def shard_of(sig_id: str, shards: int) -> int:
+    """Deterministic, so a reversal hits the shard its listing hit (and retries match)."""
+    return int.from_bytes(hashlib.sha256(sig_id.encode()).digest()[:4], "big") % shards
+
+
+def signature_partition(slug: str, shard: int) -> str:
+    return f"SIGS#{slug}#{shard:03d}"
+
+
+def signature_key(slug: str, sig_id: str, shards: int) -> dict:
+    """Signatures live in `shards` item collections per letter: a consistent Query of each
+    reads the whole letter (snapshots), and no collection takes more than 1/shards of the writes."""
+    return {"PK": signature_partition(slug, shard_of(sig_id, shards)),
+            "SK": f"{SIGNATURE_PREFIX}{sig_id}"}
+
+
+def key_of(item: dict) -> dict:
+    return {"PK": item["PK"], "SK": item["SK"]}
+
+
+def email_claim_key(slug: str, email_hash: str) -> dict:
+    return {"PK": f"EMAIL#{slug}#{email_hash}", "SK": "EMAIL"}
+
+
+def list_partition(slug: str, shard: int) -> str:
+    return f"LIST#{slug}#{shard:03d}"
+
+
+def list_sort_key(kind: str, sortkey: str, sig_id: str) -> str:
+    return f"{KIND_ORDER[kind]}#{sortkey}#{sig_id}"
+
+
+def list_keys(slug: str, sig_id: str, kind: str, sortkey: str, shards: int) -> dict:
+    """GSI1's keys of a listed signature."""
+    return {"GSI1PK": list_partition(slug, shard_of(sig_id, shards)),
+            "GSI1SK": list_sort_key(kind, sortkey, sig_id)}
+
+
+def queue_partition(slug: str, state: str) -> str:
+    return f"Q#{slug}#{state}"
+
+
+def queue_keys(slug: str, state: str, created_at: str, sig_id: str) -> dict:
+    """GSI2's keys of a signature in a moderation state."""
+    return {"GSI2PK": queue_partition(slug, state), "GSI2SK": f"{created_at}#{sig_id}"}
+
+
+def counter_key(slug: str, shard: int) -> dict:
+    return {"PK": f"COUNT#{slug}#{shard:03d}", "SK": "COUNT"}
+
+
+def audit_partition(slug: str) -> str:
+    return f"AUDIT#{slug}"
+
+
+def audit_key(slug: str, at: str) -> dict:
+    """Time-ordered; within one instant, in the order this process wrote them."""
+    return {"PK": audit_partition(slug),
+            "SK": f"{at}#{time.monotonic_ns():020d}{secrets.token_hex(3)}"}
+
+
+def snapshot_claim_key(slug: str, date: str) -> dict:
+    return {"PK": f"SNAP#{slug}", "SK": date}
+
+
+def rate_key(rule: str, subject_hash: str, window_start: int) -> dict:
+    return {"PK": f"RATE#{rule}#{subject_hash}", "SK": str(window_start)}
+
+
+def organiser_token_key(token_hash: str) -> dict:
+    return {"PK": ORGTOKENS_PK, "SK": token_hash}
+
+
+def request_token(*parts: str) -> str:
+    """A deterministic ClientRequestToken (≤36 chars) for one logical operation."""
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:36]
+
+
+def table_definition(table_name: str) -> dict:
+    """CreateTable arguments; the CloudFormation template is checked against this."""
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": n, "AttributeType": "S"} for n in KEY_ATTRIBUTES],
+        "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
+                      {"AttributeName": "SK", "KeyType": "RANGE"}],
+        "GlobalSecondaryIndexes": [{
+            "IndexName": GSI1,
+            "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                          {"AttributeName": "GSI1SK", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(GSI1_FIELDS)},
+        }, {
+            # Sparse: only signatures in a moderation state (awaiting approval, quarantined,
+            # hidden, rejected) carry GSI2 keys, so these small queues are one Query each.
+            "IndexName": GSI2,
+            "KeySchema": [{"AttributeName": "GSI2PK", "KeyType": "HASH"},
+                          {"AttributeName": "GSI2SK", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }],
+    }

@@ -1,0 +1,77 @@
+"""S3 objects: streamed multipart upload (hashed in the same pass), JSON reads, presigned links.
+
+Exports and snapshots both write through here; nothing else talks to S3.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from botocore.exceptions import ClientError
+
+PART_SIZE = 8 * 1024 * 1024
+
+
+def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
+           part_size: int = PART_SIZE) -> dict:
+    """Stream a file to S3 by multipart upload, `part_size` at a time; abort on any failure.
+
+    Returns size, sha256 and the ETag S3 will report (md5 of the parts' md5s).
+    """
+    mpu = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)
+    upload_id = mpu["UploadId"]
+    parts, md5s, sha, size = [], [], hashlib.sha256(), 0
+    total = path.stat().st_size
+    try:
+        with path.open("rb") as f:
+            for number in itertools.count(1):
+                start = (number - 1) * part_size
+                length = min(part_size, total - start)
+                if length <= 0 and number > 1:
+                    break
+                md5 = hashlib.md5()
+                for block in iter(lambda: f.read(min(1 << 20, start + length - f.tell())), b""):
+                    sha.update(block)
+                    md5.update(block)
+                size += length
+                md5s.append(md5.digest())
+                from s3transfer.utils import ReadFileChunk
+                # The part streams from the file (never a whole 8 MiB bytes object in memory).
+                with ReadFileChunk.from_filename(str(path), start, length) as body:
+                    resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
+                                          PartNumber=number, Body=body, ContentLength=length)
+                parts.append({"PartNumber": number, "ETag": resp["ETag"]})
+                if length < part_size:
+                    break
+        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
+                                     MultipartUpload={"Parts": parts})
+    except BaseException:
+        try:
+            s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        except Exception:  # the original failure matters more; a lifecycle rule sweeps leftovers
+            pass
+        raise
+    etag = f"{hashlib.md5(b''.join(md5s)).hexdigest()}-{len(md5s)}"
+    return {"key": key, "size": size, "sha256": sha.hexdigest(), "etag": etag,
+            "content_type": content_type}
+
+
+def get_json(s3: Any, bucket: str, key: str) -> Optional[tuple[dict, bytes]]:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return None
+        raise
+    return json.loads(body), body
+
+
+def presign(s3: Any, bucket: str, key: str, expires: int = 300) -> str:
+    """A short-lived GET link to one file, served as a download under its own name."""
+    name = key.rsplit("/", 1)[-1]
+    return s3.generate_presigned_url("get_object", ExpiresIn=expires, Params={
+        "Bucket": bucket, "Key": key,
+        "ResponseContentDisposition": f'attachment; filename="{name}"'})
