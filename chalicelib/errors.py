@@ -47,7 +47,8 @@ class ForbiddenError(AppError):
 
 
 class TokenRefusedError(ForbiddenError):
-    """The authorizer refused the token (API Gateway answers this one; see infra)."""
+    """The authorizer refused the token: API Gateway answers it (infra's gateway responses),
+    in this shape and with this code."""
     CODE = "token_refused"
     MESSAGE = "This organiser token was not accepted."
 
@@ -69,14 +70,29 @@ class MethodNotAllowedError(AppError):
     MESSAGE = "This method is not allowed here."
 
 
-class AlreadySignedError(AppError):
+class ConflictError(AppError):
+    """409: the request conflicts with what is stored. Catch the subclass you mean."""
     STATUS_CODE = 409
+    CODE = "conflict"
+    MESSAGE = "The request conflicts with the current state."
+
+
+class AlreadySignedError(ConflictError):
     CODE = "already_signed"
     MESSAGE = "This email address has already signed this letter."
 
 
-class LetterChangedError(AppError):
-    STATUS_CODE = 409
+class StateConflictError(ConflictError):
+    CODE = "state_conflict"
+    MESSAGE = "The signature is not in a state this action applies to."
+
+
+class LetterExistsError(ConflictError):
+    CODE = "letter_exists"
+    MESSAGE = "A letter with this slug exists already; edit it instead."
+
+
+class LetterChangedError(ConflictError):
     CODE = "letter_changed"
     MESSAGE = "The letter was changed meanwhile (by another organiser). Reload it and try again."
 
@@ -135,12 +151,3 @@ class ServiceUnavailableError(AppError):
     def __init__(self, retry_after: int = 2, message: str | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message, headers={"Retry-After": str(retry_after)})
-
-
-# Every status the API may answer with on purpose, for the OpenAPI document.
-ALL_ERRORS: tuple[type[AppError], ...] = (
-    BadRequestError, MalformedJSONError, UnauthorizedError, ForbiddenError, NotFoundError,
-    TokenRefusedError, LetterNotFoundError, MethodNotAllowedError, AlreadySignedError, LetterClosedError,
-    PayloadTooLargeError, UnsupportedMediaTypeError, ValidationFailedError, TokenInvalidError,
-    TokenExpiredError, TooManyRequestsError, ServiceUnavailableError,
-)

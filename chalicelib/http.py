@@ -87,7 +87,9 @@ def _normalise(response: Response, event: Any) -> Response:
         return response
     if response.status_code >= 500:
         # Chalice has already logged the traceback (with the path only, never the body).
-        request_id = secrets.token_hex(16)
+        # API Gateway's own request id, so a user's report matches the gateway's log.
+        request_id = str((getattr(event, "context", None) or {}).get("requestId")
+                         or secrets.token_hex(16))[:64]
         log.error("unhandled error, request_id=%s", request_id)
         return error_response(500, "internal_error",
                               "Something went wrong on our side. Please try again later.",

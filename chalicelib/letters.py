@@ -82,3 +82,9 @@ def fill_tally(html: str, counts: Counts) -> str:
     values = {"total": counts.total, "organisations": counts.organisations,
               "individuals": counts.individuals, "countries": counts.countries}
     return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), html)
+
+
+def letter_date(iso_date: str) -> str:
+    """As the letter prints its date: "26 February 2020"."""
+    d = dt.date.fromisoformat(iso_date)
+    return f"{d.day} {d:%B %Y}"

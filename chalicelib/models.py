@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter,
@@ -11,7 +12,8 @@ from pydantic_core import PydanticCustomError
 from . import countries, text
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex sha256.")]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+Slug = Annotated[str, Field(pattern=f"^{SLUG.pattern}$")]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")]
 Kind = Literal["organisation", "individual"]
 def _sane_time(v: dt.datetime) -> dt.datetime:
@@ -143,6 +145,13 @@ class Counts(BaseModel):
     total: int
     countries: int
 
+    @classmethod
+    def from_counters(cls, raw: dict[str, int]) -> "Counts":
+        """From the counter attributes summed over a letter's shards (n_{kind}, c_{country})."""
+        orgs, inds = raw.get("n_organisation", 0), raw.get("n_individual", 0)
+        return cls(organisations=orgs, individuals=inds, total=orgs + inds,
+                   countries=sum(1 for k, v in raw.items() if k.startswith("c_") and v > 0))
+
 
 class LetterSummary(BaseModel):
     slug: Slug
@@ -221,15 +230,3 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
-
-
-# Organiser models live in admin_models.py, built only when an organiser route (or the
-# OpenAPI document) first needs them: a public request's cold start does not pay for them.
-def __getattr__(name: str):
-    if name.startswith("__"):  # the import system probes __path__ and the like
-        raise AttributeError(name)
-    from . import admin_models
-    try:
-        return getattr(admin_models, name)
-    except AttributeError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -14,7 +14,9 @@ from chalice import Response
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from . import models
+from . import models, organiser_models as om
+from .states import ALL_STATES
+
 __all__ = ["OPERATIONS", "document", "response"]
 
 ERROR_TEXT = {
@@ -23,9 +25,9 @@ ERROR_TEXT = {
     403: "The token may not act on this resource.",
     404: "Unknown letter, route or link.",
     405: "Method not allowed on this path.",
-    409: "Already signed with this email address.",
+    409: "Conflict with what is stored: already signed, the signature or letter changed meanwhile, the letter exists.",
     410: "The letter is closed, or the link has expired.",
-    413: "Body larger than 16 KB.",
+    413: "Body too large (16 KB on public routes, 256 KB on organiser routes).",
     415: "Body is not application/json.",
     422: "Invalid fields; each problem names its location and type.",
     429: "Too many requests; see Retry-After.",
@@ -56,8 +58,7 @@ PAGE_QUERY = ({"name": "cursor", "schema": {"type": "string", "maxLength": 2000}
               {"name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": 500}})
 ADMIN_QUERY = PAGE_QUERY + tuple(
     {"name": n, "schema": schema} for n, schema in (
-        ("state", {"enum": ["pending", "awaiting_approval", "listed", "quarantined", "hidden",
-                            "rejected", "withdrawn"]}),
+        ("state", {"enum": list(ALL_STATES)}),
         ("kind", {"enum": ["organisation", "individual"]}),
         ("q", {"type": "string", "maxLength": 200}),
         ("country", {"type": "string", "minLength": 2, "maxLength": 2}),
@@ -86,42 +87,42 @@ OPERATIONS: tuple[Operation, ...] = (
     *(Operation(m, p, summary, ok, request=req, errors=errs, path_params=pp, query=qq,
                 tags=("organisers",), security=True)
       for m, p, summary, ok, req, errs, pp, qq in (
-        ("GET", "/admin/me", "The token's own name and letters", (200, models.Me), None, (), (), ()),
+        ("GET", "/admin/me", "The token's own name and letters", (200, om.Me), None, (), (), ()),
         ("GET", "/admin/letters/{slug}", "A letter as organisers see it (uncached counts)",
-         (200, models.LetterAdminView), None, (), SLUG, ()),
-        ("GET", "/admin/tokens", "List organiser tokens", (200, models.TokenList), None, (), (), ()),
+         (200, om.LetterAdminView), None, (), SLUG, ()),
+        ("GET", "/admin/tokens", "List organiser tokens", (200, om.TokenList), None, (), (), ()),
         ("POST", "/admin/tokens", "Issue an organiser token (shown once)",
-         (201, models.TokenCreated), models.TokenCreateIn, BODY, (), ()),
-        ("DELETE", "/admin/tokens/{token_id}", "Revoke a token", (200, models.TokenInfo), None,
+         (201, om.TokenCreated), om.TokenCreateIn, BODY, (), ()),
+        ("DELETE", "/admin/tokens/{token_id}", "Revoke a token", (200, om.TokenInfo), None,
          (), ("token_id",), ()),
         ("POST", "/admin/letters", "Create a letter from Markdown",
-         (201, models.LetterAdminOut), models.LetterSourceIn, (*BODY, 409), (), ()),
+         (201, om.LetterAdminOut), om.LetterSourceIn, (*BODY, 409), (), ()),
         ("PUT", "/admin/letters/{slug}", "Edit a letter (a new text version)",
-         (200, models.LetterAdminOut), models.LetterSourceIn, (*BODY, 409), SLUG, ()),
+         (200, om.LetterAdminOut), om.LetterSourceIn, (*BODY, 409), SLUG, ()),
         ("POST", "/admin/letters/{slug}/status", "Open or close a letter, or set its closing time",
-         (200, models.LetterAdminOut), models.LetterStatusIn, BODY, SLUG, ()),
+         (200, om.LetterAdminOut), om.LetterStatusIn, BODY, SLUG, ()),
         ("GET", "/admin/letters/{slug}/signatures", "The moderation queue, with search",
-         (200, models.SignatureAdminList), None, (422,), SLUG, ADMIN_QUERY),
+         (200, om.SignatureAdminList), None, (422,), SLUG, ADMIN_QUERY),
         ("POST", "/admin/letters/{slug}/signatures/{sig_id}/actions",
          "Approve, reject, hide, unhide or rename one signature",
-         (200, models.SignatureAdmin), models.ActionIn, (*BODY, 409), (*SLUG, "sig_id"), ()),
+         (200, om.SignatureAdmin), om.ActionIn, (*BODY, 409), (*SLUG, "sig_id"), ()),
         ("POST", "/admin/letters/{slug}/bulk", "One action on many signatures",
-         (200, models.BulkResult), models.BulkIn, BODY, SLUG, ()),
+         (200, om.BulkResult), om.BulkIn, BODY, SLUG, ()),
         ("POST", "/admin/letters/{slug}/invalidations",
          "Reject every signature matching a filter (dry run first)",
-         (200, models.InvalidationResult), models.InvalidationIn, BODY, SLUG, ()),
+         (200, om.InvalidationResult), om.InvalidationIn, BODY, SLUG, ()),
         ("GET", "/admin/letters/{slug}/audit", "The audit trail, newest first",
-         (200, models.AuditList), None, (422,), SLUG, PAGE_QUERY),
+         (200, om.AuditList), None, (422,), SLUG, PAGE_QUERY),
         ("POST", "/admin/letters/{slug}/exports",
          "Export the list (CSV, JSON) or the delivery letter (HTML, DOCX): a presigned link",
-         (200, models.ExportOut), models.ExportIn, (), SLUG, ()),
+         (200, om.ExportOut), om.ExportIn, (), SLUG, ()),
         ("GET", "/admin/letters/{slug}/snapshots", "Snapshots, newest first, with download links",
-         (200, models.SnapshotList), None, (), SLUG, ()),
+         (200, om.SnapshotList), None, (), SLUG, ()),
         ("POST", "/admin/letters/{slug}/snapshots", "Cut today's snapshot now",
-         (200, models.SnapshotReport), models.SnapshotCutIn, (), SLUG, ()),
+         (200, om.SnapshotReport), om.SnapshotCutIn, (), SLUG, ()),
         ("POST", "/admin/letters/{slug}/recount",
          "Recount every counter from the items; report drift (fix: true repairs it)",
-         (200, models.Drift), models.RecountIn, (), SLUG, ()),
+         (200, om.Drift), om.RecountIn, (), SLUG, ()),
     )),
     Operation("GET", "/letters.html", "The open letters as plain HTML (for pages without JavaScript)",
               (200, None), extra={"ok_schema": {"type": "string"}, "ok_type": "text/html"}),

@@ -11,18 +11,17 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Callable, Optional
 
-from . import store as keys
+from .clock import iso, parse_iso
 from .errors import NotFoundError
 from .principal import Principal
 from .ratelimit import RateLimiter, Rule
-from .store import Store
+from .storage import NEW_ITEM, Table, Update, keys
 
 if TYPE_CHECKING:
-    from .admin_models import TokenCreated, TokenInfo
+    from .organiser_models import TokenCreated, TokenInfo
 
 log = logging.getLogger(__name__)
 PREFIX = "us_"
-ORGTOKENS = "ORGTOKENS"
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
@@ -30,12 +29,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _iso(t: dt.datetime) -> str:
-    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class OrganiserTokens:
-    def __init__(self, store: Store, limiter: RateLimiter, clock: Callable[[], dt.datetime],
+    def __init__(self, store: Table, limiter: RateLimiter, clock: Callable[[], dt.datetime],
                  failures_per_minute: int) -> None:
         self.store = store
         self.limiter = limiter
@@ -43,27 +38,24 @@ class OrganiserTokens:
         self.failure_rule = Rule("auth-fail", failures_per_minute, 60)
 
     def create(self, name: str, letters: list[str]) -> "TokenCreated":
-        from .admin_models import TokenCreated
+        from .organiser_models import TokenCreated
         token = PREFIX + secrets.token_urlsafe(32)
         digest = _hash(token)
-        item = {"PK": ORGTOKENS, "SK": digest, "id": digest[:12], "name": name,
-                "letters": sorted(set(letters)), "created_at": _iso(self.clock())}
-        if not self.store.put(item, condition="attribute_not_exists(PK)"):
+        item = {**keys.organiser_token_key(digest), "id": digest[:12], "name": name,
+                "letters": sorted(set(letters)), "created_at": iso(self.clock())}
+        if not self.store.put(item, condition=NEW_ITEM):
             raise RuntimeError("organiser token collision")  # 256 random bits: never
         return TokenCreated(token=token, **_info(item).model_dump())
 
     def list(self) -> list["TokenInfo"]:
-        items = self.store.query(KeyConditionExpression="PK = :pk",
-                                 ExpressionAttributeValues={":pk": {"S": ORGTOKENS}})
-        return sorted((_info(i) for i in items), key=lambda t: t.created_at)
+        return sorted((_info(i) for i in self.store.organiser_tokens()),
+                      key=lambda t: t.created_at)
 
     def revoke(self, token_id: str) -> "TokenInfo":
-        for info in self.store.query(KeyConditionExpression="PK = :pk",
-                                     ExpressionAttributeValues={":pk": {"S": ORGTOKENS}}):
+        for info in self.store.organiser_tokens():
             if info["id"] == token_id:
-                now = _iso(self.clock())
-                self.store.update({"PK": ORGTOKENS, "SK": info["SK"]},
-                                  "SET revoked_at = if_not_exists(revoked_at, :t)", {":t": now})
+                now = iso(self.clock())
+                self.store.update(keys.key_of(info), Update(set_if_absent={"revoked_at": now}))
                 return _info({**info, "revoked_at": info.get("revoked_at") or now})
         raise NotFoundError("There is no token with that id.")
 
@@ -81,14 +73,13 @@ class OrganiserTokens:
         if not raw.startswith(PREFIX) or len(raw) > 100:
             self._failed(now)
             return None
-        item = self.store.get({"PK": ORGTOKENS, "SK": _hash(raw)})
+        item = self.store.get(keys.organiser_token_key(_hash(raw)))
         if item is None or item.get("revoked_at"):
             self._failed(now)
             return None
         last = item.get("last_used_at")
-        if last is None or dt.datetime.fromisoformat(last.replace("Z", "+00:00")) < now - LAST_USED_EVERY:
-            self.store.update({"PK": ORGTOKENS, "SK": item["SK"]}, "SET last_used_at = :t",
-                              {":t": _iso(now)})
+        if last is None or parse_iso(last) < now - LAST_USED_EVERY:
+            self.store.update(keys.key_of(item), Update(set={"last_used_at": iso(now)}))
         return Principal(item["id"], item["name"], tuple(item.get("letters") or ()))
 
     def _failed(self, now: dt.datetime) -> None:
@@ -107,7 +98,7 @@ class OrganiserTokens:
 
 
 def _info(item: dict) -> "TokenInfo":
-    from .admin_models import TokenInfo
+    from .organiser_models import TokenInfo
     return TokenInfo(id=item["id"], name=item["name"], letters=item.get("letters") or [],
                      created_at=item["created_at"], last_used_at=item.get("last_used_at"),
                      revoked_at=item.get("revoked_at"))

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 from html import escape
 
-from .exports import letter_date
-from .services import Undersigned
+from .letter_service import LetterService
+from .letters import letter_date
 
 
-def letters_page(app: Undersigned) -> str:
+def letters_page(letters: LetterService) -> str:
     parts = ['<!doctype html><html lang="en"><head><meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              "<title>Open letters</title></head><body><main>"]
-    open_letters = [s for s in app.list_letters() if s.status == "open"]
+    open_letters = [s for s in letters.list_letters() if s.status == "open"]
     if not open_letters:
         parts.append("<p>No letter is open for signatures at the moment.</p>")
     for summary in open_letters:
-        letter = app.get_letter(summary.slug)
+        letter = letters.get_letter(summary.slug)
         c = letter.counts
         parts.append(f'<article lang="{escape(letter.language)}">')
         parts.append(f"<h1>{escape(letter.title)}</h1>")

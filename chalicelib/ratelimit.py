@@ -13,8 +13,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Optional
 
-from . import store as keys
-from .store import Store
+from .storage import Table, keys
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class RateLimiter:
 
     MAX_REMEMBERED = 50_000
 
-    def __init__(self, store: Store, secret: bytes) -> None:
+    def __init__(self, store: Table, secret: bytes) -> None:
         self.store = store
         self._secret = secret
         self._blocked: dict[tuple[str, str], tuple[int, frozenset[str]]] = {}
@@ -58,7 +57,7 @@ class RateLimiter:
         longest = max(r.window for r in rules)
         start = epoch - epoch % longest
         attrs = {r: f"{r.name}_{epoch - epoch % r.window}" for r in rules}
-        values = self.store.add(keys.rate_key(check, subject_hash, start),
+        values = self.store.increment(keys.rate_key(check, subject_hash, start),
                                 list(attrs.values()), expires_at=start + longest + 60)
         out = {r: (values[a], (epoch - epoch % r.window) + r.window - epoch)
                for r, a in attrs.items()}

@@ -106,7 +106,12 @@ def sort_key(kind: str, name: str) -> str:
         words = head.split()
         if len(words) > 1:
             base = " ".join([words[-1], *words[:-1]])
-    folded = unicodedata.normalize("NFKD", base.casefold())
+    return fold(base)
+
+
+def fold(s: str) -> str:
+    """Case and accents folded (NFKD, combining marks dropped): how names compare."""
+    folded = unicodedata.normalize("NFKD", s.casefold())
     return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 

@@ -1,25 +1,90 @@
 """Builds the application's object graph once per process, on first use (never at import).
 
-Tests and the local server call `configure()` with their own settings or objects.
+`Services` holds one object per use case; every route in app.py is one of its fields and
+a method of it (two hops). Tests and the local server call `configure()` with their own
+settings or objects.
 """
 from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional
 
 from .settings import Settings
 
 if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays short
+    from .abuse import Abuse
+    from .clock import Clock
+    from .letter_service import LetterService
     from .mail import Mailer
-    from .services import Undersigned
+    from .moderation.actions import Actions
+    from .moderation.letter_admin import LetterAdmin
+    from .moderation.queue import Queue
+    from .moderation.recount import Recount
+    from .organisers import OrganiserTokens
+    from .ratelimit import RateLimiter
+    from .retention import Retention
+    from .signing import Signing
+    from .storage import Table
+    from .transitions import Transitions
 
-_lock = threading.Lock()
-_app: "Optional[Undersigned]" = None
+
+@dataclass
+class Services:
+    """The use cases over one store, one mailer, one clock. The organisers' ones are built
+    on first use, so a public request's cold start does not import them."""
+
+    settings: Settings
+    store: "Table"
+    mailer: "Mailer"
+    clock: "Clock"
+    limiter: "RateLimiter"
+    abuse: "Abuse"
+    letters: "LetterService"
+    transitions: "Transitions"
+    signing: "Signing"
+
+    @cached_property
+    def organisers(self) -> "OrganiserTokens":
+        from .organisers import OrganiserTokens
+        return OrganiserTokens(self.store, self.limiter, self.clock,
+                               self.settings.auth_failures_per_minute)
+
+    @cached_property
+    def queue(self) -> "Queue":
+        from .moderation.queue import Queue
+        return Queue(self.store, self.letters)
+
+    @cached_property
+    def actions(self) -> "Actions":
+        from .moderation.actions import Actions
+        return Actions(self.store, self.letters, self.transitions, self.queue)
+
+    @cached_property
+    def letter_admin(self) -> "LetterAdmin":
+        from .moderation.letter_admin import LetterAdmin
+        return LetterAdmin(self.store, self.letters, self.clock)
+
+    @cached_property
+    def recount(self) -> "Recount":
+        from .moderation.recount import Recount
+        return Recount(self.store, self.letters)
+
+    @cached_property
+    def retention(self) -> "Retention":
+        from .retention import Retention
+        return Retention(self.settings, self.store, self.clock)
 
 
 def boto_client(service: str) -> Any:
-    """A boto3 client; AWS_ENDPOINT_URL (set in every local and test run) redirects it."""
+    """A boto3 client; AWS_ENDPOINT_URL (set in every local and test run) redirects it.
+
+    The timeouts bound how long an unreachable or silent endpoint holds a request (the
+    store answers 503 then): 2 s to connect, 5 s to read, up to 4 attempts in standard
+    mode, within the API function's limit.
+    """
     import boto3  # imported on first use: keeps the Lambda cold start short
     from botocore.config import Config
 
@@ -29,20 +94,34 @@ def boto_client(service: str) -> Any:
                                tcp_keepalive=True))
 
 
-def build(settings: Settings, *, dynamodb: Any = None, mailer: "Optional[Mailer]" = None,
-          clock=None) -> "Undersigned":
-    """Assemble the use cases from settings; any collaborator may be passed in instead."""
+def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" = None,
+          mailer: "Optional[Mailer]" = None, clock: "Optional[Clock]" = None) -> Services:
+    """Assemble the use cases from settings; any collaborator may be passed in instead
+    (`store`: e.g. a storage.memory.MemoryStore; `dynamodb`: a boto3 client)."""
+    from .abuse import Abuse
+    from .clock import utcnow
+    from .letter_service import LetterService
     from .mail import FileMailer, SesMailer
-    from .services import Undersigned, utcnow
-    from .store import Store
+    from .ratelimit import RateLimiter
+    from .signing import Signing
+    from .transitions import Transitions
 
     if mailer is None:
         if settings.mail_backend == "file":
             mailer = FileMailer(settings.mail_outbox_dir, settings.mail_from)
         else:
             mailer = SesMailer(boto_client("sesv2"), settings.mail_from)
-    store = Store(dynamodb or boto_client("dynamodb"), settings.table_name)
-    return Undersigned(settings, store, mailer, clock or utcnow)
+    if store is None:
+        from .storage.dynamodb import DynamoStore
+        store = DynamoStore(dynamodb or boto_client("dynamodb"), settings.table_name)
+    clock = clock or utcnow
+    limiter = RateLimiter(store, settings.email_hash_key.encode())
+    abuse = Abuse(settings, limiter)
+    letters = LetterService(settings, store, clock)
+    transitions = Transitions(store, clock)
+    signing = Signing(settings, store, letters, transitions, abuse, mailer, clock)
+    return Services(settings=settings, store=store, mailer=mailer, clock=clock, limiter=limiter,
+                    abuse=abuse, letters=letters, transitions=transitions, signing=signing)
 
 
 def environment() -> dict[str, str]:
@@ -62,18 +141,19 @@ def environment() -> dict[str, str]:
 
 SECRET_SETTINGS = ("EMAIL_HASH_KEY", "TURNSTILE_SECRET")
 
-
-def get() -> "Undersigned":
-    """The process-wide instance, built from the environment on first call."""
-    global _app
-    if _app is None:
-        with _lock:
-            if _app is None:
-                _app = build(Settings.from_env(environment()))
-    return _app
-
-
+_lock = threading.Lock()
+_services: Optional[Services] = None
 _s3: Any = None
+
+
+def get() -> Services:
+    """The process-wide instance, built from the environment on first call."""
+    global _services
+    if _services is None:
+        with _lock:
+            if _services is None:
+                _services = build(Settings.from_env(environment()))
+    return _services
 
 
 def s3() -> Any:
@@ -84,10 +164,9 @@ def s3() -> Any:
     return _s3
 
 
-def configure(instance: "Optional[Undersigned]") -> None:
+def configure(instance: Optional[Services]) -> None:
     """Replace (or with None, reset) the process-wide instance."""
-    global _app, _s3
+    global _services, _s3
     with _lock:
-        _app = instance
+        _services = instance
         _s3 = None
-

@@ -1,4 +1,5 @@
-"""Pydantic models of the organiser API (loaded on first use; see models.__getattr__)."""
+"""Pydantic models of the organiser API. Imported by the organiser handlers when they run,
+so a public request's cold start does not build them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ from .models import Counts, CountryCode, Kind, Sha256, Slug, Timestamp, _custom,
 
 # ---- organisers ---------------------------------------------------------------
 
+# The same names as states.ALL_STATES (a test holds them equal): a Literal needs them spelled.
 State = Literal["pending", "awaiting_approval", "listed", "quarantined", "hidden", "rejected",
                 "withdrawn"]
 Action = Literal["approve", "reject", "hide", "unhide", "rename"]

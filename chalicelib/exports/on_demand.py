@@ -1,0 +1,52 @@
+"""The organiser's on-demand export: one file written to a temporary directory, streamed
+to the exports bucket and handed back as a short-lived link."""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..letter_service import LetterService
+from ..settings import Settings
+from ..storage import Table
+from ..storage.s3_objects import presign, upload
+from .delivery_docx import export_delivery_docx
+from .delivery_html import export_delivery_html
+from .rows import export_csv, export_json
+
+
+FORMATS = {  # format → (file name, content type, writer)
+    "csv": ("signatories.csv", "text/csv; charset=utf-8", export_csv),
+    "json": ("signatories.json", "application/json", export_json),
+    "html": ("letter.html", "text/html; charset=utf-8", export_delivery_html),
+    "docx": ("letter.docx",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             export_delivery_docx),
+}
+
+
+def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
+                 fmt: str, *, include_email: bool, now: dt.datetime) -> dict:
+    """Write one export to a temporary file, stream it to the exports bucket, presign it.
+
+    Exports live under exports/{slug}/ (a lifecycle rule deletes them after a day: they may
+    hold emails); a Lambda response could not carry a large list, a presigned link can.
+    """
+    letter = letters.letter_item(slug)
+    name, ctype, writer = FORMATS[fmt]
+    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    suffix = "-with-emails" if include_email and fmt in ("csv", "json") else ""
+    key = f"exports/{slug}/{stamp}-{uuid.uuid4().hex[:8]}{suffix}-{name}"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            if fmt in ("csv", "json"):
+                writer(store, letter, out, include_email=include_email)
+            else:
+                writer(store, letter, out)
+        meta = upload(s3, settings.exports_bucket, key, path, ctype)
+    expires = settings.export_url_seconds
+    return {"url": presign(s3, settings.exports_bucket, key, expires), "key": key,
+            "size": meta["size"], "sha256": meta["sha256"], "expires_in": expires}

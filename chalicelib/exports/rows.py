@@ -1,0 +1,137 @@
+"""Export rows, CSV (formula-safe) and JSON, streamed in chunks."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import IO, Any, Iterable, Iterator, Optional
+
+from ..countries import country_name
+from ..storage import Table
+from ..storage.signature_streams import iter_signatures
+from ..text import FORMULA_PREFIXES
+
+# What an export row needs; read with a projection (less to transfer and hold).
+ROW_ATTRIBUTES = ("sig_id", "kind", "name", "affiliation", "country", "state",
+                  "created_at", "confirmed_at")
+CSV_HEADER = ["id", "kind", "name", "affiliation", "country", "country_code", "state",
+              "signed_at", "confirmed_at"]
+BOM = "\ufeff"
+# What a spreadsheet runs as a formula at a cell's start: the signs names may not start
+# with (text.FORMULA_PREFIXES), and tab and carriage return.
+FORMULA_START = (*FORMULA_PREFIXES, "\t", "\r")
+_FORMULA_CHARS = frozenset(FORMULA_START)
+CHUNK_ROWS = 500      # rows per chunk yielded by the text writers
+
+
+def row_of(sig: dict, *, include_email: bool = False) -> dict:
+    """One export row (public id, never an internal key; email only when asked for)."""
+    code = sig.get("country")
+    row = {"id": sig["sig_id"], "kind": sig.get("kind"), "name": sig.get("name"),
+           "affiliation": sig.get("affiliation"), "country": country_name(code),
+           "country_code": code, "state": sig.get("state"),
+           "signed_at": sig.get("created_at"), "confirmed_at": sig.get("confirmed_at")}
+    if include_email:
+        row["email"] = sig.get("email")
+    return row
+
+
+# Spreadsheets skip leading spaces (NBSP included) and quotes before a formula, and read the
+# fullwidth signs as the ASCII ones.
+_FORMULA_LEAD = re.compile(r"[\s\"']*")
+_FULLWIDTH = str.maketrans("＝＋－＠", "=+-@")
+
+
+def neutralise(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: a formula character at the start (also after
+    spaces or quotes, as a spreadsheet reads it) gets a `'` prefix (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    if not text:
+        return text
+    c = text[0]  # (every cell of every export passes here: the usual case is decided by one)
+    if c in _FORMULA_CHARS:
+        return "'" + text
+    if c.isspace() or c in "\"'＝＋－＠":
+        first = text[_FORMULA_LEAD.match(text).end():][:1].translate(_FULLWIDTH)
+        if first and first in "=+-@":
+            return "'" + text
+    return text
+
+
+def iter_csv(rows: Iterable[dict], *, include_email: bool = False,
+             chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+    """UTF-8 with BOM, every field quoted, CRLF rows; yields encoded chunks."""
+    header = CSV_HEADER + (["email"] if include_email else [])
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    buf.write(BOM)
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow([neutralise(row.get(h)) for h in header])
+        n += 1
+        if n % chunk_rows == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+def letter_metadata(letter_item: dict) -> dict:
+    return {k: letter_item.get(k) for k in (
+        "slug", "title", "date", "addressee", "subject", "salutation", "closing", "language",
+        "status", "closes_at", "text_sha256", "versions", "organisations_need_approval")}
+
+
+def iter_json(letter_item: dict, rows: Iterable[dict], *, extra: Optional[dict] = None,
+              chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+    """{"letter": …, "text_sha256": …, "signatures": [rows…], "counts": …}, streamed.
+
+    `counts` (by kind and by state) is computed while the rows stream past.
+    """
+    head = {"format": "undersigned.signatures/1", "letter": letter_metadata(letter_item),
+            "text_sha256": letter_item.get("text_sha256"), **(extra or {})}
+    out = [json.dumps(head, ensure_ascii=False)[:-1], ', "signatures": [\n']
+    by_kind: dict[str, int] = {}
+    by_state: dict[str, int] = {}
+    first = True
+    n = 0
+    for row in rows:
+        out.append(("" if first else ",\n") + json.dumps(row, ensure_ascii=False))
+        first = False
+        by_kind[row.get("kind")] = by_kind.get(row.get("kind"), 0) + 1
+        by_state[row.get("state")] = by_state.get(row.get("state"), 0) + 1
+        n += 1
+        if n % chunk_rows == 0:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+    tail = {"total": n, "by_kind": dict(sorted(by_kind.items())),
+            "by_state": dict(sorted(by_state.items()))}
+    out.append(f'\n], "counts": {json.dumps(tail, ensure_ascii=False)}}}\n')
+    yield "".join(out).encode("utf-8")
+
+
+def write_chunks(chunks: Iterable[bytes], out: IO[bytes]) -> int:
+    size = 0
+    for c in chunks:
+        out.write(c)
+        size += len(c)
+    return size
+
+
+def export_csv(store: Table, letter_item: dict, out: IO[bytes], *,
+               include_email: bool = False) -> int:
+    """Every signature as CSV into `out`; returns bytes written. Emails only for organisers."""
+    fields = ROW_ATTRIBUTES + (("email",) if include_email else ())
+    rows = (row_of(s, include_email=include_email)
+            for s in iter_signatures(store, letter_item, fields=fields))
+    return write_chunks(iter_csv(rows, include_email=include_email), out)
+
+
+def export_json(store: Table, letter_item: dict, out: IO[bytes], *,
+                include_email: bool = False) -> int:
+    fields = ROW_ATTRIBUTES + (("email",) if include_email else ())
+    rows = (row_of(s, include_email=include_email)
+            for s in iter_signatures(store, letter_item, fields=fields))
+    return write_chunks(iter_json(letter_item, rows), out)

@@ -1,0 +1,82 @@
+"""The letter as organisers manage it: create or edit its text, open or close it, view it."""
+from __future__ import annotations
+
+from .. import letters
+from ..clock import Clock, iso
+from ..errors import LetterExistsError, NotFoundError, ValidationFailedError
+from ..letter_service import LetterService
+from ..models import SLUG
+from ..organiser_models import LetterAdminOut, LetterAdminView
+from ..principal import Principal
+from ..storage import Table, Update, keys
+
+
+class LetterAdmin:
+    def __init__(self, store: Table, letters_: LetterService, clock: Clock) -> None:
+        self.store = store
+        self.letters = letters_
+        self.clock = clock
+
+    def save_letter(self, markdown: str, who: Principal, *, slug: str | None = None,
+                    create: bool) -> LetterAdminOut:
+        try:
+            letter = letters.parse_letter(markdown)
+        except letters.LetterFormatError:
+            raise ValidationFailedError("The letter file is not valid.",
+                                        fields=[{"loc": ["body", "markdown"], "type": "invalid_letter"}]) from None
+        who.require(letter.slug)
+        existing = self.store.get(keys.letter_key(letter.slug))
+        if create and existing:
+            raise LetterExistsError()
+        if not create:
+            if slug != letter.slug:
+                raise ValidationFailedError(fields=[{"loc": ["body", "markdown"], "type": "slug_mismatch"}])
+            if not existing:
+                raise NotFoundError("There is no such letter.")
+        changed = self.letters.upsert_letter(letter, keep_state=not create, existing=existing)
+        if changed:  # loading the same file again is not an edit
+            self._audit_letter(letter.slug, who, "create" if create else "edit",
+                               {"text_sha256": existing["text_sha256"] if existing else None},
+                               {"text_sha256": letter.text_sha256})
+        return self._letter_out(self._fresh(letter.slug), changed)
+
+    def set_status(self, slug: str, status: str, closes_at, who: Principal) -> LetterAdminOut:
+        item = self.letters.letter_item(slug, fresh=True)
+        new_close = iso(closes_at) if closes_at and status == "open" else None
+        now = iso(self.clock())
+        if status == "closed":
+            # closed_at: when it stopped taking names (snapshots cover recently closed letters)
+            change = Update(set={"status": status, "closed_at": now}, remove=("closes_at",))
+        else:
+            change = Update(set={"status": status, "closes_at": new_close}, remove=("closed_at",))
+        self.store.update(keys.letter_key(slug), change)
+        self._audit_letter(slug, who, f"letter-{status}",
+                           {"status": item["status"], "closes_at": item.get("closes_at")},
+                           {"status": status, "closes_at": new_close})
+        return self._letter_out(self._fresh(slug), True)
+
+    def letter_view(self, slug: str) -> LetterAdminView:
+        """The letter as organisers see it: read consistently, never cached."""
+        item = self.store.get(keys.letter_key(slug)) if SLUG.fullmatch(slug) else None
+        if item is None:
+            raise NotFoundError("There is no such letter.")
+        self.letters.forget_letter(slug)
+        return LetterAdminView(**self._letter_out(item, False).model_dump(), title=item["title"],
+                               counts=self.letters.counts(item),
+                               organisations_need_approval=item["organisations_need_approval"],
+                               last_snapshot=item.get("last_snapshot"))
+
+    def _fresh(self, slug: str) -> dict:
+        self.letters.forget_letter(slug)
+        return self.letters.letter_item(slug, fresh=True)
+
+    def _letter_out(self, item: dict, changed: bool) -> LetterAdminOut:
+        return LetterAdminOut(slug=item["slug"], status=self.letters.status(item),
+                              closes_at=item.get("closes_at"), text_sha256=item["text_sha256"],
+                              versions=item["versions"], changed=changed)
+
+    def _audit_letter(self, slug: str, who: Principal, action: str, before: dict,
+                      after: dict) -> None:
+        now = iso(self.clock())
+        self.store.put({**keys.audit_key(slug, now), "at": now,
+                        "who": who.who, "action": action, "before": before, "after": after})

@@ -1,0 +1,277 @@
+"""The signer's use cases: sign, send the link again, confirm, withdraw; and imports of
+signatories collected elsewhere."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import math
+import uuid
+from typing import Iterable, Optional
+
+from . import consent, link_tokens, mail_text
+from .abuse import Abuse
+from .clock import Clock, iso, parse_iso
+from .errors import (AlreadySignedError, LetterClosedError, LetterNotFoundError,
+                     ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
+                     ValidationFailedError)
+from .letter_service import LetterService
+from .mail import Mailer, MailError, Message
+from .models import SLUG, ConfirmationOut, SignAccepted, WithdrawalOut
+from .settings import Settings
+from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
+                     PERSONAL_FIELDS, QUARANTINED, WITHDRAWN)
+from .storage import NEW_ITEM, Delete, Put, Table, TransactionConflict, Update, eq, keys
+from .transitions import Transitions
+
+log = logging.getLogger(__name__)
+
+
+class Signing:
+    def __init__(self, settings: Settings, store: Table, letters: LetterService,
+                 transitions: Transitions, abuse: Abuse, mailer: Mailer, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.letters = letters
+        self.transitions = transitions
+        self.abuse = abuse
+        self.mailer = mailer
+        self.clock = clock
+        self._hash_key = settings.email_hash_key.encode()
+
+    def email_hash(self, canonical: str) -> str:
+        return hmac.new(self._hash_key, canonical.encode(), hashlib.sha256).hexdigest()[:40]
+
+    def _new_signature(self, letter: dict, sig_id: str, kind: str, name: str,
+                       affiliation: Optional[str], country: Optional[str],
+                       email: Optional[str], letter_sha: str) -> dict:
+        slug = letter["slug"]
+        return {**keys.signature_key(slug, sig_id, letter["shards"]), "sig_id": sig_id,
+                "letter": slug, "kind": kind,
+                "name": name, "affiliation": affiliation, "country": country, "email": email,
+                "letter_sha256": letter_sha, "state": PENDING, "v": 0,
+                "created_at": iso(self.clock())}
+
+    def _open_letter(self, slug: str) -> dict:
+        item = self.letters.letter_item(slug)
+        if not self.letters.is_open(item):
+            raise LetterClosedError()
+        return item
+
+    # ---- signing ---------------------------------------------------------
+
+    def sign(self, slug: str, data, source_ip: str) -> SignAccepted:
+        """Store a pending signature and email its confirmation link.
+
+        Order: the letter is open and the text known; the honeypot; rate limits (429);
+        Turnstile when on; then one transaction (email claim + signature, each
+        attribute_not_exists). The email goes out if the address's daily cap allows.
+        """
+        letter = self._open_letter(slug)
+        if data.website:
+            log.info("honeypot filled on %s; nothing stored", slug)
+            return SignAccepted(email_sent=True)
+        if data.letter_sha256 not in letter["versions"]:
+            raise ValidationFailedError(
+                "The letter has changed since this page was loaded. Reload it and sign again.",
+                fields=[{"loc": ["body", "letter_sha256"], "type": "unknown_letter_version"}])
+        version = data.consent_version or consent.VERSION
+        consent_sha = consent.text_sha256(version, data.language)
+        if consent_sha is None:
+            raise ValidationFailedError(fields=[{"loc": ["body", "consent_version"],
+                                                 "type": "unknown_consent_version"}])
+        now = self.clock()
+        domain = data.email.canonical.rsplit("@", 1)[1]
+        held = self.abuse.check_sign(slug, source_ip, domain, now)
+        self.abuse.verify_turnstile(data.turnstile_token, source_ip)
+        held = held or self.abuse.suspicious(data.name, domain)
+        ehash = self.email_hash(data.email.canonical)
+        sig_id = link_tokens.new_id()
+        confirm_secret, withdraw_secret = link_tokens.new_secret(), link_tokens.new_secret()
+        sig = self._new_signature(letter, sig_id, data.kind, data.name,
+                                  getattr(data, "affiliation", None), data.country,
+                                  str(data.email), data.letter_sha256)
+        sig.update(
+            email_hash=ehash, email_domain=domain, language=data.language,
+            consent=True, consent_version=version, consent_sha256=consent_sha,
+            consent_at=iso(now), updates_opt_in=data.updates_opt_in,
+            confirm_hashes=[link_tokens.secret_hash(confirm_secret)],
+            withdraw_hash=link_tokens.secret_hash(withdraw_secret),
+            confirm_expires_at=iso(now + dt.timedelta(hours=self.settings.token_ttl_hours)),
+            sends=1, last_sent_at=iso(now), quarantine_reason=held)
+        if data.kind == "organisation":
+            sig["authorised"] = True
+        claim = {**keys.email_claim_key(slug, ehash), "sig_id": sig_id, "created_at": iso(now)}
+        try:
+            self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM)],
+                                "sign", sig_id)
+        except TransactionConflict as conflict:
+            if conflict.failed(0):
+                return self._repeat(letter, ehash, data.email.canonical)
+            raise
+        wait = self.abuse.mail_allowed(data.email.canonical, self.clock())
+        if wait is None and self._mail_link(letter, sig, confirm_secret, withdraw_secret):
+            return SignAccepted(email_sent=True)
+        # Not sent (over the address's daily cap, or the mail failed): the signer may ask
+        # again at once; the send that did not happen does not count.
+        self.store.update(keys.key_of(sig), Update(set={"sends": 0}, remove=("last_sent_at",)),
+                          condition=eq("state", PENDING) & eq("sends", 1))
+        return SignAccepted(email_sent=False, retry_after=wait)
+
+    def _mail_link(self, letter: dict, sig: dict, confirm_secret: str,
+                   withdraw_secret: Optional[str]) -> bool:
+        """Email the confirmation link (and the withdrawal link, when given); False if it failed."""
+        slug = letter["slug"]
+        message = mail_text.confirmation(
+            letter, sig.get("language", "en"), self.settings.site_url,
+            link_tokens.make_token(sig["sig_id"], confirm_secret, slug),
+            link_tokens.make_token(sig["sig_id"], withdraw_secret, slug) if withdraw_secret else None,
+            self.settings.token_ttl_hours)
+        try:
+            self.mailer.send(Message(to=sig["email"], subject=message[0], text=message[1]))
+            return True
+        except MailError:
+            log.warning("confirmation mail failed for signature %s", sig["sig_id"])
+            return False
+
+    def _repeat(self, letter: dict, ehash: str, canonical: str) -> SignAccepted:
+        """The same email signed before: re-send while pending (capped), else 409."""
+        claim = self.store.get(keys.email_claim_key(letter["slug"], ehash))
+        sig = self.store.signature(letter, claim["sig_id"]) if claim else None
+        if sig is None or sig["state"] != PENDING:
+            raise AlreadySignedError()  # (None: a withdrawal is under way; try again shortly)
+        now = self.clock()
+        sends = sig.get("sends", 0)
+        if sends >= 1 + self.settings.resend_max:
+            return SignAccepted(email_sent=False)
+        last = sig.get("last_sent_at")
+        if last:
+            wait = (parse_iso(last) + dt.timedelta(seconds=self.settings.resend_interval_seconds)
+                    - now).total_seconds()
+            if wait > 0:
+                return SignAccepted(email_sent=False, retry_after=math.ceil(wait))
+        # The address's daily cap first: a refused send changes nothing on the signature.
+        wait = self.abuse.mail_allowed(canonical, now)
+        if wait is not None:
+            return SignAccepted(email_sent=False, retry_after=wait)
+        secret = link_tokens.new_secret()
+        # Every link sent stays valid (until the newest expires): the hashes accumulate,
+        # bounded by the resend cap.
+        expires = iso(now + dt.timedelta(hours=self.settings.token_ttl_hours))
+        moved = self.store.update(
+            keys.key_of(sig),
+            Update(set={"sends": sends + 1, "last_sent_at": iso(now), "confirm_expires_at": expires},
+                   append={"confirm_hashes": [link_tokens.secret_hash(secret)]}),
+            condition=eq("state", PENDING) & eq("sends", sends))
+        if not moved:  # a parallel repeat won the race and is sending the link
+            return SignAccepted(email_sent=False, retry_after=self.settings.resend_interval_seconds)
+        if self._mail_link(letter, sig, secret, None):
+            return SignAccepted(email_sent=True)
+        # The mail failed: take back the link that was never sent (its hash, the later
+        # expiry, the count), unless the signature moved on meanwhile (e.g. confirmed).
+        self.store.update(
+            keys.key_of(sig),
+            Update(set={"sends": sends, "confirm_expires_at": sig["confirm_expires_at"],
+                        "confirm_hashes": sig.get("confirm_hashes", [])},
+                   remove=("last_sent_at",)),
+            condition=eq("state", PENDING) & eq("sends", sends + 1))
+        return SignAccepted(email_sent=False)
+
+    # ---- confirmation and withdrawal ------------------------------------------
+
+    def _by_token(self, token: str, field: str) -> tuple[dict, dict]:
+        """The letter and signature a link's token names, if its secret matches `field`."""
+        parsed = link_tokens.parse_token(token)
+        if parsed is None:
+            raise TokenInvalidError()
+        sig_id, secret, slug = parsed
+        try:
+            letter = self.letters.letter_item(slug) if SLUG.fullmatch(slug) else None
+        except LetterNotFoundError:
+            letter = None
+        if letter is None:
+            raise TokenInvalidError()
+        sig = self.store.signature(letter, sig_id)
+        stored = (sig or {}).get(field)
+        hashes = stored if isinstance(stored, list) else [stored] if stored else []
+        digests = link_tokens.secret_digests(secret)
+        if not any(hmac.compare_digest(d, h) for h in hashes for d in digests):
+            raise TokenInvalidError()
+        return letter, sig
+
+    @staticmethod
+    def _confirmed(sig: dict, state: str, already: bool) -> ConfirmationOut:
+        return ConfirmationOut(letter=sig["letter"], already_confirmed=already,
+                               state=LISTED if state == LISTED else AWAITING)
+
+    def confirm(self, token: str, source_ip: str) -> ConfirmationOut:
+        self.abuse.check_token_use(source_ip, self.clock())
+        letter, sig = self._by_token(token, "confirm_hashes")
+        if sig["state"] != PENDING:
+            if sig["state"] in CONFIRMED_STATES:
+                return self._confirmed(sig, sig["state"], True)
+            raise TokenInvalidError()
+        if parse_iso(sig["confirm_expires_at"]) <= self.clock():
+            raise TokenExpiredError()
+        if not self.letters.is_open(letter):
+            raise LetterClosedError()
+        vetted = sig["kind"] == "organisation" and letter["organisations_need_approval"]
+        state = QUARANTINED if sig.get("quarantine_reason") else AWAITING if vetted else LISTED
+        try:
+            # The confirmation hashes stay: a second click answers "already confirmed".
+            self.transitions.move(letter, sig, state,
+                                  set_fields={"confirmed_at": iso(self.clock())},
+                                  remove=PENDING_ONLY_FIELDS)
+        except TransactionConflict:  # a parallel confirmation got there first
+            current = self.store.get(keys.key_of(sig)) or {}
+            if current.get("state") in CONFIRMED_STATES:
+                return self._confirmed(sig, current["state"], True)
+            raise TokenInvalidError() from None
+        return self._confirmed(sig, state, False)
+
+    def withdraw(self, token: str, source_ip: str) -> WithdrawalOut:
+        """The signer takes their name back: unlisted, uncounted, personal fields deleted.
+
+        What stays is what the delivery history needs: kind, dates, "withdrawn on D,
+        after snapshot S". The email claim goes too, so they can sign again.
+        """
+        self.abuse.check_token_use(source_ip, self.clock())
+        letter, sig = self._by_token(token, "withdraw_hash")
+        if sig["state"] == WITHDRAWN:
+            return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
+        claim = keys.email_claim_key(letter["slug"], sig["email_hash"])
+        try:
+            self.transitions.move(
+                letter, sig, WITHDRAWN,
+                set_fields={"withdrawn_at": iso(self.clock()),
+                            "withdrawn_after_snapshot": letter.get("last_snapshot")},
+                remove=PERSONAL_FIELDS,
+                also=[Delete(claim, condition=eq("sig_id", sig["sig_id"]))],
+                audit={"who": "the signer", "action": "withdraw"})
+        except TransactionConflict:
+            current = self.store.get(keys.key_of(sig)) or {}
+            if current.get("state") == WITHDRAWN:
+                return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
+            raise ServiceUnavailableError(1) from None
+        return WithdrawalOut(letter=sig["letter"], already_withdrawn=False)
+
+    # ---- imports -----------------------------------------------------------------
+
+    def import_signatories(self, slug: str, rows: Iterable[dict]) -> int:
+        """Add already-collected signatories as listed (no email). Idempotent; returns how many were new."""
+        letter = self.letters.letter_item(slug)
+        run = uuid.uuid4().hex
+        added = 0
+        for row in rows:
+            kind = row["kind"]
+            sig_id = link_tokens.derived_id("import", slug, kind, row["name"])
+            sig = self._new_signature(letter, sig_id, kind, row["name"], row.get("affiliation") or None,
+                                      row.get("country") or None, None, letter["text_sha256"])
+            sig.update(state=LISTED, source="import", confirmed_at=sig["created_at"])
+            try:
+                self.transitions.create_listed(letter, sig, run)
+            except TransactionConflict:
+                continue
+            added += 1
+        return added

@@ -1,0 +1,37 @@
+"""A signature's states, which fields each keeps, and the organisers' moves between them.
+
+    pending ──confirm──▶ listed | awaiting_approval | quarantined
+    awaiting_approval, quarantined ──approve──▶ listed
+    listed ──hide──▶ hidden ──unhide──▶ listed
+    pending, awaiting_approval, quarantined, listed, hidden ──reject──▶ rejected
+    any but withdrawn ──the signer's withdrawal──▶ withdrawn
+"""
+from __future__ import annotations
+
+PENDING, LISTED, AWAITING = "pending", "listed", "awaiting_approval"
+QUARANTINED, HIDDEN, REJECTED, WITHDRAWN = "quarantined", "hidden", "rejected", "withdrawn"
+ALL_STATES = (PENDING, LISTED, AWAITING, QUARANTINED, HIDDEN, REJECTED, WITHDRAWN)
+# Confirmed, and on the way to the list or on it: a second click says "already confirmed".
+CONFIRMED_STATES = (LISTED, AWAITING, QUARANTINED, HIDDEN)
+# The small states organisers work through: indexed in GSI2 (sparse), one partition each.
+QUEUE_STATES = (AWAITING, QUARANTINED, HIDDEN, REJECTED)
+# In a snapshot's diff: a change into one of these is reported.
+DIFF_STATES = (WITHDRAWN, HIDDEN, REJECTED, QUARANTINED)
+PUBLIC_STATES = (LISTED, AWAITING)
+
+# Deleted on withdrawal (and by retention): everything that identifies the signer.
+# (withdraw_hash stays until retention, so a second click answers "already withdrawn".)
+PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "email_hash",
+                   "email_domain", "confirm_hashes", "quarantine_reason", "updates_opt_in",
+                   "language")
+# Needed only while a signature waits for its confirmation; confirming drops them, which
+# keeps a confirmed signature under 1 KB (one write unit per update, docs/COST.md).
+PENDING_ONLY_FIELDS = ("confirm_expires_at", "last_sent_at", "sends")
+
+# An organiser's action → (states it applies to, state it leads to)
+ACTIONS = {
+    "approve": ((AWAITING, QUARANTINED), LISTED),
+    "reject": ((PENDING, AWAITING, QUARANTINED, LISTED, HIDDEN), REJECTED),
+    "hide": ((LISTED,), HIDDEN),
+    "unhide": ((HIDDEN,), LISTED),
+}

@@ -1,0 +1,92 @@
+"""A signature's move from one state to another: state, index keys, counter and audit
+record in one transaction (access pattern 5 of storage/keys.py)."""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from .clock import Clock, iso
+from .states import LISTED, QUEUE_STATES
+from .storage import NEW_ITEM, Change, Put, Table, Update, absent, eq, keys
+from .storage import Step
+from .text import sort_key
+
+
+def list_keys(sig: dict, shards: int) -> dict:
+    """GSI1's keys for a listed signature: its place in the letter's printed order."""
+    return keys.list_keys(sig["letter"], sig["sig_id"], sig["kind"],
+                          sort_key(sig["kind"], sig["name"]), shards)
+
+
+def count_step(slug: str, shard: int, sig: dict, delta: int) -> Change:
+    """Add `delta` to the counter shard's kind (and country) counts."""
+    add = {f"n_{sig['kind']}": delta}
+    if sig.get("country"):
+        add[f"c_{sig['country']}"] = delta
+    return Change(keys.counter_key(slug, shard), Update(add=add))
+
+
+class Transitions:
+    def __init__(self, store: Table, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def move(self, letter: dict, sig: dict, to: str, *, set_fields: Optional[dict] = None,
+             remove: Iterable[str] = (), audit: Optional[dict] = None,
+             also: Iterable[Step] = ()) -> dict:
+        """Move a signature to state `to` in one transaction; returns the new item's fields.
+
+        The update is conditioned on the state and version read, and carries the index
+        keys of the new state (GSI1 while listed, GSI2 for the moderation states). A move
+        into or out of `listed` adjusts the counter shard in the same transaction; an
+        audit record, when given, is written in it too, and so are the steps in `also`.
+        Raises TransactionConflict if the signature changed meanwhile.
+        """
+        frm, version = sig["state"], sig.get("v", 0)
+        now = iso(self.clock())
+        sets = {"state": to, "v": version + 1, "updated_at": now,
+                **{k: v for k, v in (set_fields or {}).items() if v is not None}}
+        drop = set(remove) - set(sets)
+        if to == LISTED:
+            sets.update(list_keys({**sig, **sets}, letter["shards"]))
+            if frm != LISTED:  # a rename keeps when it was listed
+                sets.setdefault("listed_at", now)
+        elif frm == LISTED:
+            drop |= {"GSI1PK", "GSI1SK"}
+        if to in QUEUE_STATES:
+            sets.update(keys.queue_keys(sig["letter"], to, sig["created_at"], sig["sig_id"]))
+        elif frm in QUEUE_STATES:
+            drop |= {"GSI2PK", "GSI2SK"}
+        unchanged = eq("state", frm) & (absent("v") | eq("v", version))
+        steps: list[Step] = [Change(keys.key_of(sig), Update(set=sets, remove=tuple(sorted(drop))),
+                                    condition=unchanged)]
+        delta = (to == LISTED) - (frm == LISTED)
+        if delta:
+            shard = keys.shard_of(sig["sig_id"], letter["shards"])
+            steps.append(count_step(letter["slug"], shard, sig, delta))
+        if audit is not None:
+            steps.append(Put(self._audit_item(letter["slug"], sig, frm, to, audit, now)))
+        steps.extend(also)
+        self.store.transact(steps, "move", sig["sig_id"], str(version), frm, to)
+        after = {**sig, **sets}
+        for name in drop:
+            after.pop(name, None)
+        return after
+
+    def create_listed(self, letter: dict, sig: dict, run: str) -> None:
+        """Put a new, already listed signature (imports) and count it, in one transaction.
+
+        `run` names the import: a retry within it is one request to DynamoDB (its token),
+        while importing the same row again later fails the condition, and is not counted.
+        """
+        shard = keys.shard_of(sig["sig_id"], letter["shards"])
+        item = {**sig, **list_keys(sig, letter["shards"]), "listed_at": sig["created_at"]}
+        self.store.transact([Put(item, condition=NEW_ITEM),
+                             count_step(letter["slug"], shard, sig, +1)],
+                            "create", sig["sig_id"], run)
+
+    @staticmethod
+    def _audit_item(slug: str, sig: dict, frm: str, to: str, audit: dict, now: str) -> dict:
+        return {**keys.audit_key(slug, now), "at": now, "sig_id": sig["sig_id"],
+                "before": {"state": frm, **audit.get("before", {})},
+                "after": {"state": to, **audit.get("after", {})},
+                "who": audit["who"], "action": audit["action"], "reason": audit.get("reason")}
