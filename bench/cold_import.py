@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = ("import app, sys; from chalicelib import wiring; "
-         "assert wiring._app is None and wiring._s3 is None, 'a client was built at import'; "
+         "assert wiring._services is None and wiring._s3 is None, 'a client was built at import'; "
          "assert 'boto3' not in sys.modules, 'boto3 imported at import time'")
 
 

@@ -47,7 +47,8 @@ def _service(table: str, bucket: str, shards: int):
 
 def load(table: str, bucket: str, slug: str, n: int, shards: int, threads: int = 8) -> float:
     """The letter, then n listed signatures, written 25 at a time from `threads` threads."""
-    from chalicelib import store as keys
+    from chalicelib.storage import keys
+    from chalicelib.storage.codec import to_item
     from chalicelib.letters import parse_letter
     from chalicelib.text import sort_key
     from chalicelib.wiring import boto_client
@@ -55,7 +56,7 @@ def load(table: str, bucket: str, slug: str, n: int, shards: int, threads: int =
 
     service = _service(table, bucket, shards)
     source = (EXAMPLE / "letter.md").read_text(encoding="utf-8")
-    service.upsert_letter(parse_letter(source.replace("slug: eu-hrc43-dprk", f"slug: {slug}")))
+    service.letters.upsert_letter(parse_letter(source.replace("slug: eu-hrc43-dprk", f"slug: {slug}")))
     rng = random.Random(n)
     created = (NOW - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -65,7 +66,7 @@ def load(table: str, bucket: str, slug: str, n: int, shards: int, threads: int =
                 else f"Person{i} Surname{rng.randrange(10**9)}")
         sig_id = uuid.UUID(int=rng.getrandbits(128)).hex[:26]
         shard = keys.shard_of(sig_id, shards)
-        return keys.to_item({
+        return to_item({
             **keys.signature_key(slug, sig_id, shards), "sig_id": sig_id, "letter": slug,
             "kind": kind, "name": name,
             "affiliation": "Researcher, Institute of Things" if kind == "individual" else None,
@@ -92,7 +93,8 @@ def load(table: str, bucket: str, slug: str, n: int, shards: int, threads: int =
 # ---- measured steps (each in its own process) ---------------------------------
 
 def step(name: str, table: str, bucket: str, slug: str, shards: int) -> dict:
-    from chalicelib import exports, snapshots, store as keys
+    from chalicelib.snapshots import job as snap_job
+    from chalicelib.storage import keys, signature_streams
     from chalicelib.wiring import boto_client
 
     service = _service(table, bucket, shards)
@@ -102,16 +104,13 @@ def step(name: str, table: str, bucket: str, slug: str, shards: int) -> dict:
     n = 0
     if name == "read":            # bare: a paginated consistent Query of each shard in turn
         for shard in range(letter["shards"]):
-            for _ in service.store.query(
-                    KeyConditionExpression="PK = :p",
-                    ExpressionAttributeValues={":p": {"S": keys.signature_partition(slug, shard)}},
-                    ConsistentRead=True):
+            for _ in service.store.query(service.store.shard_query(slug, shard)):
                 n += 1
     elif name == "read-parallel":  # the export reader: shards in threads, merged by id
-        for _ in exports.iter_signatures(service.store, letter):
+        for _ in signature_streams.iter_signatures(service.store, letter):
             n += 1
     elif name == "snapshot":
-        report = snapshots.snapshot_letter(service, s3, slug, NOW, force=True)
+        report = snap_job.snapshot_letter(service, s3, slug, NOW, force=True)
         assert report["status"] == "complete", report
         n = report["counts"]["total"]
     seconds = time.perf_counter() - t

@@ -1,7 +1,7 @@
 """Surge simulation: which DynamoDB partition key would a viral letter make hot?
 
-The real sign-on and confirmation code (chalicelib.services, keys from store.py, the real
-counter sharding and rate limiting) runs against an in-memory table that records every
+The real sign-on and confirmation code (chalicelib.signing, keys from storage/keys.py, the real
+counter sharding and rate limiting) runs against the in-memory store, which records every
 write's partition key (table and indexes) with its simulated second. Arrivals: 10,000
 sign-ons a second (300× the ~33/s peak of the UK Parliament's biggest petition), 80%
 confirmed 1-5 minutes later. The busiest key's writes per second are reported against
@@ -29,73 +29,48 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
-class RecordingTable:
-    """Just enough of the DynamoDB client for sign-on and confirmation, counting writes."""
+def recording_store(clock):
+    """The in-memory store (chalicelib.storage.memory), counting each write's partition key
+    (table and indexes) per simulated second."""
+    from chalicelib.storage.expressions import Change, Delete, Put
+    from chalicelib.storage.memory import MemoryStore
 
-    class exceptions:  # noqa: N801 - mirrors botocore's client.exceptions
-        pass
+    class RecordingStore(MemoryStore):
+        def __init__(self) -> None:
+            super().__init__("surge")
+            self.writes: collections.Counter = collections.Counter()  # (index, pk, second) → n
 
-    def __init__(self, clock) -> None:
-        self.items: dict[tuple[str, str], dict] = {}
-        self.clock = clock
-        self.writes: collections.Counter = collections.Counter()  # (index, pk, second) → n
+        def _count(self, key: dict) -> None:
+            second = int((clock() - T0).total_seconds())
+            self.writes[("table", key["PK"], second)] += 1
+            item = self._items.get(self._k(key), {})
+            for index, attr in (("GSI1", "GSI1PK"), ("GSI2", "GSI2PK")):
+                if attr in item:
+                    self.writes[(index, item[attr], second)] += 1
 
-    def _write(self, item_key: dict, extra_index_keys: dict | None = None) -> None:
-        second = int((self.clock() - T0).total_seconds())
-        self.writes[("table", item_key["PK"]["S"], second)] += 1
-        for index, attr in (("GSI1", "GSI1PK"), ("GSI2", "GSI2PK")):
-            if extra_index_keys and attr in extra_index_keys:
-                self.writes[(index, extra_index_keys[attr], second)] += 1
+        def put(self, item, **kw):
+            done = super().put(item, **kw)
+            self._count(item)
+            return done
 
-    def get_item(self, TableName, Key, **kw):
-        item = self.items.get((Key["PK"]["S"], Key["SK"]["S"]))
-        return {"Item": item} if item else {}
+        def update(self, key, update, **kw):
+            done = super().update(key, update, **kw)
+            self._count(key)
+            return done
 
-    def put_item(self, TableName, Item, **kw):
-        self.items[(Item["PK"]["S"], Item["SK"]["S"])] = Item
-        self._write(Item, {k: v["S"] for k, v in Item.items() if k in ("GSI1PK", "GSI2PK")})
-        return {}
+        def increment(self, key, attributes, expires_at):
+            out = super().increment(key, attributes, expires_at)
+            self._count(key)
+            return out
 
-    def update_item(self, TableName, Key, UpdateExpression, ExpressionAttributeValues=None,
-                    ExpressionAttributeNames=None, ReturnValues=None, **kw):
-        key = (Key["PK"]["S"], Key["SK"]["S"])
-        item = self.items.setdefault(key, dict(Key))
-        out = {}
-        if UpdateExpression.startswith("ADD"):  # counters (rate limits): return the new values
-            for ref, name in (ExpressionAttributeNames or {}).items():
-                if ref.startswith("#c"):
-                    n = int(item.get(name, {"N": "0"})["N"]) + 1
-                    item[name] = {"N": str(n)}
-                    out[name] = {"N": str(n)}
-        self._write(Key)
-        return {"Attributes": out}
+        def transact(self, steps, *operation):
+            super().transact(steps, *operation)
+            for step in steps:
+                key = step.item if isinstance(step, Put) else step.key
+                assert isinstance(step, (Put, Change, Delete))
+                self._count(key)
 
-    def transact_write_items(self, TransactItems, ClientRequestToken=None):
-        for action in TransactItems:
-            (op, body), = action.items()
-            if op == "Put":
-                self.put_item(None, body["Item"])
-            elif op == "Update":
-                key = (body["Key"]["PK"]["S"], body["Key"]["SK"]["S"])
-                item = self.items.setdefault(key, dict(body["Key"]))
-                values = body.get("ExpressionAttributeValues", {})
-                names = body.get("ExpressionAttributeNames", {})
-                index_keys = {}
-                expr = body["UpdateExpression"]
-                if expr.startswith("SET"):  # a transition: apply the SET pairs
-                    sets = expr.split(" REMOVE ")[0][4:].split(", ")
-                    for pair in sets:
-                        ref, val = pair.split(" = ")
-                        name = names.get(ref, ref)
-                        if val in values:
-                            item[name] = values[val]
-                            if name in ("GSI1PK", "GSI2PK"):
-                                index_keys[name] = values[val]["S"]
-                self._write(body["Key"], index_keys)
-            elif op == "Delete":
-                self.items.pop((body["Key"]["PK"]["S"], body["Key"]["SK"]["S"]), None)
-                self._write(body["Key"])
-        return {}
+    return RecordingStore()
 
 
 class Clock:
@@ -109,21 +84,20 @@ class Clock:
 def simulate_writes(rate: int, seconds: float, seed: int = 7) -> dict:
     from chalicelib.errors import TooManyRequestsError
     from chalicelib.models import signature_in
-    from chalicelib.services import Undersigned
-    from chalicelib.store import Store
+    from chalicelib.wiring import build
     from chalicelib.letters import parse_letter
     from helpers import OPEN_LETTER, individual
     from support import make_settings
 
     rnd = random.Random(seed)
     clock = Clock()
-    table = RecordingTable(clock)
+    table = recording_store(clock)
     defaults = {k: f.default for k, f in type(make_settings()).model_fields.items()
                 if k.startswith(("sign_", "quarantine_ip", "confirm_ip", "mail_per", "count_"))}
     settings = make_settings(**defaults)
-    app = Undersigned(settings, Store(table, "t"), mailer=_Null(), clock=clock)
+    app = build(settings, store=table, mailer=_Null(), clock=clock)
     letter = parse_letter(OPEN_LETTER.format(slug="viral", approval="false"))
-    app.upsert_letter(letter)
+    app.letters.upsert_letter(letter)
     table.writes.clear()
     common = settings.common_email_domains.split(",")
     n = int(rate * seconds)
@@ -140,7 +114,7 @@ def simulate_writes(rate: int, seconds: float, seed: int = 7) -> dict:
             domain = f"org{int(rnd.paretovariate(1.2)) % 5000}.example"
         body = individual(letter, name=f"Person {i}", email=f"p{i}@{domain}", country="KR")
         try:
-            app.sign("viral", signature_in.validate_python(body), ip)
+            app.signing.sign("viral", signature_in.validate_python(body), ip)
             if rnd.random() < 0.8:
                 tokens.append(app.mailer.token)
         except TooManyRequestsError:
@@ -149,7 +123,7 @@ def simulate_writes(rate: int, seconds: float, seed: int = 7) -> dict:
     for j, token in enumerate(tokens):
         clock.now = T0 + dt.timedelta(seconds=j / (rate * 0.8))
         try:
-            app.confirm(token, f"10.9.{j // 256 % 256}.{j % 256}")
+            app.signing.confirm(token, f"10.9.{j // 256 % 256}.{j % 256}")
         except TooManyRequestsError:
             refused["confirm"] += 1
     per_key: dict[tuple[str, str], int] = collections.Counter()

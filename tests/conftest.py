@@ -66,7 +66,7 @@ def service(settings, mailer, clock):
 def example(service):
     """The example letter with its 35 original signatories."""
     seed.load(service, seed.EXAMPLE)
-    return service.get_letter("eu-hrc43-dprk")
+    return service.letters.get_letter("eu-hrc43-dprk")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ We, {{{{total}}}} signatories from {{{{countries}}}} countries, ask for <b>chang
 
 def make_letter(service, slug: str = "test-letter", approval: bool = False):
     letter = parse_letter(OPEN_LETTER.format(slug=slug, approval=str(approval).lower()))
-    service.upsert_letter(letter)
+    service.letters.upsert_letter(letter)
     return letter
 
 

@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
-from chalicelib import store as keys
+from chalicelib.storage import Update
+from chalicelib.storage import keys
 from chalicelib.mail import Message
 from chalicelib.settings import Settings
 
@@ -123,9 +124,7 @@ def store_signature(service, letter: dict, sig_id: str, kind: str, name: str, *,
         shard = keys.shard_of(sig_id, shards)
         sig.update(confirmed_at=now, listed_at=now, GSI1PK=keys.list_partition(slug, shard),
                    GSI1SK=keys.list_sort_key(kind, sort_key(kind, name), sig_id))
-        names, expr = {"#k": f"n_{kind}"}, "ADD #k :d"
-        if country:
-            names["#c"], expr = f"c_{country}", expr + ", #c :d"
-        service.store.update(keys.counter_key(slug, shard), expr, {":d": 1}, names=names)
+        add = {f"n_{kind}": 1, **({f"c_{country}": 1} if country else {})}
+        service.store.update(keys.counter_key(slug, shard), Update(add=add))
     service.store.put(sig)
     return sig

@@ -146,7 +146,7 @@ def app_env(stack: Stack, *, table: str, bucket: str, site_url: str, outbox: Pat
 
 def bootstrap(table: str, bucket: str) -> None:
     """Create the table (with TTL) and the bucket if they do not exist. Idempotent."""
-    from chalicelib.store import TTL_ATTRIBUTE, table_definition
+    from chalicelib.storage.keys import TTL_ATTRIBUTE, table_definition
     from chalicelib.wiring import boto_client
 
     ddb = boto_client("dynamodb")

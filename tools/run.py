@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tools import localstack, seed  # noqa: E402
+from chalicelib.storage import s3_objects
 
 LOCAL = ROOT / ".local"
 PORT = int(os.environ.get("PORT", "8000"))
@@ -78,7 +79,6 @@ def restore_s3() -> int:
     still matches the manifest: snapshot files by multipart upload (the same part size),
     the rest by a single put, with their content types.
     """
-    from chalicelib import snapshots
     from chalicelib.wiring import boto_client
     s3, n = boto_client("s3"), 0
     base = S3_DIR / BUCKET
@@ -90,7 +90,7 @@ def restore_s3() -> int:
         meta = index.get(key, {})
         content_type = meta.get("content_type", "binary/octet-stream")
         if meta.get("multipart"):
-            snapshots.upload(s3, BUCKET, key, path, content_type)
+            s3_objects.upload(s3, BUCKET, key, path, content_type)
         else:
             with path.open("rb") as body:
                 s3.put_object(Bucket=BUCKET, Key=key, Body=body, ContentType=content_type)

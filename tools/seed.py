@@ -5,7 +5,7 @@ import csv
 from pathlib import Path
 
 from chalicelib.letters import Letter, parse_letter
-from chalicelib.services import Undersigned
+from chalicelib.wiring import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "letters" / "eu-hrc43-dprk"
@@ -23,9 +23,9 @@ def read_signatories(folder: Path) -> list[dict]:
         return [row for row in csv.DictReader(f)]
 
 
-def load(app: Undersigned, folder: Path, *, with_signatories: bool = True) -> tuple[str, int]:
+def load(app: Services, folder: Path, *, with_signatories: bool = True) -> tuple[str, int]:
     """Store the letter (idempotent) and import its original signatories once."""
     letter = read_letter(folder)
-    app.upsert_letter(letter)
-    added = app.import_signatories(letter.slug, read_signatories(folder)) if with_signatories else 0
+    app.letters.upsert_letter(letter)
+    added = app.signing.import_signatories(letter.slug, read_signatories(folder)) if with_signatories else 0
     return letter.slug, added

@@ -45,11 +45,11 @@ def snapshots() -> None:
 @click.pass_context
 def run(ctx: click.Context, slug: str | None, force: bool) -> None:
     """Take today's snapshot now (the scheduled event does the same)."""
-    from chalicelib import snapshots as snaps
+    from chalicelib.snapshots import job
     service, s3 = _service(ctx), _s3(ctx)
     now = service.clock()
-    reports = ([snaps.snapshot_letter(service, s3, slug, now, force=force)] if slug
-               else snaps.run_nightly(service, s3, now))
+    reports = ([job.snapshot_letter(service, s3, slug, now, force=force)] if slug
+               else job.run_nightly(service, s3, now))
     click.echo(json.dumps(reports, indent=1))
     if any(r.get("status") == "failed" for r in reports):
         ctx.exit(1)
@@ -60,9 +60,9 @@ def run(ctx: click.Context, slug: str | None, force: bool) -> None:
 @click.pass_context
 def list_(ctx: click.Context, slug: str) -> None:
     """The letter's snapshots, oldest first (incomplete ones marked)."""
-    from chalicelib import snapshots as snaps
+    from chalicelib.snapshots import published
     service = _service(ctx)
-    for s in snaps.list_snapshots(_s3(ctx), service.settings.exports_bucket, slug):
+    for s in published.list_snapshots(_s3(ctx), service.settings.exports_bucket, slug):
         size = sum(s["files"].values())
         click.echo(f"{s['date']}  {'complete  ' if s['complete'] else 'INCOMPLETE'}  "
                    f"{len(s['files'])} files  {size:,} bytes")
@@ -74,9 +74,9 @@ def list_(ctx: click.Context, slug: str) -> None:
 @click.pass_context
 def verify(ctx: click.Context, slug: str, date: str) -> None:
     """Download one snapshot and check every file's size and sha256 against its manifest."""
-    from chalicelib import snapshots as snaps
+    from chalicelib.snapshots import published
     service = _service(ctx)
-    problems = snaps.verify_snapshot(_s3(ctx), service.settings.exports_bucket, slug, date)
+    problems = published.verify_snapshot(_s3(ctx), service.settings.exports_bucket, slug, date)
     for p in problems:
         click.echo(f"PROBLEM {p}", err=True)
     if problems:

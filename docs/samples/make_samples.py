@@ -20,6 +20,8 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tools import localstack, seed  # noqa: E402
+from chalicelib.exports import delivery_docx
+from chalicelib.exports import delivery_html
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -34,9 +36,9 @@ def chromium(*args: str) -> None:
 
 
 def main() -> int:
-    from chalicelib import exports, wiring
+    from chalicelib import wiring
     from chalicelib.settings import Settings
-    from chalicelib.store import letter_key
+    from chalicelib.storage.keys import letter_key
 
     with localstack.Stack(log_dir=ROOT / ".local" / "logs") as stack:
         os.environ.update(stack.env())
@@ -49,9 +51,9 @@ def main() -> int:
         item = service.store.get(letter_key(slug))
         html_path, docx_path = HERE / "delivery-letter.html", HERE / "delivery-letter.docx"
         with html_path.open("wb") as f:
-            exports.export_delivery_html(service.store, item, f)
+            delivery_html.export_delivery_html(service.store, item, f)
         with docx_path.open("wb") as f:
-            exports.export_delivery_docx(service.store, item, f)
+            delivery_docx.export_delivery_docx(service.store, item, f)
     if Path(CHROMIUM).exists():
         chromium(f"--screenshot={HERE / 'delivery-letter.png'}", "--window-size=1240,1754",
                  "--hide-scrollbars", html_path.as_uri())

@@ -302,7 +302,7 @@ def test_410_closed_letter(page, site, letter):
     open_letter(page, site, letter)
     closed = parse_letter(OPEN_LETTER.format(slug=letter, approval="false").replace(
         "language: en", "language: en\nstatus: closed"))
-    site.service.upsert_letter(closed, keep_state=False)
+    site.service.letters.upsert_letter(closed, keep_state=False)
     fill_individual(page)
     page.click("#f-submit")
     expect(page.locator("#form-banner")).to_have_text(
@@ -498,7 +498,7 @@ def last_mail_body(site) -> str:
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_consent_text_comes_from_the_api_and_is_recorded(new_page, site, letter, email, lang):
-    consent = site.service.get_letter(letter).consent
+    consent = site.service.letters.get_letter(letter).consent
     page = new_page(lang)
     open_letter(page, site, letter)
     expect(page.locator("label[for=f-consent]")).to_have_text(consent.texts[lang])
@@ -521,7 +521,7 @@ def test_consent_text_comes_from_the_api_and_is_recorded(new_page, site, letter,
 
 
 def test_consent_label_follows_the_language_switch(page, site):
-    consent = site.service.get_letter(EXAMPLE).consent
+    consent = site.service.letters.get_letter(EXAMPLE).consent
     open_letter(page, site)
     expect(page.locator("label[for=f-consent]")).to_have_text(consent.texts["en"])
     page.click("button.lang-btn[lang=ko]")
@@ -595,7 +595,7 @@ def test_honeypot_filled_shows_check_your_email_and_stores_nothing(page, site, l
     assert outbox_count(site) == before  # no email
     listed = page.request.get(f"{site.url}/api/letters/{letter}/signatures").json()
     assert listed["signatures"] == []
-    assert site.service.get_letter(letter).counts.total == 0
+    assert site.service.letters.get_letter(letter).counts.total == 0
     # Nothing was stored: the same address signs afresh (a stored claim would not mail again).
     open_letter(page, site, letter)
     fill_individual(page, email=email)

@@ -49,7 +49,7 @@ def test_withdraw_link_removes_the_name_after_a_click(page, site, letter, email)
     assert urllib.parse.urlsplit(page.url).fragment == ""  # token cleared from the address bar
     page.wait_for_timeout(300)
     assert posts == []  # nothing happens on load (mail scanners open links)
-    assert site.service.get_letter(letter).counts.total == 1
+    assert site.service.letters.get_letter(letter).counts.total == 1
     button.click()
     expect(page.locator(".outcome")).to_have_text(DONE)
     expect(page.locator("#w-result")).to_be_focused()

@@ -8,10 +8,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from chalicelib import exports, store as keys
-from chalicelib.services import LISTED, PENDING
+from chalicelib.storage import keys
+from chalicelib.states import LISTED, PENDING
 from tools.seed import EXAMPLE
 from support import store_signature
+from chalicelib.exports import delivery_docx
+from chalicelib.exports import delivery_html
+from chalicelib.exports import rows as export_rows
+from chalicelib.storage import signature_streams
 
 SLUG = "eu-hrc43-dprk"
 EVIL = '=HYPERLINK("http://x","y")'
@@ -78,14 +82,14 @@ class Collector(HTMLParser):
 
 def render_html(service) -> str:
     buf = io.BytesIO()
-    exports.export_delivery_html(service.store, letter_item(service), buf)
+    delivery_html.export_delivery_html(service.store, letter_item(service), buf)
     return buf.getvalue().decode("utf-8")
 
 
 def render_docx(service):
     import docx
     buf = io.BytesIO()
-    exports.export_delivery_docx(service.store, letter_item(service), buf)
+    delivery_docx.export_delivery_docx(service.store, letter_item(service), buf)
     buf.seek(0)
     return docx.Document(buf)
 
@@ -134,12 +138,12 @@ def test_delivery_docx_reproduces_the_example_letter(example, service):
 @pytest.mark.parametrize("value", [" =1+1", "\xa0+cmd|' /C calc'!A0", '"=1+1', " @SUM(A1)",
                                    "＝HYPERLINK(1)", "'-2"])
 def test_a_formula_behind_spaces_quotes_or_fullwidth_signs_is_neutralised_too(value):
-    assert exports.neutralise(value) == "'" + value
+    assert export_rows.neutralise(value) == "'" + value
 
 
 @pytest.mark.parametrize("value", ["Kim Min-jun", " Kim", "O'Brien", "'Quoted' Org", ""])
 def test_ordinary_text_is_left_as_it_is(value):
-    assert exports.neutralise(value) == value
+    assert export_rows.neutralise(value) == value
 
 
 def test_csv_neutralises_formulas_and_quotes_every_field(example, service):
@@ -147,7 +151,7 @@ def test_csv_neutralises_formulas_and_quotes_every_field(example, service):
     raw_signature(service, "@mention", kind="organisation", country="KR")
     raw_signature(service, "\tTabbed", affiliation="-minus")
     buf = io.BytesIO()
-    exports.export_csv(service.store, letter_item(service), buf)
+    export_rows.export_csv(service.store, letter_item(service), buf)
     data = buf.getvalue()
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
@@ -156,7 +160,7 @@ def test_csv_neutralises_formulas_and_quotes_every_field(example, service):
     assert len(rows) == 1 + 35 + 3
     for row in rows:
         for cell in row:
-            assert not cell.startswith(exports.FORMULA_START), cell
+            assert not cell.startswith(export_rows.FORMULA_START), cell
     names = {r[2] for r in rows[1:]}
     assert "'" + EVIL in names and "'@mention" in names and "'\tTabbed" in names
     assert "'+1 caller" in {r[3] for r in rows[1:]}
@@ -189,7 +193,7 @@ def test_markup_in_names_is_literal_text_in_html_and_docx(example, service):
 def test_emails_only_with_include_email(example, service):
     raw_signature(service, "Pending Person", email="pending@example.org", state=PENDING)
     raw_signature(service, "Listed Person", email="listed@example.org")
-    for fn in (exports.export_csv, exports.export_json):
+    for fn in (export_rows.export_csv, export_rows.export_json):
         plain, organiser = io.BytesIO(), io.BytesIO()
         fn(service.store, letter_item(service), plain)
         fn(service.store, letter_item(service), organiser, include_email=True)
@@ -201,7 +205,7 @@ def test_emails_only_with_include_email(example, service):
 def test_json_streams_rows_with_metadata_and_counts(example, service):
     raw_signature(service, "Pending Person", email="p@example.org", state=PENDING)
     buf = io.BytesIO()
-    exports.export_json(service.store, letter_item(service), buf)
+    export_rows.export_json(service.store, letter_item(service), buf)
     doc = json.loads(buf.getvalue())
     assert doc["text_sha256"] == example.text_sha256 == doc["letter"]["text_sha256"]
     assert doc["letter"]["slug"] == SLUG
@@ -210,7 +214,7 @@ def test_json_streams_rows_with_metadata_and_counts(example, service):
                              "by_state": {"listed": 35, "pending": 1}}
     hrw = next(r for r in doc["signatures"] if r["name"] == "Human Rights Watch")
     assert hrw["country"] is None and hrw["state"] == "listed"
-    assert set(hrw) == set(exports.CSV_HEADER)
+    assert set(hrw) == set(export_rows.CSV_HEADER)
 
 
 def test_hangul_survives_every_format(example, service):
@@ -218,25 +222,25 @@ def test_hangul_survives_every_format(example, service):
     assert "김철수, 북한인권시민연합" in render_html(service)
     assert "김철수, 북한인권시민연합" in [q.text for q in render_docx(service).paragraphs]
     buf = io.BytesIO()
-    exports.export_csv(service.store, letter_item(service), buf)
+    export_rows.export_csv(service.store, letter_item(service), buf)
     assert "김철수" in buf.getvalue().decode("utf-8-sig")
 
 
 @pytest.mark.parametrize("parallel", [True, False])
 def test_readers_paginate_and_merge_in_order(example, service, parallel):
     item = letter_item(service)
-    every = list(exports.iter_signatures(service.store, item, parallel=parallel, page=3))
+    every = list(signature_streams.iter_signatures(service.store, item, parallel=parallel, page=3))
     assert len(every) == 35
     assert [s["sig_id"] for s in every] == sorted(s["sig_id"] for s in every)
     assert not any(k in s for s in every for k in ("PK", "SK", "GSI1PK", "GSI1SK"))
-    listed = list(exports.iter_listed_sorted(service.store, item, parallel=parallel, page=2))
-    assert [exports.signatory_line(s) for s in listed] == [line for _, line in expected_lines()]
+    listed = list(signature_streams.iter_listed_sorted(service.store, item, parallel=parallel, page=2))
+    assert [delivery_html.signatory_line(s) for s in listed] == [line for _, line in expected_lines()]
 
 
 def test_a_reader_stopped_early_releases_its_threads(example, service):
     import threading
     before = threading.active_count()
-    gen = exports.iter_signatures(service.store, letter_item(service), page=1)
+    gen = signature_streams.iter_signatures(service.store, letter_item(service), page=1)
     next(gen)
     gen.close()
     assert threading.active_count() <= before

@@ -6,8 +6,9 @@ How the calls are found (ast, no imports): a boto3 client is reached through
   * an attribute or name listed in CLIENT_NAMES (clients injected into classes/functions).
 A call `<client>.<method>(...)` is an operation of that service (botocore's own model
 names it); `get_paginator("op")` and `generate_presigned_url("op")` count as `op`;
-`transact_write_items` counts as the item actions its code builds ({"Put": ...} etc.).
-A function's code is the static import closure of its entry module (app.py for the API).
+`transact_write_items` counts as the item actions its code builds (the storage steps
+`Put(...)`, `Change(...)`, `Delete(...)`). A function's code is the static import closure
+of its entry module (app.py for the API); imports under `if TYPE_CHECKING:` are not code.
 """
 from __future__ import annotations
 
@@ -44,36 +45,37 @@ SPECIAL_ACTIONS = {
     ("s3", "download_file"): {"s3:GetObject"},
     ("dynamodb", "transact_get_items"): {"dynamodb:GetItem"},
 }
-TRANSACT_PARTS = {"Put": "dynamodb:PutItem", "Update": "dynamodb:UpdateItem",
-                  "Delete": "dynamodb:DeleteItem", "ConditionCheck": "dynamodb:ConditionCheckItem"}
+TRANSACT_PARTS = {"Put": "dynamodb:PutItem", "Change": "dynamodb:UpdateItem",
+                  "Delete": "dynamodb:DeleteItem"}
 # Granted for the Lambda runtime itself, not the code: writing to the function's own log group.
 RUNTIME_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 
 # Each function: its policy file (as .chalice/config.json names it) and its entry module.
 # A scheduled function added to app.py gets its own entry here (and its own policy file);
 # `exclude` lists modules its handler never calls, with the reason.
+# wiring.build constructs every public use case; the scheduled functions and the authorizer
+# call none of these (their transactions and their mail are the API's).
+BUILT_NOT_CALLED = {"signing": "built by wiring.build; its sign-on transactions are the API's",
+                    "transitions": "built by wiring.build; moves are the API's",
+                    "mail": "constructs SesMailer, never sends"}
+RETENTION_NOT_CALLED = {"retention": "Services.retention is built on first use; only "
+                                      "the retention function uses it"}
 FUNCTIONS = {
     "api_handler": {"policy": "policy-api.json", "entry": ["app.py"], "exclude": {}},
     # wiring.get() (settings, SSM) + organisers.authenticate (the store); it never signs
     # anyone up or sends mail.
     "organiser_auth": {"policy": "policy-authorizer.json",
                        "entry": ["chalicelib/wiring.py", "chalicelib/organisers.py"],
-                       "exclude": {"services": "builds the use cases; the authorizer calls none",
-                                   "mail": "constructs SesMailer, never sends"}},
-    # app.nightly_snapshot: wiring.get() + snapshots.run_nightly, which works on
-    # service.store / .settings / .clock directly (and exports' readers); S3 via wiring.s3().
+                       "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED}},
+    # app.nightly_snapshot: wiring.get() + snapshots.job.run_nightly, which works on
+    # the store, settings, clock and the letters' cache; S3 via wiring.s3().
     "nightly_snapshot": {"policy": "policy-snapshot.json",
-                         "entry": ["chalicelib/wiring.py", "chalicelib/snapshots.py"],
-                         "exclude": {"services": "builds the use cases; the snapshot calls none "
-                                                 "(only service.store, .settings, .clock)",
-                                     "mail": "constructs SesMailer, never sends"}},
-    # app.retention: wiring.get() + privacy.run_retention, which uses service.store and
-    # services' state names and iso helpers (no AWS call of services is reached).
+                         "entry": ["chalicelib/wiring.py", "chalicelib/snapshots/job.py"],
+                         "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED}},
+    # app.retention: wiring.get() + Services.retention.run, which uses the store.
     "retention": {"policy": "policy-retention.json",
-                  "entry": ["chalicelib/wiring.py", "chalicelib/privacy.py"],
-                  "exclude": {"services": "state constants and iso/parse_iso only; none of the "
-                                          "use cases (its transactions) is called",
-                              "mail": "constructs SesMailer, never sends"}},
+                  "entry": ["chalicelib/wiring.py", "chalicelib/retention.py"],
+                  "exclude": BUILT_NOT_CALLED},
 }
 
 
@@ -86,7 +88,19 @@ def operations(service: str) -> dict[str, str]:
 
 
 def module_path(name: str) -> Path:
-    return ROOT / (name.replace(".", "/") + ".py")
+    """The file of a module or package (its __init__.py); may not exist (a name in a module)."""
+    base = ROOT / name.replace(".", "/")
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of the import nodes under `if TYPE_CHECKING:` (not run, so not code)."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and \
+                node.test.id == "TYPE_CHECKING":
+            skip |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return skip
 
 
 def import_closure(entries: list[str], exclude: set[str]) -> set[Path]:
@@ -95,19 +109,24 @@ def import_closure(entries: list[str], exclude: set[str]) -> set[Path]:
     todo = [ROOT / e for e in entries]
     while todo:
         path = todo.pop()
-        if path in seen or not path.exists() or path.stem in exclude:
+        if path in seen or not path.exists() or path.stem in exclude or \
+                (path.name == "__init__.py" and path.parent.name in exclude):
             continue
         seen.add(path)
         tree = ast.parse(path.read_text())
-        pkg = "chalicelib"
+        skip = _type_checking_only(tree)
+        package = path.parent.relative_to(ROOT).parts
         for node in ast.walk(tree):
             names: list[str] = []
+            if id(node) in skip:
+                continue
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
                 if node.level:
-                    base = pkg + ("." + base if base else "")
+                    parent = ".".join(package[:len(package) - node.level + 1])
+                    base = parent + ("." + base if base else "")
                 names = [base] + [f"{base}.{a.name}" for a in node.names]
             for n in names:
                 if n.startswith("chalicelib") and module_path(n).exists():
@@ -143,10 +162,9 @@ def calls_in(path: Path) -> tuple[set[tuple[str, str]], set[str], list[str]]:
     parts: set[str] = set()
     unmapped: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Dict) and len(node.keys) == 1 and \
-                isinstance(node.keys[0], ast.Constant) and node.keys[0].value in TRANSACT_PARTS \
-                and isinstance(node.values[0], ast.Dict):
-            parts.add(node.keys[0].value)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in TRANSACT_PARTS:
+            parts.add(node.func.id)
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         recv, method = node.func.value, node.func.attr
@@ -202,7 +220,8 @@ def load_policy(name: str) -> dict:
 def test_scanner_sees_the_known_calls():
     """Guards the scanner itself: the calls we know the API makes are found."""
     files = import_closure(["app.py"], set())
-    assert ROOT / "chalicelib" / "store.py" in files and ROOT / "chalicelib" / "mail.py" in files
+    assert ROOT / "chalicelib" / "storage" / "dynamodb.py" in files
+    assert ROOT / "chalicelib" / "mail.py" in files
     actions = actions_for(files)
     assert {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
             "dynamodb:BatchGetItem", "ses:SendEmail", "ssm:GetParameter"} <= actions

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib import errors
 from chalicelib.settings import Settings, packaging_setting
-from chalicelib.store import table_definition
+from chalicelib.storage.keys import table_definition
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -114,7 +114,7 @@ def test_on_demand_exports_expire_after_a_day_and_snapshots_do_not(package):
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}  # every version goes
     prefix = rule["Prefix"]
     assert prefix.endswith("/")
-    from chalicelib.snapshots import latest_key, snapshot_prefix
+    from chalicelib.snapshots.published import latest_key, snapshot_prefix
     for kept in (snapshot_prefix("a-letter", "2025-01-01") + "manifest.json",
                  latest_key("a-letter")):
         assert not kept.startswith(prefix), kept
@@ -124,9 +124,9 @@ def test_on_demand_exports_expire_after_a_day_and_snapshots_do_not(package):
 
 
 def _export_key_head() -> str:
-    """The constant start of the key chalicelib.exports.export_to_s3 writes."""
+    """The constant start of the key chalicelib.exports.on_demand.export_to_s3 writes."""
     import ast
-    tree = ast.parse((ROOT / "chalicelib" / "exports.py").read_text())
+    tree = ast.parse((ROOT / "chalicelib" / "exports" / "on_demand.py").read_text())
     fn = next(n for n in ast.walk(tree)
               if isinstance(n, ast.FunctionDef) and n.name == "export_to_s3")
     for node in ast.walk(fn):

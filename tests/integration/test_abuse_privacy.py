@@ -11,12 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from chalicelib import consent, privacy, store as keys, wiring
+from chalicelib import consent, wiring
+from chalicelib.storage import Update, keys
 from chalicelib.errors import TooManyRequestsError
 from chalicelib.models import signature_in
 from support import RecordingMailer, make_settings
 from helpers import individual, make_letter, post
 from tools import localstack
+from chalicelib.exports import rows as export_rows
 
 SIGN = "/letters/test-letter/signatures"
 
@@ -39,7 +41,7 @@ def limited(stack, clock):
 
 
 def sign(svc, letter, i, ip="198.51.100.7", **kw):
-    return svc.sign("test-letter", signature_in.validate_python(
+    return svc.signing.sign("test-letter", signature_in.validate_python(
         individual(letter, email=f"p{i}@example.org", **kw)), ip)
 
 
@@ -107,13 +109,13 @@ def test_domain_limit_spares_common_providers(stack, clock):
     svc, _ = build(clock, sign_domain_per_hour=2)
     letter = make_letter(svc)
     for i in range(2):
-        svc.sign("test-letter", signature_in.validate_python(
+        svc.signing.sign("test-letter", signature_in.validate_python(
             individual(letter, email=f"x{i}@bots.example")), f"203.0.113.{i}")
     with pytest.raises(TooManyRequestsError):
-        svc.sign("test-letter", signature_in.validate_python(
+        svc.signing.sign("test-letter", signature_in.validate_python(
             individual(letter, email="x9@bots.example")), "203.0.113.9")
     for i in range(5):
-        svc.sign("test-letter", signature_in.validate_python(
+        svc.signing.sign("test-letter", signature_in.validate_python(
             individual(letter, email=f"y{i}@gmail.com")), f"203.0.113.{20 + i}")
     wiring.configure(None)
 
@@ -122,13 +124,13 @@ def test_mail_cap_per_address_stops_spamming_a_third_party(stack, clock):
     svc, mailer = build(clock, mail_per_address_per_day=2)
     for n in range(4):
         letter = make_letter(svc, slug=f"letter-{n}")
-        answer = svc.sign(f"letter-{n}", signature_in.validate_python(
+        answer = svc.signing.sign(f"letter-{n}", signature_in.validate_python(
             individual(letter, email="victim@example.org")), f"192.0.2.{n}")
         assert answer.email_sent is (n < 2)
     assert len(mailer.sent) == 2
     clock.advance(days=1)
     letter = make_letter(svc, slug="letter-9")
-    assert svc.sign("letter-9", signature_in.validate_python(
+    assert svc.signing.sign("letter-9", signature_in.validate_python(
         individual(letter, email="victim@example.org")), "192.0.2.9").email_sent
     wiring.configure(None)
 
@@ -139,9 +141,9 @@ def test_confirmation_attempts_per_ip_are_limited(stack, clock):
     from chalicelib.errors import TokenInvalidError
     for _ in range(2):
         with pytest.raises(TokenInvalidError):
-            svc.confirm("x" * 80, "192.0.2.1")
+            svc.signing.confirm("x" * 80, "192.0.2.1")
     with pytest.raises(TooManyRequestsError):
-        svc.confirm("x" * 80, "192.0.2.1")
+        svc.signing.confirm("x" * 80, "192.0.2.1")
     wiring.configure(None)
 
 
@@ -154,16 +156,16 @@ def test_quarantine_holds_a_suspicious_signature_until_an_organiser_releases_it(
     confirmed = post(client, "/confirmations", {"token": qmailer.last_token()})
     assert confirmed.json_body["state"] == "awaiting_approval"
     assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 0
-    queue = svc.moderation.search("test-letter", _filters(state="quarantined"), None, 10).signatures
+    queue = svc.queue.search("test-letter", _filters(state="quarantined"), None, 10).signatures
     assert [q.name for q in queue] == ["Cheap Viagra Seller"]
     from chalicelib.organisers import Principal
-    svc.moderation.act("test-letter", queue[0].id, "approve", Principal("t", "tester", ()))
+    svc.actions.act("test-letter", queue[0].id, "approve", Principal("t", "tester", ()))
     assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 1
     wiring.configure(None)
 
 
 def _filters(**kw):
-    from chalicelib.models import Filters
+    from chalicelib.organiser_models import Filters
     return Filters(**kw)
 
 
@@ -172,9 +174,9 @@ def test_many_sign_ons_from_one_ip_past_the_soft_limit_are_quarantined(stack, cl
     letter = make_letter(svc)
     for i in range(3):
         sign(svc, letter, i, ip="198.51.100.50")
-        svc.confirm(mailer.last_token(), "198.51.100.50")
-    assert svc.counts(svc.store.get_letter("test-letter")).total == 2
-    held = svc.moderation.search("test-letter", _filters(state="quarantined"), None, 10).signatures
+        svc.signing.confirm(mailer.last_token(), "198.51.100.50")
+    assert svc.letters.counts(svc.store.get_letter("test-letter")).total == 2
+    held = svc.queue.search("test-letter", _filters(state="quarantined"), None, 10).signatures
     assert [h.name for h in held] == ["Ada Lovelace"] and held[0].email == "p2@example.org"
     wiring.configure(None)
 
@@ -206,7 +208,7 @@ def test_a_refused_or_failed_resend_changes_nothing(stack, clock):
     letter = make_letter(svc)
     sign(svc, letter, 1)
     sid = mailer.last_token()[:26]
-    key = keys.signature_key("test-letter", sid, svc.letter_item("test-letter")["shards"])
+    key = keys.signature_key("test-letter", sid, svc.letters.letter_item("test-letter")["shards"])
     clock.advance(minutes=2)
     assert sign(svc, letter, 1).email_sent is True  # the second mail of the day
     after_resend = svc.store.get(key)
@@ -221,7 +223,7 @@ def test_a_refused_or_failed_resend_changes_nothing(stack, clock):
         def send(self, message):
             raise MailError("SES is down")
     clock.advance(days=1)  # a new day: the cap allows again, but the mail fails
-    svc.mailer = Down()
+    svc.signing.mailer = Down()
     assert sign(svc, letter, 1).email_sent is False
     now = svc.store.get(key)
     assert now["confirm_hashes"] == after_resend["confirm_hashes"]
@@ -240,11 +242,11 @@ def test_a_failed_resend_while_the_signer_confirms_is_harmless(stack, clock):
 
     class Racing(RecordingMailer):
         def send(self, message):
-            svc.confirm(first, "198.51.100.9")  # the signer clicks the first link meanwhile
+            svc.signing.confirm(first, "198.51.100.9")  # the signer clicks the first link meanwhile
             raise MailError("SES is down")
-    svc.mailer = Racing()
+    svc.signing.mailer = Racing()
     assert sign(svc, letter, 1).email_sent is False  # not a 500
-    assert svc.counts(svc.store.get_letter("test-letter")).total == 1
+    assert svc.letters.counts(svc.store.get_letter("test-letter")).total == 1
     wiring.configure(None)
 
 
@@ -285,17 +287,17 @@ def test_turnstile_is_verified_server_side_and_fails_closed(stack, clock, turnst
     svc, _ = build(clock, turnstile_secret="s3cret", turnstile_site_key="site-key",
                    turnstile_verify_url=turnstile_stand_in)
     letter = make_letter(svc)
-    assert svc.get_letter("test-letter").turnstile_site_key == "site-key"
-    assert svc.sign("test-letter", signature_in.validate_python(
+    assert svc.letters.get_letter("test-letter").turnstile_site_key == "site-key"
+    assert svc.signing.sign("test-letter", signature_in.validate_python(
         individual(letter, turnstile_token="good")), "192.0.2.1").email_sent
     for token in (None, "bad"):
         with pytest.raises(ValidationFailedError):
-            svc.sign("test-letter", signature_in.validate_python(
+            svc.signing.sign("test-letter", signature_in.validate_python(
                 individual(letter, email="b@example.org", turnstile_token=token)), "192.0.2.1")
     down, _ = build(clock, turnstile_secret="s3cret", turnstile_verify_url="http://127.0.0.1:9/x")
     letter = make_letter(down)
     with pytest.raises(ServiceUnavailableError):
-        down.sign("test-letter", signature_in.validate_python(
+        down.signing.sign("test-letter", signature_in.validate_python(
             individual(letter, turnstile_token="good")), "192.0.2.1")
     wiring.configure(None)
 
@@ -324,7 +326,6 @@ def test_consent_is_recorded_with_the_text_hash_version_and_time(client, service
 
 
 def test_withdrawal_unlists_uncounts_and_forgets(client, service, mailer):
-    from chalicelib import exports
     letter = make_letter(service)
     post(client, SIGN, individual(letter))
     post(client, "/confirmations", {"token": mailer.last_token()})
@@ -341,7 +342,7 @@ def test_withdrawal_unlists_uncounts_and_forgets(client, service, mailer):
         assert field not in item
     import io
     out = io.BytesIO()
-    exports.export_csv(service.store, service.store.get_letter("test-letter"), out, include_email=True)
+    export_rows.export_csv(service.store, service.store.get_letter("test-letter"), out, include_email=True)
     assert b"ada@example.org" not in out.getvalue() and b"Ada Lovelace" not in out.getvalue()
     again = post(client, "/withdrawals", {"token": withdraw_token})
     assert again.json_body["already_withdrawn"] is True
@@ -351,7 +352,7 @@ def test_withdrawal_unlists_uncounts_and_forgets(client, service, mailer):
     assert resigned.status_code == 202
     post(client, "/confirmations", {"token": mailer.last_token()})
     assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 1
-    assert service.moderation.recount("test-letter").drift == {}
+    assert service.recount.recount("test-letter").drift == {}
 
 
 def test_retention_deletes_expired_pending_and_anonymises_closed_letters_once(client, service,
@@ -365,21 +366,21 @@ def test_retention_deletes_expired_pending_and_anonymises_closed_letters_once(cl
     post(client, "/confirmations", {"token": mailer.last_token()})
     clock.advance(hours=service.settings.token_ttl_hours, days=service.settings.pending_grace_days,
                   seconds=1)
-    first = privacy.run_retention(service, clock())
+    first = service.retention.run(clock())
     assert [r for r in first if r["slug"] == "test-letter"][0] == {
         "slug": "test-letter", "pending_deleted": 1, "anonymised": 0}
     assert service.store.get(keys.email_claim_key(
-        "test-letter", service.email_hash("never@example.org"))) is None
+        "test-letter", service.signing.email_hash("never@example.org"))) is None
     from chalicelib.organisers import Principal
-    service.moderation.set_status("test-letter", "closed", None, Principal("t", "t", ()))
+    service.letter_admin.set_status("test-letter", "closed", None, Principal("t", "t", ()))
     clock.advance(days=service.settings.retention_days)
-    second = privacy.run_retention(service, clock())
+    second = service.retention.run(clock())
     assert [r for r in second if r["slug"] == "test-letter"][0]["anonymised"] == 2
-    by_name = {s.name: s for s in service.moderation.search(
+    by_name = {s.name: s for s in service.queue.search(
         "test-letter", _filters(), None, 10).signatures}
     assert by_name["Plain Signer"].email is None and by_name["Keeps Updates"].email == "keep@example.org"
     assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 2
-    third = privacy.run_retention(service, clock())
+    third = service.retention.run(clock())
     assert [r for r in third if r["slug"] == "test-letter"][0] == {
         "slug": "test-letter", "pending_deleted": 0, "anonymised": 0}
 
@@ -393,52 +394,51 @@ def test_retention_leaves_a_signature_that_moved_since_it_was_read(client, servi
     post(client, SIGN, individual(letter))
     token = mailer.last_token()
     post(client, "/confirmations", {"token": token})
-    key = keys.signature_key("test-letter", token[:26], service.letter_item("test-letter")["shards"])
+    key = keys.signature_key("test-letter", token[:26], service.letters.letter_item("test-letter")["shards"])
     who = Principal("t", "Organiser", ())
-    service.moderation.act("test-letter", token[:26], "hide", who)
-    service.moderation.set_status("test-letter", "closed", None, who)
+    service.actions.act("test-letter", token[:26], "hide", who)
+    service.letter_admin.set_status("test-letter", "closed", None, who)
     clock.advance(days=service.settings.retention_days + 1)
     stale = service.store.get(key)  # what retention read
-    service.moderation.act("test-letter", token[:26], "unhide", who)
-    assert privacy._anonymise(service, service.letter_item("test-letter"), stale, clock(),
-                              "run") == 0
+    service.actions.act("test-letter", token[:26], "unhide", who)
+    assert service.retention._anonymise(service.letters.letter_item("test-letter"), stale, clock(),
+                                        "run") == 0
     assert service.store.get(key)["name"] == "Ada Lovelace"
     assert client.http.get("/letters/test-letter/signatures").json_body["signatures"][0]["name"] \
         == "Ada Lovelace"
-    assert service.moderation.recount("test-letter").drift == {}
+    assert service.recount.recount("test-letter").drift == {}
     # The next run anonymises it as what it is now: listed, so its name stays public.
-    privacy.run_retention(service, clock())
+    service.retention.run(clock())
     now = service.store.get(key)
     assert now.get("anonymised_at") and now["name"] == "Ada Lovelace" and "email" not in now
     # Anonymised: no organiser action applies any more (409, not a 500).
-    from chalicelib.moderation import StateConflictError
+    from chalicelib.errors import StateConflictError
     for action in ("hide", "rename"):
         with pytest.raises(StateConflictError):
-            service.moderation.act("test-letter", token[:26], action, who, name="X")
+            service.actions.act("test-letter", token[:26], action, who, name="X")
 
 
 def test_a_withdrawn_signature_cannot_be_renamed(client, service, mailer):
-    from chalicelib.moderation import StateConflictError
+    from chalicelib.errors import StateConflictError
     from chalicelib.principal import Principal
     post(client, SIGN, individual(make_letter(service)))
     token = mailer.last_token()
     post(client, "/confirmations", {"token": token})
     assert post(client, "/withdrawals", {"token": mailer.last_withdraw_token()}).status_code == 200
     with pytest.raises(StateConflictError):
-        service.moderation.act("test-letter", token[:26], "rename", Principal("t", "O", ()),
+        service.actions.act("test-letter", token[:26], "rename", Principal("t", "O", ()),
                                name="Someone Else")
     assert "name" not in service.store.get(
-        keys.signature_key("test-letter", token[:26], service.letter_item("test-letter")["shards"]))
+        keys.signature_key("test-letter", token[:26], service.letters.letter_item("test-letter")["shards"]))
 
 
 def test_links_sent_before_the_hash_format_changed_still_work(client, service, mailer):
     """Signatures stored with hex link hashes (before base64url) keep working links."""
     post(client, SIGN, individual(make_letter(service)))
     token, withdraw = mailer.last_token(), mailer.last_withdraw_token()
-    key = keys.signature_key("test-letter", token[:26], service.letter_item("test-letter")["shards"])
+    key = keys.signature_key("test-letter", token[:26], service.letters.letter_item("test-letter")["shards"])
     hexed = [hashlib.sha256(t[26:26 + 43].encode()).hexdigest() for t in (token, withdraw)]
-    service.store.update(key, "SET confirm_hashes = :c, withdraw_hash = :w",
-                         {":c": [hexed[0]], ":w": hexed[1]})
+    service.store.update(key, Update(set={"confirm_hashes": [hexed[0]], "withdraw_hash": hexed[1]}))
     assert post(client, "/confirmations", {"token": token}).json_body["state"] == "listed"
     assert post(client, "/withdrawals", {"token": withdraw}).status_code == 200
 
@@ -460,7 +460,7 @@ def test_no_email_token_or_ip_in_any_log_line(client, service, mailer, caplog):
 
     def boom(*a, **kw):
         raise RuntimeError(f"failure mentioning {email} from {ip} with {token}")
-    service.list_letters = boom
+    service.letters.list_letters = boom
     client.http.get("/letters")
     text = caplog.text
     assert "unhandled error" in text and "DEBUG" in text  # the capture did see the flows

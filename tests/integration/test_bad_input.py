@@ -85,8 +85,8 @@ def send(client, letter, path, spec, headers):
 
 
 def _stored(service, slug="test-letter"):
-    return service.counts(service.store.get_letter(slug)), \
-        service.public_list(slug, cursor=None, limit=100, kind=None)
+    return service.letters.counts(service.store.get_letter(slug)), \
+        service.letters.public_list(slug, cursor=None, limit=100, kind=None)
 
 
 @pytest.mark.parametrize("what,path,spec,headers,status,code", BAD_INPUTS,
@@ -115,7 +115,7 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(client, service, mailer,
 def test_an_unexpected_error_is_a_generic_500_with_a_request_id(client, service, caplog):
     def boom(*a, **kw):
         raise RuntimeError("secret detail ada@example.org")
-    service.list_letters = boom
+    service.letters.list_letters = boom
     resp = client.http.get("/letters")
     assert resp.status_code == 500
     err = resp.json_body["error"]

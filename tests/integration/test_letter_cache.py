@@ -15,14 +15,14 @@ def test_another_instance_sees_a_closed_letter_within_the_cache_time(settings, m
     here = wiring.build(settings, mailer=mailer, clock=clock)
     there = wiring.build(settings, mailer=mailer, clock=clock)  # a second Lambda instance
     ticks = [1000.0]
-    here._monotonic = there._monotonic = lambda: ticks[0]
+    here.letters._monotonic = there.letters._monotonic = lambda: ticks[0]
     letter = make_letter(here)
-    assert there.letter_item("test-letter")["status"] == "open"  # cached over there
-    here.moderation.set_status("test-letter", "closed", None, Principal("t", "t", ()))
+    assert there.letters.letter_item("test-letter")["status"] == "open"  # cached over there
+    here.letter_admin.set_status("test-letter", "closed", None, Principal("t", "t", ()))
     with pytest.raises(LetterClosedError):  # here: at once
-        here.sign("test-letter", signature_in.validate_python(individual(letter)), "192.0.2.1")
-    assert there.letter_item("test-letter")["status"] == "open"  # there: not yet
+        here.signing.sign("test-letter", signature_in.validate_python(individual(letter)), "192.0.2.1")
+    assert there.letters.letter_item("test-letter")["status"] == "open"  # there: not yet
     ticks[0] += settings.letter_cache_seconds
-    assert there.letter_item("test-letter")["status"] == "closed"
+    assert there.letters.letter_item("test-letter")["status"] == "closed"
     with pytest.raises(LetterClosedError):
-        there.sign("test-letter", signature_in.validate_python(individual(letter)), "192.0.2.1")
+        there.signing.sign("test-letter", signature_in.validate_python(individual(letter)), "192.0.2.1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from chalicelib.storage import s3_objects
 
 
 def fetch(url, data=None, headers=None, method=None):
@@ -45,7 +46,7 @@ def test_path_traversal_is_refused(live_site):
 
 
 def test_sign_and_confirm_over_http_writes_the_link_to_the_outbox(live_site):
-    letter = live_site.service.get_letter("eu-hrc43-dprk")
+    letter = live_site.service.letters.get_letter("eu-hrc43-dprk")
     payload = {"kind": "individual", "name": "Kim Min-ji", "email": "minji@example.kr",
                "consent": True, "country": "KR", "letter_sha256": letter.text_sha256}
     status, _, body = fetch(f"{live_site.url}/api/letters/eu-hrc43-dprk/signatures",
@@ -86,7 +87,6 @@ def test_make_run_keeps_s3_objects_as_they_were_across_a_restart(stack, tmp_path
     """Saved at stop, restored at start: same bytes, same ETag (so `us snapshots verify`
     still matches a snapshot's manifest), same content type."""
     import uuid
-    from chalicelib import snapshots
     from chalicelib.wiring import boto_client
     from tools import localstack, run
     bucket = f"restart-{uuid.uuid4().hex[:8]}"
@@ -96,7 +96,7 @@ def test_make_run_keeps_s3_objects_as_they_were_across_a_restart(stack, tmp_path
     s3 = boto_client("s3")
     data = tmp_path / "signatories.csv"
     data.write_bytes("name\n김민준\n".encode() * 1000)
-    snapshots.upload(s3, bucket, "letters/x/snapshots/2026-03-01/signatories.csv", data,
+    s3_objects.upload(s3, bucket, "letters/x/snapshots/2026-03-01/signatories.csv", data,
                      "text/csv; charset=utf-8")  # multipart: an ETag "md5-N"
     s3.put_object(Bucket=bucket, Key="letters/x/latest.json", Body=b"{}",
                   ContentType="application/json")

@@ -6,6 +6,7 @@ import json
 import pytest
 
 import app
+from chalicelib.storage import Update
 from helpers import individual, make_letter, organisation, post
 
 
@@ -78,8 +79,7 @@ def test_tokens_are_stored_only_as_hashes_and_listed_without_secrets(client, ser
     listing = admin_get(client, "/admin/tokens", token).json_body["tokens"]
     assert {t["name"] for t in listing} == {"Test organiser", "Press team"}
     raw = json.dumps(listing)
-    items = list(service.store.query(KeyConditionExpression="PK = :p",
-                                     ExpressionAttributeValues={":p": {"S": "ORGTOKENS"}}))
+    items = list(service.store.organiser_tokens())
     assert created.json_body["token"] not in raw and created.json_body["token"] not in json.dumps(items)
     assert any(t["last_used_at"] for t in listing)
 
@@ -144,7 +144,7 @@ def test_hide_unhide_reject_move_the_count_and_are_audited(client, service, mail
     assert [e["action"] for e in entries] == ["reject", "unhide", "hide"]
     assert entries[0]["before"]["state"] == "listed" and entries[0]["after"]["state"] == "rejected"
     assert entries[0]["who"].startswith("Test organiser")
-    assert service.moderation.recount("test-letter").drift == {}
+    assert service.recount.recount("test-letter").drift == {}
 
 
 def test_rename_fixes_a_typo_keeps_the_original_and_reorders(client, service, mailer, token):
@@ -171,7 +171,7 @@ def test_bulk_invalidation_dry_run_then_apply_the_same_count(client, service, ma
                       token).json_body
     assert done == {"dry_run": False, "matched": 3, "changed": 3}
     assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 1
-    assert service.moderation.recount("test-letter").drift == {}
+    assert service.recount.recount("test-letter").drift == {}
     rejected = admin_get(client, "/admin/letters/test-letter/signatures?state=rejected",
                          token).json_body["signatures"]
     assert sorted(s["name"] for s in rejected) == ["Bot One", "Bot Three", "Bot Two"]
@@ -231,13 +231,12 @@ def test_letters_are_created_edited_closed_and_reopened(client, service, token, 
 
 def test_editing_a_closed_letter_keeps_when_it_closed_and_its_last_snapshot(client, service,
                                                                                token):
-    from chalicelib import store as keys
+    from chalicelib.storage import keys
     from helpers import OPEN_LETTER
     src = OPEN_LETTER.format(slug="test-letter", approval="false")
     make_letter(service)
     admin_post(client, "/admin/letters/test-letter/status", {"status": "closed"}, token)
-    service.store.update(keys.letter_key("test-letter"), "SET last_snapshot = :d",
-                         {":d": "2026-03-01"})
+    service.store.update(keys.letter_key("test-letter"), Update(set={"last_snapshot": "2026-03-01"}))
     closed = service.store.get(keys.letter_key("test-letter"))
     edited = client.http.put("/admin/letters/test-letter", headers={
         **auth(token), "content-type": "application/json"},
@@ -249,7 +248,7 @@ def test_editing_a_closed_letter_keeps_when_it_closed_and_its_last_snapshot(clie
 
 
 def test_an_edit_racing_another_edit_is_refused_not_lost(client, service, token):
-    from chalicelib import store as keys
+    from chalicelib.storage import keys
     from chalicelib.letters import parse_letter
     from helpers import OPEN_LETTER
     src = OPEN_LETTER.format(slug="test-letter", approval="false")
@@ -259,7 +258,7 @@ def test_an_edit_racing_another_edit_is_refused_not_lost(client, service, token)
     def other_edit_first(key, *args, **kw):  # another organiser saves between our read and write
         if key == keys.letter_key("test-letter"):
             service.store.update = real_update
-            service.upsert_letter(parse_letter(src.replace("change", "other change")))
+            service.letters.upsert_letter(parse_letter(src.replace("change", "other change")))
         return real_update(key, *args, **kw)
     service.store.update = other_edit_first
     try:
@@ -273,28 +272,28 @@ def test_an_edit_racing_another_edit_is_refused_not_lost(client, service, token)
 
 
 def test_recount_repair_keeps_a_confirmation_landing_during_it(client, service, mailer, token):
-    from chalicelib import store as keys
+    from chalicelib.storage import keys
     post(client, "/letters/test-letter/signatures", individual(make_letter(service)))
     link = mailer.last_token()
     partition = keys.signature_partition(
-        "test-letter", keys.shard_of(link[:26], service.letter_item("test-letter")["shards"]))
+        "test-letter", keys.shard_of(link[:26], service.letters.letter_item("test-letter")["shards"]))
     real_query = service.store.query
     done = []
 
-    def confirm_after_its_shard_is_scanned(**kw):
-        items = list(real_query(**kw))
-        if kw["ExpressionAttributeValues"][":pk"]["S"] == partition and not done:
+    def confirm_after_its_shard_is_scanned(q, **kw):
+        items = list(real_query(q, **kw))
+        if q.pk == partition and not done:
             done.append(1)  # the scan did not see it; its counter will
-            service.confirm(link, "198.51.100.1")
+            service.signing.confirm(link, "198.51.100.1")
         return items
     service.store.query = confirm_after_its_shard_is_scanned
     try:
-        report = service.moderation.recount("test-letter", fix=True)
+        report = service.recount.recount("test-letter", fix=True)
     finally:
         service.store.query = real_query
     assert report.drift == {} and report.fixed is False
     assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 1
-    assert service.moderation.recount("test-letter").drift == {}
+    assert service.recount.recount("test-letter").drift == {}
 
 
 @pytest.mark.parametrize("cursor", [
@@ -325,11 +324,11 @@ def test_bad_audit_cursor_is_422_and_a_real_one_pages(client, service, token):
 
 
 def test_recount_finds_and_fixes_drift(client, service, example, token):
-    from chalicelib import store as keys
-    service.store.update(keys.counter_key("eu-hrc43-dprk", 0), "ADD n_individual :d", {":d": 5})
+    from chalicelib.storage import keys
+    service.store.update(keys.counter_key("eu-hrc43-dprk", 0), Update(add={"n_individual": 5}))
     report = admin_post(client, "/admin/letters/eu-hrc43-dprk/recount", {}, token).json_body
     assert report["drift"] == {"n_individual": -5} and report["fixed"] is False
     fixed = admin_post(client, "/admin/letters/eu-hrc43-dprk/recount", {"fix": True}, token)
     assert fixed.json_body["fixed"] is True
-    assert service.moderation.recount("eu-hrc43-dprk").drift == {}
+    assert service.recount.recount("eu-hrc43-dprk").drift == {}
     assert client.http.get("/letters/eu-hrc43-dprk").json_body["counts"]["individuals"] == 4

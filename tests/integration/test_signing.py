@@ -77,14 +77,14 @@ def dynamodb_size(value) -> int:
 def test_a_confirmed_signature_is_one_write_unit(client, letter, mailer, service):
     """Under 1 KB for a signer with a full affiliation: each later update of it costs 1 WRU,
     not 2 (docs/COST.md)."""
-    from chalicelib import store as keys
+    from chalicelib.storage import keys
     post(client, SIGN, individual(letter, name="김민준 (Kim Min-jun)",
                                   affiliation="Professor of International Law, "
                                               "Seoul National University",
                                   email="minjun.kim@snu-law.example.ac.kr"))
     token = mailer.last_token()
     assert post(client, "/confirmations", {"token": token}).status_code == 200
-    shards = service.letter_item("test-letter")["shards"]
+    shards = service.letters.letter_item("test-letter")["shards"]
     sig = service.store.get(keys.signature_key("test-letter", token[:26], shards))
     assert sig["state"] == "listed"
     assert not {"confirm_expires_at", "last_sent_at", "sends"} & set(sig)
@@ -201,7 +201,7 @@ def test_closed_letter_refuses_signatures(client, service, mailer, clock):
     src = OPEN_LETTER.format(slug="closing", approval="false").replace(
         "language: en", "language: en\ncloses_at: 2026-03-02T00:00:00Z")
     letter = parse_letter(src)
-    service.upsert_letter(letter)
+    service.letters.upsert_letter(letter)
     assert post(client, "/letters/closing/signatures", individual(letter)).status_code == 202
     clock.advance(days=1)
     resp = post(client, "/letters/closing/signatures", individual(letter, email="b@example.org"))

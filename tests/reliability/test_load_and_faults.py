@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
-from chalicelib import store as keys
-from chalicelib.models import Filters
+from chalicelib.storage import keys
+from chalicelib.organiser_models import Filters
 from chalicelib.organisers import Principal
 from helpers import individual, make_letter
 
@@ -34,7 +34,7 @@ def http(method, url, body=None):
 def stored(service, slug=SLUG, **filters):
     """Every signature item of the letter, by a consistent read of each shard."""
     letter = service.store.get_letter(slug)
-    return [i for i, _ in service.moderation._items(letter, Filters(**filters), {})]
+    return [i for i, _ in service.queue.items(letter, Filters(**filters), {})]
 
 
 def public_list(url, slug=SLUG):
@@ -49,7 +49,7 @@ def public_list(url, slug=SLUG):
 
 
 def assert_no_drift(service, slug=SLUG):
-    report = service.moderation.recount(slug)
+    report = service.recount.recount(slug)
     assert report.drift == {}, report
     return report
 
@@ -120,7 +120,7 @@ def test_parallel_confirm_withdraw_and_hide_keep_counts_true(live_site):
 
     def hide(sig_id):
         try:
-            svc.moderation.act(SLUG, sig_id, "hide", ORGANISER)
+            svc.actions.act(SLUG, sig_id, "hide", ORGANISER)
         except Exception:  # not listed yet, or changed meanwhile: the race is the point
             pass
 
@@ -225,17 +225,16 @@ def test_a_timeout_after_the_write_reached_the_table_still_gives_one_item(client
 
 def test_retention_replayed_and_run_concurrently_changes_things_once(client, service, mailer,
                                                                     clock):
-    from chalicelib import privacy
     letter = make_letter(service, SLUG)
     for i in range(6):
         sign_via(client, letter, email=f"old{i}@example.org")
     clock.advance(hours=service.settings.token_ttl_hours, days=service.settings.pending_grace_days,
                   seconds=1)
     with ThreadPoolExecutor(3) as pool:
-        reports = list(pool.map(lambda _: privacy.run_retention(service, clock()), range(3)))
+        reports = list(pool.map(lambda _: service.retention.run(clock()), range(3)))
     deleted = sum(r["pending_deleted"] for rep in reports for r in rep if r["slug"] == SLUG)
     assert deleted == 6 and stored(service) == []
-    assert all(service.store.get(keys.email_claim_key(SLUG, service.email_hash(
+    assert all(service.store.get(keys.email_claim_key(SLUG, service.signing.email_hash(
         f"old{i}@example.org"))) is None for i in range(6))
 
 

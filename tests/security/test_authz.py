@@ -52,9 +52,9 @@ def _body(method: str, path: str, sig_id: str) -> dict | None:
 
 def _state(service):
     letter = service.store.get_letter(SLUG)
-    return (letter["status"], letter["versions"], service.counts(letter),
-            [s.name for s in service.public_list(SLUG, cursor=None, limit=500, kind=None).signatures],
-            service.moderation.audit(SLUG, None, 500).entries,
+    return (letter["status"], letter["versions"], service.letters.counts(letter),
+            [s.name for s in service.letters.public_list(SLUG, cursor=None, limit=500, kind=None).signatures],
+            service.queue.audit(SLUG, None, 500).entries,
             [(t.id, t.revoked_at) for t in service.organisers.list()])
 
 
@@ -81,7 +81,7 @@ def test_every_non_public_route_refuses_missing_malformed_revoked_and_out_of_sco
     revoked = service.organisers.create("authz revoked", [])
     service.organisers.revoke(revoked.id)
     victim = service.organisers.create("authz victim", [])
-    sig_id = service.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
+    sig_id = service.letters.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
     flipped = good.token[:-1] + ("A" if good.token[-1] != "A" else "B")
     bad_headers = {
         "no header": {},

@@ -24,7 +24,7 @@ def _cors_headers(resp) -> dict:
 
 def test_a_foreign_origin_gets_no_cors_grant_from_any_route(site):
     token = site.service.organisers.create("cors", []).token
-    sig_id = site.service.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
+    sig_id = site.service.letters.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
     # a token to revoke (so the DELETE route's real call does not revoke ours)
     victim = site.service.organisers.create("cors-victim", []).id
     requests_sent, granted = 0, []

@@ -36,7 +36,8 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
                                                status_code_conformance)
 
-from chalicelib.store import letter_key
+from chalicelib.storage import Update
+from chalicelib.storage.keys import letter_key
 
 SLUG = "eu-hrc43-dprk"  # the example letter (tools/seed.py)
 
@@ -62,7 +63,7 @@ def fuzz_site(site):
     svc = site.service
     token = svc.organisers.create("fuzz", []).token
     victim = svc.organisers.create("fuzz-victim", [])  # the token_id fixed in DELETE paths
-    sig_id = svc.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
+    sig_id = svc.letters.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
     # The document is fetched from the running app. (schemathesis.openapi.from_url(...) drops
     # the operation that serves the schema itself, GET /openapi.json, from its operations; the
     # same document through from_dict keeps all 22, so that route is fuzzed too.)
@@ -157,8 +158,8 @@ def fuzz_run(fuzz_site):
             # Between batches the example letter is reopened with no closing time, so one
             # operation's effects (a fuzzed close, BUG-1's unparsable closes_at) cannot turn
             # the next operation's answers into 410s or 500s that are not its own.
-            site.service.store.update(letter_key(SLUG), "SET #st = :o REMOVE closes_at, closed_at",
-                                      {":o": "open"}, names={"#st": "status"})
+            site.service.store.update(letter_key(SLUG), Update(
+                set={"status": "open"}, remove=("closes_at", "closed_at")))
             stats.setdefault("per_operation", {}).setdefault(key, 0)
             stats["per_operation"][key] += len(cases)
 

@@ -36,6 +36,8 @@ import pytest
 import requests
 
 from security_site import start_site, stop_site  # tests/security/security_site.py
+from chalicelib.snapshots import job as snap_job
+from chalicelib.snapshots import published as snap_published
 
 SLUG = "eu-hrc43-dprk"
 CLIENT_IP = "127.0.0.1"
@@ -174,9 +176,9 @@ def test_no_email_token_or_client_address_in_anything_public(pii_site, caplog):
     assert any(p.endswith(".css") for p in seen) and sum(p.endswith(".js") for p in seen) >= 5
 
     # -- a snapshot, and every object under letters/{slug}/ read back from moto S3
-    from chalicelib import snapshots, wiring
+    from chalicelib import wiring
     s3 = wiring.boto_client("s3")
-    report = snapshots.snapshot_letter(site.service, s3, SLUG, site.service.clock())
+    report = snap_job.snapshot_letter(site.service, s3, SLUG, site.service.clock())
     assert report["status"] == "complete"
     keys_read = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=site.bucket,
@@ -197,10 +199,10 @@ def test_no_email_token_or_client_address_in_anything_public(pii_site, caplog):
                 continue
             crawl.check(f"s3://{key}", body.decode("utf-8", "replace"))
     names = {k.rsplit("/", 1)[1] for k in keys_read}
-    assert set(snapshots.FILES) | {"manifest.json", "latest.json"} <= names, names
+    assert set(snap_published.FILES) | {"manifest.json", "latest.json"} <= names, names
 
     # -- the client's address is never stored in the clear
-    from chalicelib.store import from_item
+    from chalicelib.storage.codec import from_item
     items = []
     for page in site.service.store._db.get_paginator("scan").paginate(
             TableName=site.settings.table_name):

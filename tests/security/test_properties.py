@@ -23,9 +23,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
-from chalicelib import exports, store as keys
-from chalicelib.services import iso, new_id
+from chalicelib.storage import keys
+from chalicelib.clock import iso
+from chalicelib.link_tokens import new_id
 from helpers import make_letter, post
+from chalicelib.exports import delivery_html
+from chalicelib.exports import rows as export_rows
 
 SETTINGS = settings(max_examples=60, derandomize=True, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -136,12 +139,12 @@ def test_csv_export_round_trips_any_stored_value_and_never_starts_a_formula(
             "confirmed_at": "=cmd|' /C calc'!A0", "email": f"{sig_id}@example.org"}
     service.store.put(item)  # straight in: no validation, as an old import might have written
     buf = io.BytesIO()
-    exports.export_csv(service.store, letter, buf)
+    export_rows.export_csv(service.store, letter, buf)
     text = buf.getvalue().decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:], newline="")))
     header, data = rows[0], rows[1:]
-    assert header == exports.CSV_HEADER
+    assert header == export_rows.CSV_HEADER
     for row in data:
         assert len(row) == len(header)
         for cell in row:
@@ -193,11 +196,11 @@ class _Shape(HTMLParser):
 
 def _delivery_html(service, slug: str, kind: str, name: str, affiliation, country) -> _Shape:
     make_letter(service, slug=slug)
-    added = service.import_signatories(slug, [{"kind": kind, "name": name,
+    added = service.signing.import_signatories(slug, [{"kind": kind, "name": name,
                                                "affiliation": affiliation, "country": country}])
     assert added == 1
     buf = io.BytesIO()
-    exports.export_delivery_html(service.store, service.store.get_letter(slug), buf)
+    delivery_html.export_delivery_html(service.store, service.store.get_letter(slug), buf)
     shape = _Shape()
     shape.feed(buf.getvalue().decode("utf-8"))
     shape.close()
@@ -215,7 +218,7 @@ def test_no_name_adds_an_element_to_the_delivery_letter(service, name, affiliati
     hostile = _delivery_html(service, f"hostile-{n}", kind, name, affiliation, country)
     assert hostile.events == plain.events  # same elements, same attributes, same order
     text = "".join(hostile.texts)
-    assert exports.signatory_line({"kind": kind, "name": name, "affiliation": affiliation,
+    assert delivery_html.signatory_line({"kind": kind, "name": name, "affiliation": affiliation,
                                    "country": country}) in text
 
 

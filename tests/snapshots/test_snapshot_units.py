@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 import random
-
-from chalicelib import snapshots
+from chalicelib.storage import s3_objects
+from chalicelib.snapshots import contents as snap_contents
+from chalicelib.snapshots import diff as snap_diff
 
 
 def test_diff_ids_merges_two_sorted_streams():
     old = [("a", "listed"), ("b", "listed"), ("c", "pending"), ("d", "listed"), ("f", "hidden")]
     new = [("a", "listed"), ("b", "hidden"), ("d", "withdrawn"), ("e", "listed"),
            ("f", "listed"), ("g", "pending")]
-    got = sorted(snapshots.diff_ids(iter(old), iter(new)))
+    got = sorted(snap_diff.diff_ids(iter(old), iter(new)))
     assert got == sorted([("hidden", "b"), ("removed", "c"), ("withdrawn", "d"),
                           ("added", "e"), ("added", "f")])
-    assert list(snapshots.diff_ids(iter([("x", "listed")]), iter([]))) == [("withdrawn", "x")]
+    assert list(snap_diff.diff_ids(iter([("x", "listed")]), iter([]))) == [("withdrawn", "x")]
 
 
 def test_external_sort_spills_and_merges_in_order(tmp_path):
     rng = random.Random(1)
     keys = [f"{rng.choice('12')}#{rng.random():.12f}" for _ in range(1000)]
-    sorter = snapshots._ExternalSort(tmp_path, run=64)
+    sorter = snap_contents.ExternalSort(tmp_path, run=64)
     for k in keys:
         sorter.add(k, {"k": k, "name": "김철수"})
     assert len(sorter.files) >= 15
@@ -30,7 +31,7 @@ def test_external_sort_spills_and_merges_in_order(tmp_path):
 def test_external_sort_keeps_keys_with_tabs_and_line_breaks(tmp_path):
     """Names from an old import may hold a tab, a CR or a line separator: they must survive."""
     keys = ["2#a\tb", "2#d\re", "2#f\u2028g", "2#h\ni", "1#plain"] * 30
-    sorter = snapshots._ExternalSort(tmp_path, run=16)
+    sorter = snap_contents.ExternalSort(tmp_path, run=16)
     for k in keys:
         sorter.add(k, {"k": k})
     assert len(sorter.files) >= 5
@@ -63,7 +64,7 @@ def test_upload_streams_the_file_in_parts(tmp_path):
     path = tmp_path / "f"
     path.write_bytes(data)
     s3 = RecordingS3()
-    meta = snapshots.upload(s3, "b", "k", path, "x/y", part_size=1000)
+    meta = s3_objects.upload(s3, "b", "k", path, "x/y", part_size=1000)
     assert b"".join(s3.parts) == data and len(s3.parts) == 11
     assert [p["PartNumber"] for p in s3.done] == list(range(1, 12))
     assert meta["size"] == len(data) and meta["sha256"] == hashlib.sha256(data).hexdigest()
@@ -72,5 +73,5 @@ def test_upload_streams_the_file_in_parts(tmp_path):
     exact = tmp_path / "g"
     exact.write_bytes(data[:3000])
     s3 = RecordingS3()
-    snapshots.upload(s3, "b", "k", exact, "x/y", part_size=1000)
+    s3_objects.upload(s3, "b", "k", exact, "x/y", part_size=1000)
     assert [len(p) for p in s3.parts] == [1000, 1000, 1000]

@@ -12,9 +12,17 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import snapshots, store as keys, wiring
+from chalicelib.storage.codec import to_item
+from chalicelib.storage import Update
+from chalicelib import wiring
 from tools.seed import EXAMPLE
 from support import store_signature
+from chalicelib.clock import iso
+from chalicelib.storage import keys
+from chalicelib.storage import s3_objects
+from chalicelib.snapshots import claim as snap_claim
+from chalicelib.snapshots import job as snap_job
+from chalicelib.snapshots import published as snap_published
 
 SLUG = "eu-hrc43-dprk"
 DAY1 = dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.timezone.utc)
@@ -70,8 +78,7 @@ def add_listed(service, name, kind="individual", country="FR"):
 def set_state(service, sig_id, state):
     letter = service.store.get(keys.letter_key(SLUG))
     key = keys.signature_key(SLUG, sig_id, letter["shards"])
-    assert service.store.update(key, "SET #s = :s REMOVE GSI1PK, GSI1SK", {":s": state},
-                                names={"#s": "state"})
+    assert service.store.update(key, Update(set={"state": state}, remove=("GSI1PK", "GSI1SK")))
 
 
 def id_of(s3, bucket, name, date="2026-03-01"):
@@ -100,7 +107,7 @@ class FailingS3:
 
 
 def test_snapshot_of_the_example_letter_matches_its_list(snap, s3, bucket):
-    report = snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    report = snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     assert report["status"] == "complete" and report["latest_moved"] is True
     prefix = f"letters/{SLUG}/snapshots/2026-03-01/"
     assert keys_in(s3, bucket) == sorted(
@@ -130,16 +137,16 @@ def test_snapshot_of_the_example_letter_matches_its_list(snap, s3, bucket):
     ids = gzip.decompress(get(s3, bucket, prefix + "ids.csv.gz")).decode().splitlines()
     assert ids == sorted(f"{r['id']},listed" for r in rows)
     assert latest(s3, bucket)["date"] == "2026-03-01"
-    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
-    assert [s["date"] for s in snapshots.list_snapshots(s3, bucket, SLUG)] == ["2026-03-01"]
-    url = snapshots.presign(s3, bucket, prefix + "letter.html")
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
+    assert [s["date"] for s in snap_published.list_snapshots(s3, bucket, SLUG)] == ["2026-03-01"]
+    url = s3_objects.presign(s3, bucket, prefix + "letter.html")
     assert "X-Amz-Signature" in url or "Signature" in url
 
 
 def test_replay_is_a_no_op(snap, s3, bucket):
-    first = snapshots.run_nightly(snap, s3, DAY1)
+    first = snap_job.run_nightly(snap, s3, DAY1)
     before = {k: s3.head_object(Bucket=bucket, Key=k)["LastModified"] for k in keys_in(s3, bucket)}
-    again = snapshots.run_nightly(snap, s3, DAY1 + dt.timedelta(minutes=5))
+    again = snap_job.run_nightly(snap, s3, DAY1 + dt.timedelta(minutes=5))
     assert [r["status"] for r in first] == ["complete"]
     assert [r["status"] for r in again] == ["exists"]
     assert {k: s3.head_object(Bucket=bucket, Key=k)["LastModified"]
@@ -165,7 +172,7 @@ def test_concurrent_runs_write_one_snapshot(snap, s3, bucket):
     def run():
         client = Counting(wiring.boto_client("s3"))
         barrier.wait()
-        results.append(snapshots.snapshot_letter(snap, client, SLUG, DAY1)["status"])
+        results.append(snap_job.snapshot_letter(snap, client, SLUG, DAY1)["status"])
 
     threads = [threading.Thread(target=run) for _ in range(4)]
     for t in threads:
@@ -174,114 +181,114 @@ def test_concurrent_runs_write_one_snapshot(snap, s3, bucket):
         t.join(timeout=60)
     assert sorted(results) == ["busy", "busy", "busy", "complete"]
     assert len(uploads) == 6 and len(set(uploads)) == 6  # one run wrote the files, once
-    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
-    assert snapshots.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "exists"
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
+    assert snap_job.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "exists"
 
 
 @pytest.mark.parametrize("fail_at", [1, 3, 6])
 def test_an_upload_failure_keeps_latest_and_a_rerun_completes(snap, s3, bucket, fail_at):
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     day1_latest = latest(s3, bucket)
     add_listed(snap, "Marie Curie")
     failing = FailingS3(s3, fail_at)
     with pytest.raises(ClientError):
-        snapshots.snapshot_letter(snap, failing, SLUG, DAY2)
+        snap_job.snapshot_letter(snap, failing, SLUG, DAY2)
     assert latest(s3, bucket) == day1_latest
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     assert not any(k.endswith("2026-03-02/manifest.json") for k in keys_in(s3, bucket))
     # the failed run released its claim: the next run completes the day at once
-    report = snapshots.snapshot_letter(snap, s3, SLUG, DAY2)
+    report = snap_job.snapshot_letter(snap, s3, SLUG, DAY2)
     assert report["status"] == "complete"
     assert latest(s3, bucket)["date"] == "2026-03-02"
     assert manifest(s3, bucket, "2026-03-02")["diff"]["added"] == [
         id_of(s3, bucket, "Marie Curie", "2026-03-02")]
-    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-02") == []
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-02") == []
 
 
 def test_a_forced_rewrite_that_fails_leaves_no_day_pointing_at_changed_files(snap, s3, bucket):
     """Writing a complete day again (forced): while its files are rewritten nothing calls it
     complete, so a failure half-way leaves latest.json on the previous good day."""
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     day1_latest = latest(s3, bucket)
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY2)
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY2)
     add_listed(snap, "Marie Curie")
     with pytest.raises(ClientError):
-        snapshots.snapshot_letter(snap, FailingS3(s3, 2), SLUG, DAY2 + dt.timedelta(minutes=1),
+        snap_job.snapshot_letter(snap, FailingS3(s3, 2), SLUG, DAY2 + dt.timedelta(minutes=1),
                                   force=True)
     assert latest(s3, bucket) == day1_latest  # stepped back to the last complete day
-    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
-    days = {d["date"]: d["complete"] for d in snapshots.list_snapshots(s3, bucket, SLUG)}
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
+    days = {d["date"]: d["complete"] for d in snap_published.list_snapshots(s3, bucket, SLUG)}
     assert days == {"2026-03-01": True, "2026-03-02": False}  # no links to half-written files
     # the next run writes the day again, whole
-    assert snapshots.snapshot_letter(snap, s3, SLUG, DAY2 + dt.timedelta(minutes=2))["status"] \
+    assert snap_job.snapshot_letter(snap, s3, SLUG, DAY2 + dt.timedelta(minutes=2))["status"] \
         == "complete"
     assert latest(s3, bucket)["date"] == "2026-03-02"
-    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-02") == []
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-02") == []
     assert manifest(s3, bucket, "2026-03-02")["counts"]["total"] == 36
 
 
 def test_a_run_that_died_is_taken_over_after_its_lease(snap, s3, bucket, clock):
-    key = snapshots.claim_key(SLUG, "2026-03-01")
+    key = keys.snapshot_claim_key(SLUG, "2026-03-01")
     snap.store.put({**key, "state": "running", "owner": "dead",
-                    "lease_until": snapshots.iso(clock() + dt.timedelta(minutes=10))})
-    assert snapshots.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "busy"
+                    "lease_until": iso(clock() + dt.timedelta(minutes=10))})
+    assert snap_job.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "busy"
     assert latest(s3, bucket) is None
     clock.advance(minutes=11)
-    assert snapshots.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "complete"
+    assert snap_job.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "complete"
     assert snap.store.get(key)["state"] == "complete"
 
 
 def test_the_nightly_run_takes_over_a_day_held_by_a_dead_api_run(snap, s3, bucket, clock):
     """A cut from the API whose function died keeps the day for a minute at most: the nightly
     run waits that out and writes the day, rather than reporting it busy and losing it."""
-    key = snapshots.claim_key(SLUG, "2026-03-01")
-    snap.store.put({**key, "state": "running", "owner": "dead-api-run", "lease_until": snapshots.iso(
-        clock() + dt.timedelta(seconds=snapshots.API_LEASE_SECONDS - 5))})
+    key = keys.snapshot_claim_key(SLUG, "2026-03-01")
+    snap.store.put({**key, "state": "running", "owner": "dead-api-run", "lease_until": iso(
+        clock() + dt.timedelta(seconds=snap_claim.API_LEASE_SECONDS - 5))})
     slept = []
 
     def sleep(seconds):
         slept.append(seconds)
         clock.advance(seconds=seconds)
-    reports = {r["slug"]: r for r in snapshots.run_nightly(snap, s3, DAY1, sleep=sleep)}
+    reports = {r["slug"]: r for r in snap_job.run_nightly(snap, s3, DAY1, sleep=sleep)}
     assert reports[SLUG]["status"] == "complete"
-    assert len(slept) == 1 and slept[0] <= snapshots.API_LEASE_SECONDS
+    assert len(slept) == 1 and slept[0] <= snap_claim.API_LEASE_SECONDS
     assert latest(s3, bucket)["date"] == "2026-03-01"
-    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
 
 
 def test_the_nightly_run_does_not_wait_for_another_nightly_run(snap, s3, bucket, clock):
-    key = snapshots.claim_key(SLUG, "2026-03-01")
+    key = keys.snapshot_claim_key(SLUG, "2026-03-01")
     snap.store.put({**key, "state": "running", "owner": "other-nightly", "lease_until":
-                    snapshots.iso(clock() + dt.timedelta(minutes=10))})
-    reports = {r["slug"]: r for r in snapshots.run_nightly(
+                    iso(clock() + dt.timedelta(minutes=10))})
+    reports = {r["slug"]: r for r in snap_job.run_nightly(
         snap, s3, DAY1, sleep=lambda s: pytest.fail("waited for a live run"))}
     assert reports[SLUG]["status"] == "busy" and latest(s3, bucket) is None
 
 
 def test_manifest_verifies_and_a_tampered_file_fails(snap, s3, bucket):
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     m = manifest(s3, bucket)
-    assert set(m["files"]) == set(snapshots.FILES)
+    assert set(m["files"]) == set(snap_published.FILES)
     for name, meta in m["files"].items():
         data = get(s3, bucket, meta["key"])
         import hashlib
         assert (len(data), hashlib.sha256(data).hexdigest()) == (meta["size"], meta["sha256"])
     key = m["files"]["signatories.csv"]["key"]
     s3.put_object(Bucket=bucket, Key=key, Body=get(s3, bucket, key).replace(b"Watch", b"Catch"))
-    problems = snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-01")
+    problems = snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-01")
     assert any("signatories.csv" in p and "sha256" in p for p in problems)
-    assert snapshots.verify_snapshot(s3, bucket, SLUG, "2026-03-09") == [
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-09") == [
         f"{SLUG} 2026-03-09: no manifest"]
 
 
 def test_diff_reports_additions_withdrawals_and_hides(snap, s3, bucket, clock):
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     hrw, lumen = id_of(s3, bucket, "Human Rights Watch"), id_of(s3, bucket, "LUMEN")
     clock.advance(days=1)
     new = add_listed(snap, "Marie Curie")
     set_state(snap, hrw, "withdrawn")
     set_state(snap, lumen, "hidden")
-    report = snapshots.snapshot_letter(snap, s3, SLUG, DAY2)
+    report = snap_job.snapshot_letter(snap, s3, SLUG, DAY2)
     assert report["changes"] == {"added": 1, "withdrawn": 1, "hidden": 1}
     m = manifest(s3, bucket, "2026-03-02")
     assert m["previous"] == {"date": "2026-03-01"}
@@ -294,16 +301,16 @@ def test_diff_reports_additions_withdrawals_and_hides(snap, s3, bucket, clock):
     assert latest(s3, bucket)["date"] == "2026-03-02"
     # a deleted (not just re-stated) signature counts as withdrawn too
     letter = snap.store.get(keys.letter_key(SLUG))
-    snap.store._db.delete_item(TableName=snap.store.table, Key=keys.to_item(
+    snap.store._db.delete_item(TableName=snap.store.table, Key=to_item(
         keys.signature_key(SLUG, new, letter["shards"])))
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY2 + dt.timedelta(days=1))
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY2 + dt.timedelta(days=1))
     assert manifest(s3, bucket, "2026-03-03")["diff"]["withdrawn"] == [new]
 
 
 def test_signatures_after_the_cut_wait_for_the_next_snapshot(snap, s3, bucket, clock):
     clock.now = DAY1 + dt.timedelta(minutes=1)
     add_listed(snap, "Late Signer")
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     assert manifest(s3, bucket)["counts"]["total"] == 35
 
 
@@ -313,8 +320,8 @@ def test_nightly_picks_open_and_recently_closed_letters(snap, s3, bucket):
     make_letter(snap, slug="closed-lately")
     for slug, closes in (("closed-long-ago", "2025-12-01T00:00:00.000000Z"),
                          ("closed-lately", "2026-02-20T00:00:00.000000Z")):
-        snap.store.update(keys.letter_key(slug), "SET closes_at = :c", {":c": closes})
-    reports = {r["slug"]: r for r in snapshots.run_nightly(snap, s3, DAY1)}
+        snap.store.update(keys.letter_key(slug), Update(set={"closes_at": closes}))
+    reports = {r["slug"]: r for r in snap_job.run_nightly(snap, s3, DAY1)}
     assert reports[SLUG]["status"] == "complete"
     assert reports["closed-lately"]["status"] == "complete"
     assert reports["closed-long-ago"]["status"] == "skipped"
@@ -324,7 +331,7 @@ def test_snapshot_files_hold_no_email(snap, s3, bucket):
     letter = snap.store.get(keys.letter_key(SLUG))
     store_signature(snap, letter, "p" * 26, "individual", "Pending Person", country="FR",
                     email="secret@example.org", state="pending")
-    snapshots.snapshot_letter(snap, s3, SLUG, DAY1)
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     for key in keys_in(s3, bucket):
         data = get(s3, bucket, key)
         if key.endswith(".gz"):
