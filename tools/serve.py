@@ -10,7 +10,9 @@ import gzip
 import json
 import mimetypes
 import posixpath
+import sys
 import threading
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,13 +22,22 @@ from chalice.config import Config
 from chalice.local import (CustomLocalChalice, LocalChalice, LocalGateway,
                            LocalGatewayException)
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.localstack import ROOT
+
 FRONTEND = ROOT / "frontend"
 HEADERS_FILE = ROOT / "infra" / "security-headers.json"
 # Pages other sites may frame (the embeddable counter): `frame-ancestors *`, no X-Frame-Options.
 EMBED_HEADERS_FILE = ROOT / "infra" / "security-headers-embed.json"
 FRAMEABLE = frozenset({"embed.html"})
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
+API_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+STATIC_METHODS = ("GET", "HEAD")
+
+
+def error_body(status: int, code: str, message: str) -> bytes:
+    """The API's one error shape (chalicelib/http.error_response), for answers made here."""
+    return json.dumps({"error": {"status": status, "code": code, "message": message,
+                                 "fields": [], "request_id": None}}).encode()
 
 
 # Cloudflare Turnstile (off by default) needs its script and the iframe it draws the widget in.
@@ -73,9 +84,8 @@ class _Gateway:
         try:
             event = gw._generate_lambda_event(method, path, headers, body)
         except ValueError:  # no such route: API Gateway answers before Lambda
-            return 404, {"Content-Type": "application/json"}, json.dumps(
-                {"error": {"status": 404, "code": "not_found", "message": "Not found.",
-                           "fields": []}}).encode()
+            return 404, {"Content-Type": "application/json"}, error_body(
+                404, "not_found", "Not found.")
         event["requestContext"]["identity"]["sourceIp"] = source_ip
         context = gw._generate_lambda_context()
         try:
@@ -84,9 +94,8 @@ class _Gateway:
             # in our error shape as the template's gateway responses give it
             code, message = ("unauthorized", "A valid organiser token is required.") \
                 if exc.CODE == 401 else ("token_refused", "This organiser token was not accepted.")
-            return exc.CODE, {"Content-Type": "application/json"}, json.dumps(
-                {"error": {"status": exc.CODE, "code": code, "message": message, "fields": [],
-                           "request_id": None}}).encode()
+            return exc.CODE, {"Content-Type": "application/json"}, error_body(
+                exc.CODE, code, message)
         resp = self.app(event, context)
         headers = dict(resp.get("headers") or {})
         for k, v in (resp.get("multiValueHeaders") or {}).items():
@@ -145,7 +154,10 @@ def make_handler(app: Any, frontend: Path = FRONTEND, turnstile: bool = False):
             #             /confirm.html#token=...  /embed.html?letter={slug}  (static pages)
             if rel in ("", ".") or rel.startswith("l/"):
                 rel = "index.html"
-            target = (frontend / rel).resolve()
+            try:
+                target = (frontend / rel).resolve()
+            except ValueError:  # "embedded null byte" (/%00): no such file
+                target = frontend
             if frontend.resolve() not in target.parents or not target.is_file():
                 self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, b"Not found\n")
                 return
@@ -158,15 +170,22 @@ def make_handler(app: Any, frontend: Path = FRONTEND, turnstile: bool = False):
                        base)
 
         def _dispatch(self) -> None:
-            if self.path == "/api" or self.path.startswith(("/api/", "/api?")):
+            api = self.path == "/api" or self.path.startswith(("/api/", "/api?"))
+            allowed = API_METHODS if api else STATIC_METHODS
+            if self.command not in allowed:
+                self._send(405, {"Content-Type": "application/json", "Allow": ", ".join(allowed)},
+                           error_body(405, "method_not_allowed", "This method is not allowed here."))
+            elif api:
                 self._api()
-            elif self.command in ("GET", "HEAD"):
-                self._static()
             else:
-                self._send(405, {"Content-Type": "text/plain; charset=utf-8", "Allow": "GET, HEAD"},
-                           b"Method not allowed\n")
+                self._static()
 
-        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+        def __getattr__(self, name: str) -> Any:
+            # http.server answers a method without a do_* handler with its own 501 HTML
+            # page; every method comes here instead and gets the API's error shape.
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
 
     return Handler
 
@@ -175,6 +194,14 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128  # a burst of parallel clients must queue, not be reset
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that goes away mid-response is routine, not an error. Anything else is
+        # printed without the client's address (socketserver's default names it).
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        print("Error while handling a request:", file=sys.stderr)
+        traceback.print_exc()
 
 
 class Server:

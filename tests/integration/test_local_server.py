@@ -45,6 +45,42 @@ def test_path_traversal_is_refused(live_site):
     assert status == 404 and b"Chalice" not in body
 
 
+def test_a_nul_in_a_static_path_is_a_404_not_a_dropped_connection(live_site):
+    status, _, body = fetch(f"{live_site.url}/%00")
+    assert status == 404
+    status, _, _ = fetch(f"{live_site.url}/index.html%00.js")
+    assert status == 404
+
+
+def test_an_unsupported_method_is_a_405_in_the_error_shape_with_allow(live_site):
+    for path, allow in (("/", "GET, HEAD"), ("/api/letters", "GET, HEAD, POST, PUT, PATCH, "
+                                                              "DELETE, OPTIONS")):
+        status, headers, body = fetch(f"{live_site.url}{path}", method="TRACE")
+        assert status == 405 and headers["Allow"] == allow
+        assert headers["Content-Type"] == "application/json"
+        assert json.loads(body) == {"error": {"status": 405, "code": "method_not_allowed",
+                                              "message": "This method is not allowed here.",
+                                              "fields": [], "request_id": None}}
+    status, headers, body = fetch(f"{live_site.url}/", data=b"{}", method="POST")
+    assert status == 405 and json.loads(body)["error"]["code"] == "method_not_allowed"
+
+
+def test_a_client_that_goes_away_mid_response_prints_no_traceback(live_site, capfd):
+    import socket
+    import struct
+    import threading
+    for _ in range(5):
+        s = socket.create_connection(("127.0.0.1", live_site.server.port))
+        s.sendall(b"GET /api/letters/eu-hrc43-dprk HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()  # a reset, as a closed browser tab sends: the answer has nowhere to go
+    for t in threading.enumerate():  # let every request thread finish writing
+        if "process_request_thread" in t.name:
+            t.join(30)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "127.0.0.1" not in err
+
+
 def test_sign_and_confirm_over_http_writes_the_link_to_the_outbox(live_site):
     letter = live_site.service.letters.get_letter("eu-hrc43-dprk")
     payload = {"kind": "individual", "name": "Kim Min-ji", "email": "minji@example.kr",
