@@ -84,14 +84,16 @@ def cli(ctx: click.Context, api: str, token_file: Path) -> None:
     ctx.obj = Api(api, token)
 
 
-def _table(rows: list[dict], cols: list[str]) -> None:
+def _table(rows: list[dict], cols: list[str], wide: frozenset | set = frozenset()) -> None:
+    """Rows as aligned columns; a cell is cut at 48 characters unless its column is `wide`."""
     if not rows:
         click.echo("(none)")
         return
-    widths = {c: min(48, max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in cols}
+    cut = {c: 240 if c in wide else 48 for c in cols}
+    widths = {c: min(cut[c], max(len(c), *(len(str(r.get(c) or "")) for r in rows))) for c in cols}
     click.echo("  ".join(c.upper().ljust(widths[c]) for c in cols))
     for r in rows:
-        click.echo("  ".join(str(r.get(c) or "")[:48].ljust(widths[c]) for c in cols))
+        click.echo("  ".join(str(r.get(c) or "")[:cut[c]].ljust(widths[c]) for c in cols))
 
 
 # ---- tokens ----------------------------------------------------------------------
@@ -313,8 +315,20 @@ def audit(api: Api, slug: str, limit: int) -> None:
     """The audit trail of a letter, newest first."""
     rows = api.call("GET", f"/admin/letters/{slug}/audit", query={"limit": limit})["entries"]
     for r in rows:
-        r["change"] = f"{r['before'].get('state', '')}→{r['after'].get('state', '')}"
-    _table(rows, ["at", "who", "action", "sig_id", "change", "reason"])
+        r["change"] = change(r.get("before"), r.get("after"))
+    _table(rows, ["at", "who", "action", "sig_id", "change", "reason"], wide={"change"})
+
+
+def change(before: Optional[dict], after: Optional[dict]) -> str:
+    """What an audit entry changed, as the organiser page says it (frontend/js/admin/audit.js):
+    each field that differs, `field: before → after`, e.g. `name: Forumm → Forum`."""
+    before, after = before or {}, after or {}
+
+    def fmt(v: Any) -> str:
+        return "—" if v is None or v == "" else json.dumps(v) if isinstance(v, (dict, list)) else str(v)
+    parts = [f"{k}: {fmt(before.get(k))} → {fmt(after.get(k))}"
+             for k in dict.fromkeys([*before, *after]) if fmt(before.get(k)) != fmt(after.get(k))]
+    return "; ".join(parts) or "—"
 
 
 @cli.command()

@@ -71,6 +71,9 @@ def test_approve_rename_export_close_reopen(live_site, us, tmp_path):
     assert recount.exit_code == 0 and "drift" in recount.output.lower()
     audit = us("audit", SLUG)
     assert audit.exit_code == 0 and "rename" in audit.output
+    # the old and the new name, as the organiser page shows them (not "listed→listed")
+    assert "name: Seoul Civic Forumm → Seoul Civic Forum" in audit.output
+    assert "state: awaiting_approval → listed" in audit.output
 
 
 def test_tokens_are_created_listed_and_revoked(live_site, us):
