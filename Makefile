@@ -26,11 +26,11 @@ deps: $(PY_STAMP) $(NODE_STAMP)
 	@command -v java >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } || { echo "DynamoDB Local needs Java 17 (apt-get install openjdk-17-jre-headless)"; exit 1; }
 
 run: deps
-	$(PY) tools/run.py
+	$(PY) -m tools.run
 
 # The nightly snapshot once, against the local stack (the running one, or started for it).
 snapshot: deps
-	$(PY) tools/run.py snapshot
+	$(PY) -m tools.run snapshot
 
 # Organiser CLI against the local site: make cli ARGS="queue eu-hrc43-dprk"
 cli: deps

@@ -2,7 +2,8 @@
 
     python -m tools.cli --help
 
-The API defaults to the local site (http://127.0.0.1:8000/api) and the token to
+The API defaults to this clone's running `make run` (its port is read from
+.local/run.json; with none running, http://127.0.0.1:$PORT/api) and the token to
 .local/organiser-token; set UNDERSIGNED_API and UNDERSIGNED_TOKEN (or pass --api,
 --token-file) for a deployed site.
 """
@@ -19,9 +20,16 @@ from typing import Any, Optional
 
 import click
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_API = "http://127.0.0.1:8000/api"
-DEFAULT_TOKEN_FILE = ROOT / ".local" / "organiser-token"
+from tools import localstack, stackfile
+
+DEFAULT_TOKEN_FILE = localstack.LOCAL / "organiser-token"
+
+
+def local_api() -> str:
+    """The API of this clone's running `make run`, else of the stack PORT would start."""
+    record = stackfile.running()
+    port = record["ports"]["site"] if record else localstack.Ports.from_env(os.environ).site
+    return f"http://127.0.0.1:{port}/api"
 
 
 class Api:
@@ -65,23 +73,18 @@ class Api:
 
 
 @click.group()
-@click.option("--api", envvar="UNDERSIGNED_API", default=DEFAULT_API, show_default=True,
-              help="Base URL of the API.")
+@click.option("--api", envvar="UNDERSIGNED_API", default=None,
+              help="Base URL of the API.  [default: the running `make run`, from .local/run.json]")
 @click.option("--token-file", type=click.Path(dir_okay=False, path_type=Path),
               default=DEFAULT_TOKEN_FILE, show_default=True,
               help="File holding an organiser token (UNDERSIGNED_TOKEN overrides it).")
 @click.pass_context
-def cli(ctx: click.Context, api: str, token_file: Path) -> None:
+def cli(ctx: click.Context, api: Optional[str], token_file: Path) -> None:
     """Run letters: tokens, letters, moderation, exports and snapshots."""
-    if api == DEFAULT_API and "TABLE_NAME" not in os.environ:
-        # Commands that reach the table or bucket directly (snapshots, tokens bootstrap)
-        # use the local stack of `make run` unless AWS settings are in the environment.
-        from tools import localstack, run
-        run.configure_env(localstack.Stack(dynamodb_port=run.DYNAMODB_PORT, moto_port=run.MOTO_PORT))
     token = os.environ.get("UNDERSIGNED_TOKEN")
     if not token and token_file.exists():
         token = token_file.read_text().strip()
-    ctx.obj = Api(api, token)
+    ctx.obj = Api(api or local_api(), token)
 
 
 def _table(rows: list[dict], cols: list[str], wide: frozenset | set = frozenset()) -> None:
@@ -135,21 +138,13 @@ def tokens_revoke(api: Api, token_id: str) -> None:
               help="Write the token to this file (mode 600) instead of printing it.")
 def tokens_bootstrap(name: str, out: Optional[Path]) -> None:
     """The first token, written straight to the table (uses the AWS settings of this shell)."""
-    from chalicelib import wiring
-    made = wiring.get().organisers.create(name, [])
+    from tools.snapshot_cli import direct_service
+    made = direct_service().organisers.create(name, [])
     if out:
-        write_secret(out, made.token)
+        localstack.write_secret(out, made.token)
         click.echo(f"token {made.id} written to {out}")
     else:
         click.echo(made.token)
-
-
-def write_secret(path: Path, value: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
-    os.chmod(path, 0o600)
 
 
 # ---- letters ---------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """`make run` and `make snapshot`: the whole product on loopback, state kept in .local/.
 
-    python tools/run.py            serve http://127.0.0.1:8000 (Ctrl-C stops what it started)
-    python tools/run.py snapshot   run the nightly snapshot once, as EventBridge would
+    python -m tools.run            serve http://127.0.0.1:8000 (Ctrl-C stops what it started)
+    python -m tools.run snapshot   run the nightly snapshot once, as EventBridge would
 
 `serve` starts DynamoDB Local (data in .local/dynamodb) and moto server (S3, in memory:
 its objects are saved to .local/s3/ on stop and restored on start), creates the table
 and bucket, loads the example letter (and its 35 signatories on first run), creates the
 local organiser token (.local/organiser-token, mode 600), serves page and API on one
-origin, and prints each confirmation link that lands in .local/outbox/.
+origin, and prints each confirmation link that lands in .local/outbox/. `.local/run.json`
+records its ports and processes (tools/stackfile.py). PORT moves the whole stack
+(tools/localstack.PORT_SETTINGS); a port held by anyone else is refused, never shared.
 """
 from __future__ import annotations
 
@@ -16,31 +18,19 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tools import localstack, seed, stackfile
+from tools.localstack import BUCKET, LOCAL, ROOT, TABLE
 
-from tools import localstack, seed  # noqa: E402
-from chalicelib.storage import s3_objects
-
-LOCAL = ROOT / ".local"
-PORT = int(os.environ.get("PORT", "8000"))
-DYNAMODB_PORT = int(os.environ.get("DYNAMODB_PORT", "8001"))
-MOTO_PORT = int(os.environ.get("MOTO_PORT", "8002"))
-TABLE, BUCKET = "undersigned-local", "undersigned-exports-local"
 TOKEN_FILE = LOCAL / "organiser-token"
 S3_DIR = LOCAL / "s3"
-
-
-def configure_env(stack: localstack.Stack) -> None:
-    """Point the app at the local stack (the same variables the tests use)."""
-    os.environ.update(localstack.app_env(
-        stack, table=TABLE, bucket=BUCKET, site_url=f"http://127.0.0.1:{PORT}",
-        outbox=LOCAL / "outbox", hash_key=localstack.secret_file(LOCAL / "email-hash-key")))
+# The README's alias: the banner shows the same line, so the two cannot drift apart.
+NAMES = {"dynamodb": "DynamoDB Local", "moto": "moto server"}
+CLI_ALIAS = "alias us='.venv/bin/python -m tools.cli'"
 
 
 def watch_outbox(outbox: Path, stop: threading.Event) -> None:
@@ -53,7 +43,8 @@ def watch_outbox(outbox: Path, stop: threading.Event) -> None:
             seen.add(path.name)
             msg = email.message_from_bytes(path.read_bytes())
             body = msg.get_payload(decode=True) or b""
-            print(f"  mail: {msg['Subject']}  ({path.relative_to(ROOT)})", flush=True)
+            shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            print(f"  mail: {msg['Subject']}  ({shown})", flush=True)
             for link in re.findall(rb"https?://\S+#token=\S+", body):
                 print(f"        {link.decode()}", flush=True)
 
@@ -61,10 +52,9 @@ def watch_outbox(outbox: Path, stop: threading.Event) -> None:
 def ensure_token() -> bool:
     """Create the local organiser token on first start; True if it was created now."""
     from chalicelib import wiring
-    from tools.cli import write_secret
     if TOKEN_FILE.exists() and wiring.get().organisers.authenticate(TOKEN_FILE.read_text().strip()):
         return False
-    write_secret(TOKEN_FILE, wiring.get().organisers.create("local organiser", []).token)
+    localstack.write_secret(TOKEN_FILE, wiring.get().organisers.create("local organiser", []).token)
     return True
 
 
@@ -79,6 +69,7 @@ def restore_s3() -> int:
     still matches the manifest: snapshot files by multipart upload (the same part size),
     the rest by a single put, with their content types.
     """
+    from chalicelib.storage import s3_objects
     from chalicelib.wiring import boto_client
     s3, n = boto_client("s3"), 0
     base = S3_DIR / BUCKET
@@ -115,30 +106,91 @@ def save_s3() -> int:
     return n
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.3)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+class StopSignals:
+    """SIGINT and SIGTERM stop the run once; later ones are ignored.
+
+    make passes a SIGTERM on to us, so two usually arrive together. The first raises
+    KeyboardInterrupt in the main thread (wherever it is, start-up included); the handler
+    takes no lock, so a second signal cannot deadlock it, and once stopping has begun
+    nothing interrupts the clean-up (saving S3, stopping the children).
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def install(self) -> "StopSignals":
+        # Set explicitly: a shell may start us with SIGINT ignored.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if not self.stopping:
+            self.stopping = True
+            raise KeyboardInterrupt
 
 
-def serve() -> int:
-    LOCAL.mkdir(exist_ok=True)
+def _save_left_running(record: dict) -> None:
+    """Before the children of a killed run are stopped, keep what its moto holds."""
+    os.environ.update(stackfile.stack_of(record).env())
+    print(f"Saved {save_s3()} S3 object(s) from the stack left running.", flush=True)
+
+
+def banner(*, url: str, slug: str, new_token: bool, stack: localstack.Stack, restored: int,
+           added: int) -> str:
+    return f"""
+Undersigned is running.
+  Site:       {url}/  (the letter: {url}/l/{slug})
+  API:        {url}/api/letters/{slug}
+  Organisers: token in .local/organiser-token{' (created now)' if new_token else ''}; the CLI
+              finds this stack through .local/run.json (README, "Organisers"):
+              {CLI_ALIAS}
+              us queue {slug} --state awaiting_approval
+  Outbox:     .local/outbox/ (confirmation links are printed below)
+  Snapshots:  `make snapshot`; files in s3://{BUCKET}/letters/{slug}/ on {stack.moto_url},
+              saved to .local/s3/{BUCKET}/ when this stops{f' ({restored} restored)' if restored else ''}
+  DynamoDB:   {stack.dynamodb_url} (data in .local/dynamodb)
+  {'Loaded the ' + str(added) + ' original signatories.' if added else 'Data kept from the last run.'}
+Press Ctrl-C to stop.
+"""
+
+
+def serve(env=os.environ) -> int:
+    signals = StopSignals().install()  # first: a stop during start-up still cleans up
+    ports = localstack.Ports.from_env(env)
+    run_file = stackfile.RUN_FILE
     outbox = LOCAL / "outbox"
-    outbox.mkdir(exist_ok=True)
-    if _port_open(PORT):
-        print(f"Port {PORT} is in use: is `make run` already running? (set PORT=... to use another)")
-        return 1
-    stack = localstack.Stack(data_dir=LOCAL / "dynamodb", dynamodb_port=DYNAMODB_PORT,
-                             moto_port=MOTO_PORT, log_dir=LOCAL / "logs")
-    configure_env(stack)
-    print("Starting DynamoDB Local and moto server ...", flush=True)
-    stack.start()
-    stop = threading.Event()
+    outbox.mkdir(parents=True, exist_ok=True)
+    stack = localstack.Stack(data_dir=LOCAL / "dynamodb", dynamodb_port=ports.dynamodb,
+                             moto_port=ports.moto, log_dir=LOCAL / "logs")
+    watching = threading.Event()
     server = None
-    # Ctrl-C and SIGTERM both stop cleanly (set explicitly: a shell may start us with SIGINT ignored).
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     try:
+        try:
+            stopped = stackfile.clear_stale(run_file, before_stop=_save_left_running)
+        except stackfile.AlreadyRunningError as exc:
+            print(exc, flush=True)
+            return 1
+        if stopped:
+            print(f"Stopped {' and '.join(NAMES[n] for n in stopped)}, left running by a "
+                  "`make run` that was killed.", flush=True)
+        if not localstack.port_free(ports.site):
+            print(ports.in_use_message(ports.site, "the site"), flush=True)
+            return 1
+        configure_env(stack, ports)
+        print("Starting DynamoDB Local and moto server ...", flush=True)
+
+        def record(procs: list) -> None:
+            stackfile.write(run_file, ports, dict(zip(("dynamodb", "moto"), (p.pid for p in procs))),
+                            table=TABLE, bucket=BUCKET)
+        try:
+            stack.start(on_spawn=record)
+        except localstack.PortInUseError as exc:
+            print(ports.in_use_message(exc.port, exc.what), flush=True)
+            return 1
+        except RuntimeError as exc:
+            print(f"Could not start: {exc}", flush=True)
+            return 1
         from chalicelib import wiring
         from tools.serve import Server
         import app as chalice_app
@@ -147,32 +199,24 @@ def serve() -> int:
         restored = restore_s3()
         slug, added = seed.load(wiring.get(), seed.EXAMPLE)
         new_token = ensure_token()
-        server = Server(chalice_app.app, PORT,
-                        turnstile=bool(wiring.get().settings.turnstile_site_key)).start()
-        threading.Thread(target=watch_outbox, args=(outbox, stop), daemon=True).start()
-        print(f"""
-Undersigned is running.
-  Site:       {server.url}/  (the letter: {server.url}/l/{slug})
-  API:        {server.url}/api/letters/{slug}
-  Organisers: token in .local/organiser-token{' (created now)' if new_token else ''}; try
-              .venv/bin/python -m tools.cli queue {slug} --state awaiting_approval
-  Outbox:     .local/outbox/ (confirmation links are printed below)
-  Snapshots:  `make snapshot`; files in s3://{BUCKET}/letters/{slug}/ on {stack.moto_url},
-              saved to .local/s3/{BUCKET}/ when this stops{f' ({restored} restored)' if restored else ''}
-  DynamoDB:   {stack.dynamodb_url} (data in .local/dynamodb)
-  {'Loaded the ' + str(added) + ' original signatories.' if added else 'Data kept from the last run.'}
-Press Ctrl-C to stop.
-""", flush=True)
-        (LOCAL / "run.json").write_text(json.dumps({"pid": os.getpid(), "dynamodb": DYNAMODB_PORT,
-                                                    "moto": MOTO_PORT, "port": PORT}))
-        while not stop.wait(1):
-            pass
+        try:
+            server = Server(chalice_app.app, ports.site,
+                            turnstile=bool(wiring.get().settings.turnstile_site_key)).start()
+        except OSError:  # taken since the check above
+            print(ports.in_use_message(ports.site, "the site"), flush=True)
+            return 1
+        threading.Thread(target=watch_outbox, args=(outbox, watching), daemon=True).start()
+        print(banner(url=server.url, slug=slug, new_token=new_token, stack=stack,
+                     restored=restored, added=added), flush=True)
+        while True:
+            time.sleep(3600)  # until a signal raises KeyboardInterrupt
     except KeyboardInterrupt:
         pass
     finally:
-        print("\nStopping ...", flush=True)
-        stop.set()
-        (LOCAL / "run.json").unlink(missing_ok=True)
+        signals.stopping = True
+        if stack.procs:
+            print("\nStopping ...", flush=True)
+        watching.set()
         if server is not None:
             server.stop()
             try:
@@ -180,17 +224,46 @@ Press Ctrl-C to stop.
             except Exception as exc:  # never keep the stack running because saving failed
                 print(f"Could not save S3 objects: {type(exc).__name__}", flush=True)
         stack.stop()
+        mine = stackfile.read(run_file)
+        if mine is not None and mine["run"] == stackfile.identity(os.getpid()):
+            run_file.unlink()
     return 0
 
 
-def snapshot() -> int:
-    """Invoke the nightly snapshot function with a scheduled event, as EventBridge would."""
-    running = _port_open(DYNAMODB_PORT) and _port_open(MOTO_PORT) and (LOCAL / "run.json").exists()
-    stack = localstack.Stack(data_dir=LOCAL / "dynamodb", dynamodb_port=DYNAMODB_PORT,
-                             moto_port=MOTO_PORT, log_dir=LOCAL / "logs")
-    configure_env(stack)
-    if not running:
-        stack.start()
+def configure_env(stack: localstack.Stack, ports: localstack.Ports) -> None:
+    localstack.configure_env(stack, f"http://127.0.0.1:{ports.site}")
+
+
+def snapshot(env=os.environ) -> int:
+    """Invoke the nightly snapshot function with a scheduled event, as EventBridge would.
+
+    Against the running `make run` of this clone (found through .local/run.json), or else a
+    stack started for it on the configured ports, which must be free.
+    """
+    record = stackfile.running()
+    if record is not None:
+        stack, bucket = stackfile.stack_of(record), record["bucket"]
+        stackfile.configure_env(record)
+        print(f"Using the running stack (site port {record['ports']['site']}).", flush=True)
+    else:
+        try:
+            stopped = stackfile.clear_stale(before_stop=_save_left_running)
+        except stackfile.AlreadyRunningError as exc:  # started meanwhile
+            print(exc, flush=True)
+            return 1
+        if stopped:
+            print(f"Stopped {' and '.join(NAMES[n] for n in stopped)}, left running by a "
+                  "`make run` that was killed.", flush=True)
+        ports = localstack.Ports.from_env(env)
+        stack, bucket = localstack.Stack(data_dir=LOCAL / "dynamodb", dynamodb_port=ports.dynamodb,
+                                         moto_port=ports.moto, log_dir=LOCAL / "logs"), BUCKET
+        configure_env(stack, ports)
+        try:
+            stack.start()
+        except localstack.PortInUseError as exc:
+            print(ports.in_use_message(exc.port, exc.what), flush=True)
+            return 1
+    running = record is not None
     try:
         import app as chalice_app
         from chalice.test import Client
@@ -206,8 +279,8 @@ def snapshot() -> int:
             print(f"{report['slug']}: {report['status']} {report.get('date', '')} "
                   f"{report.get('reason', '')}".rstrip())
             if report["status"] in ("complete", "exists"):
-                print(f"  s3://{BUCKET}/letters/{report['slug']}/snapshots/{report['date']}/"
-                      + ("" if running else f"  (saved to .local/s3/{BUCKET}/)"))
+                print(f"  s3://{bucket}/letters/{report['slug']}/snapshots/{report['date']}/"
+                      + ("" if running else f"  (saved to .local/s3/{bucket}/)"))
         if not running:
             save_s3()
     finally:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from chalicelib.letters import Letter, parse_letter
 from chalicelib.wiring import Services
+from tools.localstack import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "letters" / "eu-hrc43-dprk"
 
 

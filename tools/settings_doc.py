@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from chalicelib.settings import Settings
+from tools.localstack import ROOT
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "SETTINGS.md"
+DOC = ROOT / "docs" / "SETTINGS.md"
 
 
 def table() -> str:

@@ -4,26 +4,43 @@
     snapshots list SLUG                       the letter's snapshot dates
     snapshots verify SLUG DATE                download a snapshot, check every file vs its manifest
 
-The service comes from `ctx.obj["service"]` when the parent CLI sets one, else from the
-environment (wiring.get()); S3 from wiring.boto_client("s3").
+The service comes from `ctx.obj["service"]` when the parent CLI sets one, else from
+`direct_service()`: the AWS settings in the environment, or this clone's running
+`make run` (found through .local/run.json); S3 from wiring.boto_client("s3").
 """
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
+import os
 
 import click
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import stackfile
+
+
+def direct_service():
+    """The service for commands that reach the table and bucket themselves, not the API."""
+    from chalicelib import wiring
+    from chalicelib.settings import SettingsError
+    if "TABLE_NAME" not in os.environ:
+        record = stackfile.running()
+        if record is None:
+            raise click.ClickException(
+                "this command reads the table and bucket directly, not through --api: start "
+                "`make run` here (found through .local/run.json), or set the deployment's AWS "
+                "settings (TABLE_NAME, EXPORTS_BUCKET, ...; docs/DEPLOY.md)")
+        stackfile.configure_env(record)
+    try:
+        return wiring.get()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _service(ctx: click.Context):
     obj = ctx.find_object(dict) or {}
     if obj.get("service") is not None:
         return obj["service"]
-    from chalicelib import wiring
-    return wiring.get()
+    return direct_service()
 
 
 def _s3(ctx: click.Context):
