@@ -7,10 +7,11 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
 NODE_STAMP := node_modules/.deps-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
 
-.PHONY: help deps browser run snapshot cli lint test check bench clean
+.PHONY: help deps browser run snapshot cli lint unit test check bench clean
 help:
 	@echo "make run   - serve the site and API on http://127.0.0.1:8000 (state in .local/)"
 	@echo "make test  - run every test tier"
+	@echo "make unit  - the unit tier alone (no Java, seconds)"
 
 $(PY_STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -40,9 +41,13 @@ cli: deps
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# Lint (pyflakes: unused or undefined names), then every test tier.
+# Lint (ruff: unused or undefined names, syntax; ruff.toml), then every test tier.
 lint: deps
-	$(PY) -m pyflakes app.py chalicelib tools bench tests
+	$(PY) -m ruff check app.py chalicelib tools bench tests
+
+# The unit tier alone: no Java, no services; the use cases run against the in-memory store.
+unit: $(PY_STAMP) lint
+	$(PY) -m pytest tests/unit tests/usecases -m "not dynamodb"
 
 test: deps browser lint
 	$(PY) -m pytest
