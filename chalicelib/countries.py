@@ -17,7 +17,3 @@ def is_country(code: str) -> bool:
 def country_name(code: str | None) -> str | None:
     """English short name for display in exports; the page localises with Intl.DisplayNames."""
     return _names().get(code) if code else None
-
-
-def all_codes() -> list[str]:
-    return sorted(_names())
