@@ -27,6 +27,7 @@ BENCHES = {  # name → (full arguments, tiny arguments)
     "snapshot": (["--sizes", "10000,100000", "--repeat", "2"],
                  ["--sizes", "60,120", "--shards", "4", "--repeat", "1"]),
     "page_weight": ([], []),
+    "layout_shift": (["--runs", "5"], ["--runs", "1"]),
     "surge": (["--rate", "10000", "--seconds", "2", "--read-seconds", "60"],
               ["--rate", "1000", "--seconds", "1", "--read-seconds", "2"]),
 }
