@@ -1,39 +1,9 @@
-// The API client: same origin, under /api. Every failure becomes an ApiError with the
-// API's error body ({status, code, message, fields, request_id}) and Retry-After.
-export class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    const e = (body && body.error) || {};
-    super(e.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = e.code || (status === 0 ? "network" : status >= 500 ? "internal_error" : "unknown");
-    this.fields = Array.isArray(e.fields) ? e.fields : [];
-    this.requestId = e.request_id || null;
-    this.retryAfter = retryAfter;
-  }
-}
+// The public API client: one function per route, over the shared fetch client (./http.js).
+import { request } from "./http.js";
 
-async function call(method, path, body) {
-  let resp;
-  try {
-    resp = await fetch(`/api${path}`, {
-      method,
-      headers: body === undefined ? { Accept: "application/json" } : { "Content-Type": "application/json", Accept: "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-cache",
-    });
-  } catch {
-    throw new ApiError(0, null, null);
-  }
-  let data = null;
-  try { data = await resp.json(); } catch { /* non-JSON (e.g. a proxy's page) */ }
-  if (!resp.ok) {
-    const ra = parseInt(resp.headers.get("Retry-After") || "", 10);
-    throw new ApiError(resp.status, data, Number.isFinite(ra) ? ra : null);
-  }
-  return data;
-}
+export { ApiError } from "./http.js";
 
+const call = (method, path, body) => request(method, path, { body });
 const q = encodeURIComponent;
 export const listLetters = () => call("GET", "/letters");
 export const getLetter = (slug) => call("GET", `/letters/${q(slug)}`);

@@ -3,48 +3,27 @@
 // without our JSON error body) means the token itself was not accepted: the registered handler
 // signs the organiser out. A 403 in our error shape ("forbidden") is a token that is valid but
 // may not act on this letter.
+import { ApiError, request } from "../http.js";
 import { currentToken } from "./session.js";
 
-export class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    const e = (body && body.error) || {};
-    super(e.message || (status === 0 ? "The server could not be reached." : `HTTP ${status}`));
-    this.status = status;
-    this.code = e.code || (status === 0 ? "network" : status >= 500 ? "internal_error" : "unknown");
-    this.fields = Array.isArray(e.fields) ? e.fields : [];
-    this.requestId = e.request_id || null;
-    this.retryAfter = retryAfter;
-    // Refused before reaching the app: a missing, wrong, revoked or locked-out token.
-    this.tokenRefused = status === 401 || (status === 403 && (!body?.error || e.code === "token_refused"));
-  }
-}
+/** Refused before reaching the app: a missing, wrong, revoked or locked-out token. */
+const refused = (err) => err.status === 401 || (err.status === 403 && (!err.fromApp || err.code === "token_refused"));
 
 let onRefused = () => {};
 /** fn(err) runs whenever the token is refused (before the error is thrown to the caller). */
 export function onTokenRefused(fn) { onRefused = fn; }
 
 async function call(method, path, { body, token, admin = true } = {}) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (admin) headers.Authorization = `Bearer ${token ?? currentToken()}`;
-  let resp;
+  const headers = admin ? { Authorization: `Bearer ${token ?? currentToken()}` } : {};
   try {
-    resp = await fetch(`/api${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin", cache: "no-store", referrerPolicy: "no-referrer",
-    });
-  } catch {
-    throw new ApiError(0, null, null);
-  }
-  let data = null;
-  try { data = await resp.json(); } catch { /* non-JSON (e.g. a proxy's page) */ }
-  if (!resp.ok) {
-    const ra = parseInt(resp.headers.get("Retry-After") || "", 10);
-    const err = new ApiError(resp.status, data, Number.isFinite(ra) ? ra : null);
-    if (admin && err.tokenRefused) onRefused(err);
+    return await request(method, path, { body, headers, cache: "no-store", referrerPolicy: "no-referrer" });
+  } catch (err) {
+    if (err instanceof ApiError) {
+      err.tokenRefused = refused(err);
+      if (admin && err.tokenRefused) onRefused(err);
+    }
     throw err;
   }
-  return data;
 }
 
 const q = encodeURIComponent;
