@@ -75,6 +75,7 @@ const S = {
     wButton: "Remove my name from this letter", wWorking: "Removing…",
     wDone: "Your name has been removed from the letter and your details deleted.",
     wAlready: "Your name was already removed from this letter. Nothing more to do.",
+    wLetter: "Letter:",
   },
   ko: {
     site: "Undersigned", skip: "서한 본문으로 건너뛰기", langLabel: "언어",
@@ -147,6 +148,7 @@ const S = {
     wButton: "이 서한에서 내 이름 빼기", wWorking: "처리하는 중…",
     wDone: "서한에서 이름을 뺐으며 입력하신 정보를 삭제했습니다.",
     wAlready: "이미 서한에서 이름을 뺐습니다. 더 하실 일은 없습니다.",
+    wLetter: "서한:",
   },
 };
 

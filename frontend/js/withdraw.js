@@ -2,12 +2,15 @@
 // ask first: nothing is posted until the signer clicks (link scanners open every link).
 // Outcomes: withdrawn / already withdrawn / invalid link / too many requests / server error.
 // Another link pasted into the same tab changes only the fragment: the page asks afresh for it.
-import { withdraw, ApiError, TOKEN_RE } from "./api.js";
+// Once withdrawn, the page names the letter (the API answers with its slug; the title is one
+// more read, left out if that fails).
+import { getLetter, withdraw, ApiError, TOKEN_RE } from "./api.js";
 import { apply, mountSwitch, onChange, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let token = "";
-// [messageKey, outcome class ("" for the question), letter slug|null, show the button?, arg]
+// [messageKey, outcome class ("" for the question), letter slug|null, show the button?, arg,
+//  the letter ({title, language}) once known]
 let state = null;
 let busy = false;
 
@@ -24,11 +27,20 @@ function button(key, primary, onClick) {
 function render() {
   document.title = `${t("wTitle")} · Undersigned`;
   if (!state) return;
-  const [key, kind, slug, ask, arg] = state;
+  const [key, kind, slug, ask, arg, letter] = state;
   const p = document.createElement("p");
   if (kind) p.className = `outcome outcome-${kind}`;
   p.textContent = busy ? t("wWorking") : t(key, arg);
   $("w-result").replaceChildren(p);
+  if (letter && !busy) {
+    const named = document.createElement("p");
+    named.className = "w-letter";
+    const cite = document.createElement("cite");
+    cite.lang = letter.language || "en";
+    cite.textContent = letter.title;
+    named.append(`${t("wLetter")} `, cite);
+    $("w-result").append(named);
+  }
   const actions = $("w-actions");
   actions.replaceChildren();
   if (ask) actions.append(button(kind ? "cRetry" : "wButton", true, run));
@@ -41,6 +53,15 @@ function render() {
   }
 }
 
+/** The letter's title and language, or null (no slug, or the read failed). */
+async function letterNamed(slug) {
+  if (!slug) return null;
+  try {
+    const { title, language } = await getLetter(slug);
+    return title ? { title, language } : null;
+  } catch { return null; }
+}
+
 async function run() {
   if (busy) return;
   busy = true;
@@ -49,7 +70,7 @@ async function run() {
   let next;
   try {
     const r = await withdraw(sent);
-    next = [r.already_withdrawn ? "wAlready" : "wDone", "ok", r.letter, false];
+    next = [r.already_withdrawn ? "wAlready" : "wDone", "ok", r.letter, false, null, await letterNamed(r.letter)];
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     if (err.status === 429) next = ["e.too_many", "bad", null, true, err.retryAfter];

@@ -15,6 +15,8 @@ DONE = "Your name has been removed from the letter and your details deleted."
 ALREADY = "Your name was already removed from this letter. Nothing more to do."
 INVALID = "This link is not valid. Check that you copied all of it."
 WELL_FORMED = "W" * 80
+EXAMPLE_TITLE = ("Joint open letter concerning the UN Human Rights Council's 2020 resolution on "
+                 "North Korean Human Rights")
 
 
 def withdrawals(page) -> list:
@@ -52,6 +54,8 @@ def test_withdraw_link_removes_the_name_after_a_click(page, site, letter, email)
     assert site.service.letters.get_letter(letter).counts.total == 1
     button.click()
     expect(page.locator(".outcome")).to_have_text(DONE)
+    expect(page.locator(".w-letter")).to_have_text("Letter: A test letter")  # named, from the API's slug
+    expect(page.locator(".w-letter cite")).to_have_attribute("lang", "en")
     expect(page.locator("#w-result")).to_be_focused()
     assert len(posts) == 1 and posts[0].post_data_json == {"token": link.split("#token=")[1]}
     page.click("text=Go to the letter")
@@ -64,6 +68,7 @@ def test_withdraw_link_removes_the_name_after_a_click(page, site, letter, email)
     page.goto(link)
     page.get_by_role("button", name=ASK).click()
     expect(page.locator(".outcome")).to_have_text(ALREADY)
+    expect(page.locator(".w-letter")).to_have_text("Letter: A test letter")
 
 
 def test_withdraw_invalid_links(page, site):
@@ -105,6 +110,21 @@ def test_withdraw_429_and_server_errors_offer_a_retry(page, site):
         body=json.dumps({"letter": "eu-hrc43-dprk", "state": "withdrawn", "already_withdrawn": False})))
     page.get_by_role("button", name="Try again").click()
     expect(page.locator(".outcome")).to_have_text(DONE)
+    expect(page.locator(".w-letter cite")).to_have_text(EXAMPLE_TITLE)
+    expect(page.get_by_role("link", name="Go to the letter")).to_have_attribute("href", "/l/eu-hrc43-dprk")
+    assert not page.errors, page.errors
+
+
+def test_withdrawn_without_the_letter_title_still_says_so(page, site):
+    """The title is a second request: when it fails, the outcome and the way back stay."""
+    page.route("**/api/withdrawals", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body=json.dumps({"letter": "eu-hrc43-dprk", "state": "withdrawn", "already_withdrawn": True})))
+    page.route("**/api/letters/eu-hrc43-dprk", lambda route: route.abort())
+    page.goto(f"{site.url}/withdraw.html#token={WELL_FORMED}")
+    page.get_by_role("button", name=ASK).click()
+    expect(page.locator(".outcome")).to_have_text(ALREADY)
+    expect(page.locator(".w-letter")).to_have_count(0)
     expect(page.get_by_role("link", name="Go to the letter")).to_have_attribute("href", "/l/eu-hrc43-dprk")
     assert not page.errors, page.errors
 
@@ -120,6 +140,20 @@ def test_withdraw_page_in_korean(new_page, site):
     page.click("button.lang-btn[lang=en]")
     expect(page.locator(".outcome")).to_have_text(INVALID)
     expect(page.locator("h1")).to_have_text("Remove your signature")
+
+
+def test_withdraw_page_in_korean_names_the_letter_in_its_own_language(new_page, site):
+    page = new_page("ko")
+    page.route("**/api/withdrawals", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body=json.dumps({"letter": "eu-hrc43-dprk", "state": "withdrawn", "already_withdrawn": False})))
+    page.goto(f"{site.url}/withdraw.html#token={WELL_FORMED}")
+    page.get_by_role("button", name="이 서한에서 내 이름 빼기").click()
+    expect(page.locator(".outcome")).to_have_text("서한에서 이름을 뺐으며 입력하신 정보를 삭제했습니다.")
+    expect(page.locator(".w-letter")).to_have_text(f"서한: {EXAMPLE_TITLE}")
+    expect(page.locator(".w-letter cite")).to_have_attribute("lang", "en")
+    page.click("button.lang-btn[lang=en]")
+    expect(page.locator(".w-letter")).to_have_text(f"Letter: {EXAMPLE_TITLE}")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
