@@ -7,6 +7,7 @@ import json
 import re
 import urllib.parse
 
+import pytest
 from playwright.sync_api import expect
 
 from test_page import EXAMPLE, fill_individual, open_letter
@@ -68,6 +69,38 @@ def test_country_search_in_korean_keeps_the_choice(new_page, site):
     expect(page.locator("#f-country-count")).to_have_text("일치하는 국가가 없습니다")
     search.fill("")
     expect(select).to_have_value("KR")
+
+
+KOREAS = {"en": {"KR": "South Korea", "KP": "North Korea"}, "ko": {"KR": "대한민국", "KP": "북한"}}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("query, codes", [
+    ("한국", ["KR"]), ("남한", ["KR"]), ("Korea", ["KR", "KP"]), ("South Korea", ["KR"]),
+    ("North Korea", ["KP"]), ("북한", ["KP"]), ("조선", ["KP"]), ("DPRK", ["KP"]), ("dprk", ["KP"]),
+])
+def test_country_search_finds_the_koreas_by_their_common_names(new_page, site, lang, query, codes):
+    """CLDR's names alone ("대한민국", "북한", "South Korea") missed "한국", "조선", "DPRK", and a
+    Latin "Korea" on the Korean page; the list still shows each country by its UI-language name."""
+    page = new_page(lang)
+    open_letter(page, site)
+    page.locator("#f-country-search").fill(query)
+    options = page.locator("#f-country option")
+    expect(options).to_have_count(1 + len(codes))
+    got = dict(zip(options.evaluate_all("os => os.slice(1).map(o => o.value)"),
+                   options.all_text_contents()[1:]))
+    assert got == {c: KOREAS[lang][c] for c in codes}
+    expect(page.locator("#f-country")).to_have_value("")  # the search still never chooses
+
+
+def test_country_search_knows_a_few_other_common_names(page, site):
+    open_letter(page, site)
+    search, select = page.locator("#f-country-search"), page.locator("#f-country")
+    for query, name in (("Czech Republic", "Czechia"), ("Turkey", "Türkiye"), ("USA", "United States"),
+                        ("Great Britain", "United Kingdom"), ("Ivory Coast", "Côte d’Ivoire"),
+                        ("터키", "Türkiye")):
+        search.fill(query)
+        expect(select.locator("option")).to_have_text(["— No country —", name])
 
 
 # ---- the periodic refresh ------------------------------------------------------------
