@@ -32,9 +32,10 @@ function showLetter(letter) {
   title.textContent = letter.title;
   const article = $("letter");
   article.lang = lang;
-  const date = $("l-date");
+  const date = document.createElement("time"); // made here: the served page has no empty <time>
   date.dateTime = letter.date;
   date.textContent = letterDate(letter.date, lang);
+  $("l-date").replaceChildren(date);
   $("l-addressee").textContent = letter.addressee;
   $("l-subject").textContent = letter.subject || "";
   $("l-subject").hidden = !letter.subject;

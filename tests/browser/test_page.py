@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
 
 import pytest
 from playwright.sync_api import expect
@@ -108,6 +110,45 @@ def test_page_is_readable_without_script(new_page, site):
     html = page.content()
     assert "need JavaScript" in html
     assert re.search(r"style=", html) is None and "onclick" not in html
+
+
+class _Markup(HTMLParser):
+    """Headings with no text and <time>s with neither text nor datetime, as served."""
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.problems = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if re.fullmatch(r"h[1-6]", tag) or (tag == "time" and "datetime" not in dict(attrs)):
+            self.open.append([tag, self.getpos()[0], ""])
+
+    def handle_data(self, data):
+        for o in self.open:
+            o[2] += data
+
+    def handle_endtag(self, tag):
+        if self.open and self.open[-1][0] == tag:
+            name, line, text = self.open.pop()
+            if not text.strip():
+                self.problems.append(f"empty <{name}> on line {line}")
+
+
+@pytest.mark.parametrize("path", ["/", f"/l/{EXAMPLE}", "/confirm.html", "/withdraw.html",
+                                  f"/embed.html?letter={EXAMPLE}", "/admin.html"])
+def test_served_pages_have_no_empty_headings_or_times(site, path):
+    """What a validator (and a reader without JavaScript) gets; the scripts fill them later."""
+    with urllib.request.urlopen(site.url + path) as resp:
+        markup = _Markup()
+        markup.feed(resp.read().decode())
+    assert markup.problems == []
+
+
+def test_the_letter_date_is_a_time_with_its_datetime(page, site):
+    open_letter(page, site)
+    expect(page.locator("#l-date time")).to_have_attribute("datetime", "2020-02-26")
+    expect(page.locator("#l-date time")).to_have_text("26 February 2020")
+    expect(page.locator("#l-title")).to_have_text(re.compile("^Joint open letter concerning"))
 
 
 def test_print_shows_the_letter_and_signatories_only(page, site):
