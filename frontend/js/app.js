@@ -15,6 +15,7 @@ function status(key) {
   statusKey = key;
   $("status").hidden = !key;
   if (key) $("status").textContent = t(key);
+  $("skeleton").hidden = key !== "loading";
 }
 
 function letterDate(iso, language) {
@@ -45,7 +46,7 @@ function showLetter(letter) {
   status(null);
   $("letter-view").hidden = false;
 
-  const list = signatoryList($("signatories"), letter.slug, lang);
+  const list = signatoryList($("signatories"), letter.slug, lang, letter.counts);
   let shown = letter.counts.total, body = letter.body_html;
   // A refresh must not disturb the reader: the text is replaced only when it changed (the
   // tally inside it moves), and the list is never reloaded under them, only offered anew.

@@ -2,6 +2,8 @@
 // "Groups" (organisation — country) and "Individuals" (name — title/affiliation).
 // Pages follow next_cursor behind a "show more" button. Names are written with textContent only.
 // The list sits inside the letter (lang = the letter's); its buttons and errors are in the UI's.
+// Until the first page arrives, placeholder rows (one per name the letter counts, up to a page)
+// hold its place, so the form and share boxes below it do not jump when it comes.
 import { listSignatures } from "./api.js";
 import { getLang, t, tIn } from "./i18n.js";
 import { countryName } from "./countries.js";
@@ -15,7 +17,18 @@ function el(tag, cls, text) {
   return e;
 }
 
-export function signatoryList(container, slug, language) {
+/** Placeholder rows in the groups, as many as the first page should bring (`counts`: the letter's). */
+function placeholders(groups, counts) {
+  const org = Math.min(counts.organisations || 0, PAGE_SIZE);
+  const ind = Math.min(counts.individuals || 0, PAGE_SIZE - org);
+  for (const [g, k] of [[groups.organisation, org], [groups.individual, ind]]) {
+    g.ul.replaceChildren(...Array.from({ length: k }, () => el("li", "sig-placeholder")));
+    g.h.hidden = g.ul.hidden = k === 0;
+  }
+  return org + ind;
+}
+
+export function signatoryList(container, slug, language, counts = {}) {
   const groups = {
     organisation: { h: el("h3", "sig-head"), ul: el("ul", "sig-list") },
     individual: { h: el("h3", "sig-head"), ul: el("ul", "sig-list") },
@@ -58,6 +71,10 @@ export function signatoryList(container, slug, language) {
     return li;
   }
 
+  function clear() {
+    for (const g of Object.values(groups)) { g.ul.replaceChildren(); g.h.hidden = g.ul.hidden = true; }
+  }
+
   // The button is only aria-disabled while a page loads, so keyboard focus stays on it.
   // Resolves true once the page is shown (false if it failed or another load was running).
   async function load(first = false) {
@@ -69,7 +86,7 @@ export function signatoryList(container, slug, language) {
     labels();
     try {
       const page = await listSignatures(slug, { cursor: first ? null : cursor, limit: PAGE_SIZE });
-      if (first) { for (const g of Object.values(groups)) { g.ul.replaceChildren(); g.h.hidden = g.ul.hidden = true; } count = 0; }
+      if (first) { clear(); count = 0; }
       const before = count;
       const added = page.signatures.map(add);
       cursor = page.next_cursor;
@@ -78,6 +95,7 @@ export function signatoryList(container, slug, language) {
       if (fromButton && added.length) { added[0].focus(); focused = true; }
     } catch {
       failedFirst = first;
+      if (count === 0) clear(); // placeholders of a list that did not come
       status.textContent = t("listFailed");
     } finally {
       busy = false;
@@ -91,7 +109,10 @@ export function signatoryList(container, slug, language) {
     return failedFirst === null;
   }
 
-  for (const g of Object.values(groups)) g.h.hidden = g.ul.hidden = true;
+  const expected = placeholders(groups, counts);
+  empty.hidden = expected > 0;
+  more.hidden = (counts.total || 0) <= expected; // more to come: its button's place too
+  more.setAttribute("aria-disabled", "true"); // (until the first page is in)
   more.addEventListener("click", () => load(failedFirst === true));
   fresh.addEventListener("click", async () => {
     if (await load(true)) { fresh.hidden = true; heading.focus(); }
