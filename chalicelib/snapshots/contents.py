@@ -1,5 +1,5 @@
 """A snapshot's files, written in one pass over the letter's signatures into a temporary
-directory: CSV and JSON of the listed signatures, the sorted id list, the delivery letter."""
+directory: CSV and JSON of every signature, the sorted id list, the delivery letter."""
 from __future__ import annotations
 
 import gzip
