@@ -18,6 +18,9 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 | snapshot claim      | SNAP#{slug}                 | {date}        |                                          |
 | rate-limit window   | RATE#{rule}#{hmac(subject)} | {window start}|  (expires by TTL)                        |
 | organiser token     | ORGTOKENS                   | {sha256(tok)} |                                          |
+| repeat request      | REPEAT#{slug}#{hmac(email)} | {minute}      |  (expires by TTL; read off the stream)   |
+| parked mail         | MAILFAIL#{slug}             | {time}#{id}   |                                          |
+| mail queue status   | MAILSTATUS                  | STATUS        |                                          |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -35,6 +38,9 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
 11. Snapshot claim of a letter and day: conditional Put / Update of SNAP#{slug} {date}.
 12. Rate limits: one UpdateItem ADD per check (ratelimit.py).
 13. Organiser tokens: GetItem by the token's hash; Query PK=ORGTOKENS to list.
+14. The mail outbox is the table's stream (NEW_AND_OLD_IMAGES): a pending signature whose
+    `sends` passed `mailed`, a confirmed one whose `notices` passed `noticed`, and a repeat
+    request are the mail worker's work (mail_worker.py); parked mails: Query MAILFAIL#{slug}.
 
 No email, token or IP appears in a key: emails and IPs are keyed-hashed (HMAC-SHA256
 with a secret); link secrets and organiser tokens are stored only as sha256 hashes.
@@ -140,6 +146,23 @@ def organiser_token_key(token_hash: str) -> dict:
     return {"PK": ORGTOKENS_PK, "SK": token_hash}
 
 
+def repeat_key(slug: str, email_hash: str, minute: str) -> dict:
+    """A sign-on repeating an address that has signed: one item a minute at most."""
+    return {"PK": f"REPEAT#{slug}#{email_hash}", "SK": minute}
+
+
+def mail_failure_partition(slug: str) -> str:
+    return f"MAILFAIL#{slug}"
+
+
+def mail_failure_key(slug: str, at: str, sig_id: str) -> dict:
+    return {"PK": mail_failure_partition(slug), "SK": f"{at}#{sig_id}"}
+
+
+def mail_status_key() -> dict:
+    return {"PK": "MAILSTATUS", "SK": "STATUS"}
+
+
 def request_token(*parts: str) -> str:
     """A deterministic ClientRequestToken (≤36 chars) for one logical operation."""
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:36]
@@ -154,6 +177,8 @@ def table_definition(table_name: str) -> dict:
             {"AttributeName": n, "AttributeType": "S"} for n in KEY_ATTRIBUTES],
         "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"},
                       {"AttributeName": "SK", "KeyType": "RANGE"}],
+        # The mail outbox (access pattern 14): the worker reads what a write changed.
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         "GlobalSecondaryIndexes": [{
             "IndexName": GSI1,
             "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"},

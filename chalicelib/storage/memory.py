@@ -9,13 +9,15 @@ and an item without an index's keys is not in that index.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import heapq
 import threading
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from . import keys
 from .expressions import (INDEX_KEYS, Absent, All, Any_, BeginsWith, Change, Compare, Cond,
                           Exists, Put, Query, Step, Update)
+from .stream import record as stream_record
 from .table import Table, TransactionConflict
 
 _OPS = {"=": lambda a, b: a == b, "<>": lambda a, b: a != b, "<": lambda a, b: a < b,
@@ -65,11 +67,24 @@ def applied(item: dict, u: Update) -> dict:
 
 
 class MemoryStore(Table):
-    def __init__(self, table_name: str = "memory") -> None:
+    """Also keeps the table's stream: every write's record, as Lambda would get it
+    (`changes()` hands over those not taken yet)."""
+
+    def __init__(self, table_name: str = "memory", clock: Optional[Callable[[], dt.datetime]] = None
+                 ) -> None:
         self.table = table_name
         self._items: dict[tuple[str, str], dict] = {}
         self._tokens: dict[str, str] = {}
         self._lock = threading.RLock()
+        self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._feed: list[dict] = []
+        self._seq = 0
+
+    def changes(self) -> list[dict]:
+        """The stream records written since the last call, oldest first."""
+        with self._lock:
+            out, self._feed = self._feed, []
+            return out
 
     def items(self) -> list[dict]:
         """Every stored item (a copy), e.g. for a test that searches the whole table."""
@@ -84,7 +99,20 @@ class MemoryStore(Table):
         return self._items.get(self._k(key), {})
 
     def _store(self, item: dict) -> None:
-        self._items[self._k(item)] = {k: v for k, v in item.items() if v is not None}
+        new = {k: v for k, v in item.items() if v is not None}
+        old = self._items.get(self._k(item))
+        self._items[self._k(item)] = new
+        self._record("MODIFY" if old is not None else "INSERT", new, copy.deepcopy(new), old)
+
+    def _remove(self, key: dict) -> None:
+        old = self._items.pop(self._k(key), None)
+        if old is not None:
+            self._record("REMOVE", old, None, old)
+
+    def _record(self, event: str, item: dict, new: Optional[dict], old: Optional[dict]) -> None:
+        self._seq += 1
+        self._feed.append(stream_record(event, {"PK": item["PK"], "SK": item["SK"]}, new, old,
+                                        self._clock(), self._seq))
 
     def get(self, key: dict, *, consistent: bool = True) -> Optional[dict]:
         with self._lock:
@@ -132,7 +160,7 @@ class MemoryStore(Table):
                 elif isinstance(s, Change):
                     self._store(applied({**self._current(s.key), **s.key}, s.update))
                 else:
-                    self._items.pop(self._k(s.key), None)
+                    self._remove(s.key)
             self._tokens[token] = fingerprint
 
     @staticmethod
