@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import re
 import secrets
 from typing import Optional
@@ -30,6 +31,20 @@ def derived_id(*parts: str) -> str:
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_salt() -> str:
+    """A signature's own random salt for its link secrets (128 bits, base64url)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).decode().rstrip("=")
+
+
+def derived_secret(key: bytes, sig_id: str, salt: str, purpose: str, n: int = 0) -> str:
+    """A link's secret, derived so the mail worker can write the link later without any
+    secret being stored: HMAC-SHA256 of the signature's id, its random salt, the link's
+    purpose ("confirm", "withdraw") and number. Forging one needs both the key and the
+    salt (the item); the item alone holds only the secret's sha256."""
+    mac = hmac.new(key, f"link|{sig_id}|{salt}|{purpose}|{n}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")  # 43 characters, as token_urlsafe(32)
 
 
 def secret_hash(secret: str) -> str:
