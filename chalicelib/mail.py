@@ -12,7 +12,16 @@ from typing import Any, Protocol
 
 
 class MailError(Exception):
-    """The message could not be handed over for delivery."""
+    """The message could not be handed over for delivery (and will not be on a retry)."""
+
+
+class MailThrottled(MailError):
+    """Refused for now (the send rate, a network fault): the same message may go later."""
+
+
+# SES v2 errors that pass: its send rate, and the moments it cannot be reached.
+RETRYABLE = {"TooManyRequestsException", "LimitExceededException", "Throttling",
+             "ThrottlingException", "ServiceUnavailable", "InternalFailure"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,7 @@ class Message:
         msg["From"] = sender
         msg["To"] = self.to
         msg["Subject"] = self.subject
-        msg["Date"] = formatdate(localtime=False)
+        msg["Date"] = formatdate(localtime=False, usegmt=False).replace("-0000", "+0000")
         msg["Message-ID"] = make_msgid(domain="undersigned.invalid")
         msg["Auto-Submitted"] = "auto-generated"
         msg.set_content(self.text)
@@ -70,4 +79,7 @@ class SesMailer:
                 Content={"Raw": {"Data": bytes(message.to_mime(self.sender))}},
             )
         except Exception as exc:  # botocore errors of every kind: the caller recovers
-            raise MailError("SES did not accept the message") from exc
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code in RETRYABLE or not code:  # no code: the endpoint was not reached
+                raise MailThrottled(code or type(exc).__name__) from exc
+            raise MailError(code) from exc

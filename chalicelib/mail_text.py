@@ -6,21 +6,35 @@ from typing import Optional
 TEXT = {
     "en": {
         "subject": "Confirm your signature: {title}",
-        "body": ("Thank you for signing \"{title}\".\n\n"
+        "body": ("Thank you for signing \"{title}\" as {name}.\n\n"
                  "To confirm your signature, open this link:\n\n{confirm}\n\n"
                  "The link works for {hours} hours. Your name is listed only after you confirm. "
                  "Your email address is never shown.\n\n"
                  "If you did not sign, ignore this message: nothing will be published.\n"),
+        "already_subject": "You have already signed: {title}",
+        "already": ("This email address has already signed \"{title}\" as {name}. There is "
+                    "nothing more to do.\n\n"
+                    "If you did not sign, or want your name taken off, open this link:\n\n"
+                    "{withdraw}\n"),
+        "already_nolink": ("This email address has already signed \"{title}\" as {name}. There is "
+                           "nothing more to do. To take your name off, use the link in the first "
+                           "email you received.\n"),
         "withdraw": ("\nChanged your mind later? This link takes your name off the letter and "
                      "deletes your details:\n\n{withdraw}\n"),
     },
     "ko": {
         "subject": "서명을 확인해 주세요: {title}",
-        "body": ("\"{title}\"에 서명해 주셔서 감사합니다.\n\n"
+        "body": ("\"{title}\"에 {name}(으)로 서명해 주셔서 감사합니다.\n\n"
                  "서명을 확인하려면 다음 링크를 여세요:\n\n{confirm}\n\n"
                  "링크는 {hours}시간 동안 유효합니다. 확인한 뒤에만 이름이 게재됩니다. "
                  "이메일 주소는 공개되지 않습니다.\n\n"
                  "서명하지 않으셨다면 이 메일을 무시하세요. 아무것도 게재되지 않습니다.\n"),
+        "already_subject": "이미 서명하셨습니다: {title}",
+        "already": ("이 이메일 주소로 \"{title}\"에 이미 {name}(으)로 서명하셨습니다. 다시 서명할 "
+                    "필요는 없습니다.\n\n"
+                    "직접 서명하지 않으셨거나 이름을 빼고 싶으시면 이 링크를 여세요:\n\n{withdraw}\n"),
+        "already_nolink": ("이 이메일 주소로 \"{title}\"에 이미 {name}(으)로 서명하셨습니다. 다시 "
+                           "서명할 필요는 없습니다. 이름을 빼려면 처음 받은 메일의 링크를 쓰세요.\n"),
         "withdraw": ("\n나중에 마음이 바뀌면 이 링크로 서한에서 이름을 빼고 정보를 삭제할 수 "
                      "있습니다:\n\n{withdraw}\n"),
     },
@@ -28,12 +42,24 @@ TEXT = {
 
 
 def confirmation(letter: dict, language: str, site: str, confirm_token: str,
-                 withdraw_token: Optional[str], hours: int) -> tuple[str, str]:
+                 withdraw_token: Optional[str], hours: int, name: str) -> tuple[str, str]:
     """(subject, body) of the confirmation email; links carry their token in the fragment."""
     t = TEXT.get(language, TEXT["en"])
     title = letter["title"][:120]
-    body = t["body"].format(title=letter["title"], hours=hours,
+    body = t["body"].format(title=letter["title"], hours=hours, name=name,
                             confirm=f"{site}/confirm.html#token={confirm_token}")
     if withdraw_token:
         body += t["withdraw"].format(withdraw=f"{site}/withdraw.html#token={withdraw_token}")
     return t["subject"].format(title=title), body
+
+
+def already_signed(letter: dict, language: str, site: str, name: str,
+                   withdraw_token: Optional[str]) -> tuple[str, str]:
+    """(subject, body) of the mail to an address that signs a letter it has signed already."""
+    t = TEXT.get(language, TEXT["en"])
+    if withdraw_token:
+        body = t["already"].format(title=letter["title"], name=name,
+                                   withdraw=f"{site}/withdraw.html#token={withdraw_token}")
+    else:
+        body = t["already_nolink"].format(title=letter["title"], name=name)
+    return t["already_subject"].format(title=letter["title"][:120]), body
