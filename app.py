@@ -208,6 +208,12 @@ def audit_trail(slug):
         slug, q.get("cursor"), http.query_int(q, "limit", 100, 1, 500)))
 
 
+@admin("/admin/letters/{slug}/mail-failures", ["GET"])
+def mail_failures(slug):
+    who().require(slug)
+    return http.json_response(wiring.get().queue.mail_failures(slug))
+
+
 @admin("/admin/letters/{slug}/recount", ["POST"])
 def recount(slug):
     from chalicelib.organiser_models import RecountIn
@@ -260,6 +266,15 @@ def nightly_snapshot(event):
     if any(r["status"] == "failed" for r in reports):
         raise RuntimeError(f"snapshot failed for {[r['slug'] for r in reports if r['status'] == 'failed']}")
     return reports
+
+
+# The mail worker: the table's stream is the outbox (chalicelib/mail_worker.py). The
+# stream's ARN, retries, bisection and the dead-letter queue are set in infra/resources.yaml.
+@app.on_dynamodb_record(stream_arn="arn:aws:dynamodb:eu-west-1:000000000000:table/undersigned/"
+                                   "stream/set-by-infra-resources-yaml",
+                        batch_size=100, starting_position="TRIM_HORIZON", name="mail_worker")
+def mail_worker(event):
+    return wiring.get().mail_worker.handle(event.to_dict()["Records"])
 
 
 @app.schedule(Cron(15, packaging_setting("retention_hour_utc"), "*", "*", "?", "*"), name="retention")

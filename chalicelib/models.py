@@ -202,10 +202,16 @@ class SignatureList(BaseModel):
 
 
 class SignAccepted(BaseModel):
+    """The same answer for every accepted sign-on: a new one, a repeat of a pending one, an
+    address that has signed already (its owner is mailed), so it never tells who signed."""
     status: Literal["pending"] = "pending"
-    email_sent: bool = Field(description="False when a link was sent too recently to send another.")
-    retry_after: Optional[int] = Field(
-        default=None, description="Seconds before another link can be asked for.")
+    mail: Literal["queued"] = Field(
+        default="queued", description="The email is queued; the mail worker sends it.")
+    resend_after: int = Field(
+        description="Seconds before asking again can send another link.")
+    queue_delay_seconds: int = Field(
+        default=0, description="How far behind the mail queue is (0: it keeps up). Past a "
+                               "minute, the page says the email may take a few minutes.")
 
 
 class ConfirmationOut(BaseModel):

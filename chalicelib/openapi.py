@@ -113,6 +113,8 @@ OPERATIONS: tuple[Operation, ...] = (
          (200, om.InvalidationResult), om.InvalidationIn, BODY, SLUG, ()),
         ("GET", "/admin/letters/{slug}/audit", "The audit trail, newest first",
          (200, om.AuditList), None, (422,), SLUG, PAGE_QUERY),
+        ("GET", "/admin/letters/{slug}/mail-failures", "Mails SES refused (parked), newest first",
+         (200, om.MailFailureList), None, (), SLUG, ()),
         ("POST", "/admin/letters/{slug}/exports",
          "Export the list (CSV, JSON) or the delivery letter (HTML, DOCX): a presigned link",
          (200, om.ExportOut), om.ExportIn, (), SLUG, ()),

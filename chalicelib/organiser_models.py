@@ -158,6 +158,18 @@ class AuditList(BaseModel):
     next_cursor: Optional[str] = None
 
 
+class MailFailure(BaseModel):
+    sig_id: str
+    kind: Literal["link", "notice"] = Field(description="link: a confirmation link; notice: "
+                                                        "\"you have already signed\".")
+    error: str = Field(description="What SES (or the mail backend) answered.")
+    at: str
+
+
+class MailFailureList(BaseModel):
+    failures: list[MailFailure]
+
+
 class RecountIn(_In):
     fix: bool = Field(default=False, description="Repair the counters found drifting.")
 

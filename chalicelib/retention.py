@@ -23,7 +23,8 @@ from .storage import Change, Delete, Table, TransactionConflict, Update, absent,
 from .storage import Step
 
 log = logging.getLogger(__name__)
-LINK_FIELDS = ("confirm_hashes", "withdraw_hash", "language", "quarantine_reason")
+LINK_FIELDS = ("confirm_hashes", "withdraw_hash", "language", "quarantine_reason", "link_salt",
+               "notices", "noticed")
 EMAIL_FIELDS = ("email", "email_hash", "email_domain")
 
 

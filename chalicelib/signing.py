@@ -6,23 +6,22 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import math
+import time
 import uuid
 from typing import Iterable, Optional
 
-from . import consent, link_tokens, mail_text
+from . import consent, link_tokens
 from .abuse import Abuse
 from .clock import Clock, iso, parse_iso
-from .errors import (AlreadySignedError, LetterClosedError, LetterNotFoundError,
+from .errors import (LetterClosedError, LetterNotFoundError,
                      ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
                      ValidationFailedError)
 from .letter_service import LetterService
-from .mail import Mailer, MailError, Message
 from .models import SLUG, ConfirmationOut, SignAccepted, WithdrawalOut
 from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
                      PERSONAL_FIELDS, QUARANTINED, WITHDRAWN)
-from .storage import NEW_ITEM, Delete, Put, Table, TransactionConflict, Update, eq, keys
+from .storage import NEW_ITEM, Delete, Put, Table, TransactionConflict, eq, keys
 from .transitions import Transitions
 
 log = logging.getLogger(__name__)
@@ -30,15 +29,16 @@ log = logging.getLogger(__name__)
 
 class Signing:
     def __init__(self, settings: Settings, store: Table, letters: LetterService,
-                 transitions: Transitions, abuse: Abuse, mailer: Mailer, clock: Clock) -> None:
+                 transitions: Transitions, abuse: Abuse, clock: Clock) -> None:
         self.settings = settings
         self.store = store
         self.letters = letters
         self.transitions = transitions
         self.abuse = abuse
-        self.mailer = mailer
         self.clock = clock
         self._hash_key = settings.email_hash_key.encode()
+        self._delay: Optional[tuple[int, float]] = None
+        self._monotonic = time.monotonic
 
     def email_hash(self, canonical: str) -> str:
         return hmac.new(self._hash_key, canonical.encode(), hashlib.sha256).hexdigest()[:40]
@@ -62,16 +62,18 @@ class Signing:
     # ---- signing ---------------------------------------------------------
 
     def sign(self, slug: str, data, source_ip: str) -> SignAccepted:
-        """Store a pending signature and email its confirmation link.
+        """Store a pending signature; the mail worker sends its confirmation link.
 
-        Order: the letter is open and the text known; the honeypot; rate limits (429);
+        Order: the letter is open; the honeypot; the text known; rate limits (429);
         Turnstile when on; then one transaction (email claim + signature, each
-        attribute_not_exists). The email goes out if the address's daily cap allows.
+        attribute_not_exists), which is also the mail's outbox entry (`sends = 1`).
+        An address that has signed already gets the same answer, and its owner a mail
+        (mail_worker.repeat): the answer never tells whether an address has signed.
         """
         letter = self._open_letter(slug)
         if data.website:
             log.info("honeypot filled on %s; nothing stored", slug)
-            return SignAccepted(email_sent=True)
+            return self._accepted()
         if data.letter_sha256 not in letter["versions"]:
             raise ValidationFailedError(
                 "The letter has changed since this page was loaded. Reload it and sign again.",
@@ -87,19 +89,20 @@ class Signing:
         self.abuse.verify_turnstile(data.turnstile_token, source_ip)
         held = held or self.abuse.suspicious(data.name, domain)
         ehash = self.email_hash(data.email.canonical)
-        sig_id = link_tokens.new_id()
-        confirm_secret, withdraw_secret = link_tokens.new_secret(), link_tokens.new_secret()
+        sig_id, salt = link_tokens.new_id(), link_tokens.new_salt()
+        confirm = link_tokens.derived_secret(self._hash_key, sig_id, salt, "confirm", 1)
+        withdraw = link_tokens.derived_secret(self._hash_key, sig_id, salt, "withdraw")
         sig = self._new_signature(letter, sig_id, data.kind, data.name,
                                   getattr(data, "affiliation", None), data.country,
                                   str(data.email), data.letter_sha256)
         sig.update(
             email_hash=ehash, email_domain=domain, language=data.language,
             consent=True, consent_version=version, consent_sha256=consent_sha,
-            consent_at=iso(now), updates_opt_in=data.updates_opt_in,
-            confirm_hashes=[link_tokens.secret_hash(confirm_secret)],
-            withdraw_hash=link_tokens.secret_hash(withdraw_secret),
+            consent_at=iso(now), updates_opt_in=data.updates_opt_in, link_salt=salt,
+            confirm_hashes=[link_tokens.secret_hash(confirm)],
+            withdraw_hash=link_tokens.secret_hash(withdraw),
             confirm_expires_at=iso(now + dt.timedelta(hours=self.settings.token_ttl_hours)),
-            sends=1, last_sent_at=iso(now), quarantine_reason=held)
+            sends=1, quarantine_reason=held)
         if data.kind == "organisation":
             sig["authorised"] = True
         claim = {**keys.email_claim_key(slug, ehash), "sig_id": sig_id, "created_at": iso(now)}
@@ -107,76 +110,28 @@ class Signing:
             self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM)],
                                 "sign", sig_id)
         except TransactionConflict as conflict:
-            if conflict.failed(0):
-                return self._repeat(letter, ehash, data.email.canonical)
-            raise
-        wait = self.abuse.mail_allowed(data.email.canonical, self.clock())
-        if wait is None and self._mail_link(letter, sig, confirm_secret, withdraw_secret):
-            return SignAccepted(email_sent=True)
-        # Not sent (over the address's daily cap, or the mail failed): the signer may ask
-        # again at once; the send that did not happen does not count.
-        self.store.update(keys.key_of(sig), Update(set={"sends": 0}, remove=("last_sent_at",)),
-                          condition=eq("state", PENDING) & eq("sends", 1))
-        return SignAccepted(email_sent=False, retry_after=wait)
+            if not conflict.failed(0):
+                raise
+            # The address has a signature: the worker resends its link or tells its owner.
+            # One request a minute per address and letter is enough (a repeat within the
+            # minute finds its item there, and is answered the same).
+            self.store.put({**keys.repeat_key(slug, ehash, iso(now)[:16]), "email_hash": ehash,
+                            "ttl": int(now.timestamp()) + 86_400}, condition=NEW_ITEM)
+        return self._accepted()
 
-    def _mail_link(self, letter: dict, sig: dict, confirm_secret: str,
-                   withdraw_secret: Optional[str]) -> bool:
-        """Email the confirmation link (and the withdrawal link, when given); False if it failed."""
-        slug = letter["slug"]
-        message = mail_text.confirmation(
-            letter, sig.get("language", "en"), self.settings.site_url,
-            link_tokens.make_token(sig["sig_id"], confirm_secret, slug),
-            link_tokens.make_token(sig["sig_id"], withdraw_secret, slug) if withdraw_secret else None,
-            self.settings.token_ttl_hours)
-        try:
-            self.mailer.send(Message(to=sig["email"], subject=message[0], text=message[1]))
-            return True
-        except MailError:
-            log.warning("confirmation mail failed for signature %s", sig["sig_id"])
-            return False
+    def _accepted(self) -> SignAccepted:
+        return SignAccepted(resend_after=self.settings.resend_interval_seconds,
+                            queue_delay_seconds=self.queue_delay())
 
-    def _repeat(self, letter: dict, ehash: str, canonical: str) -> SignAccepted:
-        """The same email signed before: re-send while pending (capped), else 409."""
-        claim = self.store.get(keys.email_claim_key(letter["slug"], ehash))
-        sig = self.store.signature(letter, claim["sig_id"]) if claim else None
-        if sig is None or sig["state"] != PENDING:
-            raise AlreadySignedError()  # (None: a withdrawal is under way; try again shortly)
-        now = self.clock()
-        sends = sig.get("sends", 0)
-        if sends >= 1 + self.settings.resend_max:
-            return SignAccepted(email_sent=False)
-        last = sig.get("last_sent_at")
-        if last:
-            wait = (parse_iso(last) + dt.timedelta(seconds=self.settings.resend_interval_seconds)
-                    - now).total_seconds()
-            if wait > 0:
-                return SignAccepted(email_sent=False, retry_after=math.ceil(wait))
-        # The address's daily cap first: a refused send changes nothing on the signature.
-        wait = self.abuse.mail_allowed(canonical, now)
-        if wait is not None:
-            return SignAccepted(email_sent=False, retry_after=wait)
-        secret = link_tokens.new_secret()
-        # Every link sent stays valid (until the newest expires): the hashes accumulate,
-        # bounded by the resend cap.
-        expires = iso(now + dt.timedelta(hours=self.settings.token_ttl_hours))
-        moved = self.store.update(
-            keys.key_of(sig),
-            Update(set={"sends": sends + 1, "last_sent_at": iso(now), "confirm_expires_at": expires},
-                   append={"confirm_hashes": [link_tokens.secret_hash(secret)]}),
-            condition=eq("state", PENDING) & eq("sends", sends))
-        if not moved:  # a parallel repeat won the race and is sending the link
-            return SignAccepted(email_sent=False, retry_after=self.settings.resend_interval_seconds)
-        if self._mail_link(letter, sig, secret, None):
-            return SignAccepted(email_sent=True)
-        # The mail failed: take back the link that was never sent (its hash, the later
-        # expiry, the count), unless the signature moved on meanwhile (e.g. confirmed).
-        self.store.update(
-            keys.key_of(sig),
-            Update(set={"sends": sends, "confirm_expires_at": sig["confirm_expires_at"],
-                        "confirm_hashes": sig.get("confirm_hashes", [])},
-                   remove=("last_sent_at",)),
-            condition=eq("state", PENDING) & eq("sends", sends + 1))
-        return SignAccepted(email_sent=False)
+    def queue_delay(self) -> int:
+        """How far behind the mail worker is, as it last said (read at most every 10 s)."""
+        now = self._monotonic()
+        if self._delay is None or now - self._delay[1] >= 10:
+            status = self.store.get(keys.mail_status_key(), consistent=False) or {}
+            fresh = status.get("updated_at") and \
+                parse_iso(status["updated_at"]) > self.clock() - dt.timedelta(minutes=5)
+            self._delay = (int(status.get("lag_seconds", 0)) if fresh else 0, now)
+        return self._delay[0]
 
     # ---- confirmation and withdrawal ------------------------------------------
 

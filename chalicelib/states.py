@@ -23,10 +23,11 @@ PUBLIC_STATES = (LISTED, AWAITING)
 # (withdraw_hash stays until retention, so a second click answers "already withdrawn".)
 PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "email_hash",
                    "email_domain", "confirm_hashes", "quarantine_reason", "updates_opt_in",
-                   "language")
+                   "language", "link_salt", "notices", "noticed")
 # Needed only while a signature waits for its confirmation; confirming drops them, which
 # keeps a confirmed signature under 1 KB (one write unit per update, docs/COST.md).
-PENDING_ONLY_FIELDS = ("confirm_expires_at", "last_sent_at", "sends")
+PENDING_ONLY_FIELDS = ("confirm_expires_at", "last_sent_at", "sends", "mailed", "mail_lease",
+                       "mail_attempts")
 
 # An organiser's action → (states it applies to, state it leads to)
 ACTIONS = {

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .clock import Clock
     from .letter_service import LetterService
     from .mail import Mailer
+    from .mail_worker import MailWorker
     from .moderation.actions import Actions
     from .moderation.letter_admin import LetterAdmin
     from .moderation.queue import Queue
@@ -73,6 +74,12 @@ class Services:
         return Recount(self.store, self.letters)
 
     @cached_property
+    def mail_worker(self) -> "MailWorker":
+        from .mail_worker import MailWorker
+        return MailWorker(self.settings, self.store, self.letters, self.abuse, self.limiter,
+                          self.mailer, self.clock)
+
+    @cached_property
     def retention(self) -> "Retention":
         from .retention import Retention
         return Retention(self.settings, self.store, self.clock)
@@ -119,7 +126,7 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
     abuse = Abuse(settings, limiter)
     letters = LetterService(settings, store, clock)
     transitions = Transitions(store, clock)
-    signing = Signing(settings, store, letters, transitions, abuse, mailer, clock)
+    signing = Signing(settings, store, letters, transitions, abuse, clock)
     return Services(settings=settings, store=store, mailer=mailer, clock=clock, limiter=limiter,
                     abuse=abuse, letters=letters, transitions=transitions, signing=signing)
 

@@ -258,6 +258,7 @@ class Stack:
         return {
             "AWS_ENDPOINT_URL": self.moto_url,  # catch-all: no service can reach real AWS
             "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_url,
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.dynamodb_url,  # the mail outbox
             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_SESSION_TOKEN": "local", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",

@@ -9,8 +9,8 @@ from .. import cursors
 from ..clock import iso
 from ..errors import NotFoundError
 from ..letter_service import LetterService
-from ..organiser_models import (AuditEntry, AuditList, Filters, SignatureAdmin,
-                                SignatureAdminList)
+from ..organiser_models import (AuditEntry, AuditList, Filters, MailFailure, MailFailureList,
+                                SignatureAdmin, SignatureAdminList)
 from ..states import QUEUE_STATES
 from ..storage import Query, Table, all_of, eq, ge, keys, lt
 from ..text import TextError, fold, parse_email
@@ -107,6 +107,13 @@ class Queue:
         if item is None:
             raise NotFoundError("There is no such signature.")
         return item
+
+    def mail_failures(self, slug: str) -> MailFailureList:
+        """Mails SES refused (parked by the mail worker), newest first; no address in them."""
+        self.letters.letter_item(slug)
+        q = Query(pk=keys.mail_failure_partition(slug), forward=False)
+        return MailFailureList(failures=[MailFailure(**{k: i[k] for k in MailFailure.model_fields})
+                                         for i in self.store.query(q)])
 
     def audit(self, slug: str, cursor: Optional[str], limit: int) -> AuditList:
         self.letters.letter_item(slug)
