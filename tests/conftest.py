@@ -26,7 +26,8 @@ for _k in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
 import pytest  # noqa: E402
 
 from chalicelib import wiring  # noqa: E402
-from support import FakeClock, RecordingMailer, make_settings, start_site  # noqa: E402,F401
+from support import (FakeClock, RecordingMailer, make_settings, start_site,  # noqa: E402,F401
+                     with_mail_pump)
 from tools import localstack, seed  # noqa: E402
 
 
@@ -56,7 +57,7 @@ def settings(stack):
 
 @pytest.fixture
 def service(settings, mailer, clock):
-    instance = wiring.build(settings, mailer=mailer, clock=clock)
+    instance = with_mail_pump(wiring.build(settings, mailer=mailer, clock=clock))
     wiring.configure(instance)
     yield instance
     wiring.configure(None)

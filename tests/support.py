@@ -26,17 +26,30 @@ class FakeClock:
 
 
 class RecordingMailer:
-    """Keeps sent messages in memory; can be told to fail."""
+    """Keeps sent messages in memory; can be told to fail.
+
+    Mail leaves through the mail worker, off the table's stream: reading `sent` first lets
+    the worker deliver what is due (`pump`, set by `with_mail_pump`), as Lambda would have
+    by the time a signer opens their inbox.
+    """
 
     def __init__(self) -> None:
-        self.sent: list[Message] = []
+        self._sent: list[Message] = []
         self.fail = False
+        self.pump = None
+
+    @property
+    def sent(self) -> list[Message]:
+        if self.pump is not None:
+            self.pump()
+        return self._sent
 
     def send(self, message: Message) -> None:
         from chalicelib.mail import MailError
         if self.fail:
             raise MailError("injected failure")
-        self.sent.append(message)
+        self._sent.append(message)
+
 
     def last_token(self) -> str:
         """The token of the newest confirmation link."""
@@ -48,13 +61,22 @@ class RecordingMailer:
         return re.search(r"/withdraw\.html#token=([A-Za-z0-9_-]+)", self.sent[-1].text).group(1)
 
 
+def with_mail_pump(services):
+    """Wire the services' recording mailer to a pump of their table's stream; returns them."""
+    from tools.mail_pump import MailPump
+    if isinstance(services.mailer, RecordingMailer):
+        services.mailer.pump = MailPump(services).drain
+    return services
+
+
 def make_settings(**overrides) -> Settings:
     values = dict(stage="test", table_name=f"t-{uuid.uuid4().hex[:12]}", exports_bucket="exports",
                   site_url="http://127.0.0.1:8000", email_hash_key="k" * 40, mail_backend="file",
                   count_shards=4,
                   # no abuse limits unless a test sets them (every test client is 127.0.0.1)
                   sign_ip_per_minute=0, sign_ip_per_hour=0, quarantine_ip_per_hour=0,
-                  sign_domain_per_hour=0, confirm_ip_per_minute=0, mail_per_address_per_day=0)
+                  sign_domain_per_hour=0, confirm_ip_per_minute=0, mail_per_address_per_day=0,
+                  mail_send_per_second=10_000)
     values.update(overrides)
     return Settings(**values)
 
@@ -64,17 +86,26 @@ class LiveSite:
     and bucket, with the example letter loaded and mail written to `outbox`."""
 
     def __init__(self, service, server, outbox: Path, bucket: str) -> None:
+        import threading
+
+        from tools.mail_pump import MailPump
         self.service = service
         self.server = server
+        self.pump = MailPump(service)
+        self._stop = threading.Event()
+        self._pumping = threading.Thread(target=self.pump.run, args=(self._stop, 0.1), daemon=True)
+        self._pumping.start()
         self.url = server.url
         self.outbox = outbox
         self.bucket = bucket
         self.settings = service.settings
 
     def links(self, kind: str = "confirm") -> list[str]:
-        """Every confirm (or withdraw) link in the outbox, oldest first."""
+        """Every confirm (or withdraw) link in the outbox, oldest first (after the mail worker
+        delivered what was due)."""
         import email
         import re
+        self.pump.drain()
         out = []
         for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
             body = email.message_from_bytes(path.read_bytes()).get_payload(decode=True).decode()
@@ -83,6 +114,8 @@ class LiveSite:
 
     def stop(self) -> None:
         from chalicelib import wiring
+        self._stop.set()
+        self._pumping.join(timeout=5)
         self.server.stop()
         wiring.configure(None)
 

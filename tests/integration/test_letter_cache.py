@@ -10,9 +10,11 @@ from helpers import individual, make_letter
 
 import pytest
 
+from support import with_mail_pump
+
 
 def test_another_instance_sees_a_closed_letter_within_the_cache_time(settings, mailer, clock):
-    here = wiring.build(settings, mailer=mailer, clock=clock)
+    here = with_mail_pump(wiring.build(settings, mailer=mailer, clock=clock))
     there = wiring.build(settings, mailer=mailer, clock=clock)  # a second Lambda instance
     ticks = [1000.0]
     here.letters._monotonic = there.letters._monotonic = lambda: ticks[0]

@@ -1,6 +1,8 @@
 """Sign → email → confirm → listed, against DynamoDB Local through the Chalice app."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from helpers import individual, make_letter, organisation, post
@@ -48,7 +50,8 @@ def test_example_list_is_in_the_letters_order(client, example):
 def test_sign_confirm_lists_the_name_and_moves_the_count(client, letter, mailer):
     resp = post(client, SIGN, individual(letter))
     assert resp.status_code == 202
-    assert resp.json_body == {"status": "pending", "email_sent": True, "retry_after": None}
+    assert resp.json_body == {"status": "pending", "mail": "queued", "resend_after": 60,
+                              "queue_delay_seconds": 0}
     assert counts(client)["total"] == 0 and names(client) == []
     assert len(mailer.sent) == 1 and mailer.sent[0].to == "ada@example.org"
     confirmed = post(client, "/confirmations", {"token": mailer.last_token()})
@@ -109,9 +112,11 @@ def test_same_email_in_another_case_is_one_signature(client, letter, mailer, var
     post(client, SIGN, individual(letter))
     post(client, "/confirmations", {"token": mailer.last_token()})
     again = post(client, SIGN, individual(letter, email=variant, name="Someone Else"))
-    assert again.status_code == 409
-    assert again.json_body["error"]["code"] == "already_signed"
+    # answered as a new sign-on (no lookup of who signed); the owner is told instead
+    assert again.status_code == 202 and again.json_body["mail"] == "queued"
     assert names(client) == ["Ada Lovelace"] and counts(client)["total"] == 1
+    assert len(mailer.sent) == 2 and "already signed" in mailer.sent[-1].text
+    assert "Ada Lovelace" in mailer.sent[-1].text and "/withdraw.html#token=" in mailer.sent[-1].text
 
 
 @pytest.mark.parametrize("first,second", [
@@ -121,37 +126,41 @@ def test_same_email_in_another_case_is_one_signature(client, letter, mailer, var
 def test_unicode_forms_of_a_domain_are_one_signature(client, letter, mailer, first, second):
     post(client, SIGN, individual(letter, email=first))
     post(client, "/confirmations", {"token": mailer.last_token()})
-    assert post(client, SIGN, individual(letter, email=second)).status_code == 409
-    assert counts(client)["total"] == 1
+    assert post(client, SIGN, individual(letter, email=second)).status_code == 202
+    assert counts(client)["total"] == 1 and "already signed" in mailer.sent[-1].text
 
 
 def test_repeat_while_pending_resends_with_a_cap_and_stores_nothing(client, letter, mailer,
                                                                    clock, service):
     post(client, SIGN, individual(letter))
+    assert len(mailer.sent) == 1
     soon = post(client, SIGN, individual(letter, name="Changed Name"))
-    assert soon.status_code == 202 and soon.json_body["email_sent"] is False
-    assert 0 < soon.json_body["retry_after"] <= 60
-    sent = 1
-    for _ in range(service.settings.resend_max):
+    assert soon.status_code == 202 and soon.json_body["resend_after"] == 60
+    assert len(mailer.sent) == 1  # too soon: nothing more is sent
+    for n in range(service.settings.resend_max):
         clock.advance(seconds=61)
-        r = post(client, SIGN, individual(letter))
-        assert r.json_body["email_sent"] is True
-        sent += 1
+        post(client, SIGN, individual(letter))
+        assert len(mailer.sent) == 2 + n
     clock.advance(seconds=61)
-    assert post(client, SIGN, individual(letter)).json_body["email_sent"] is False
-    assert len(mailer.sent) == sent
+    post(client, SIGN, individual(letter))
+    assert len(mailer.sent) == 1 + service.settings.resend_max  # the cap
     # every link works; the first one confirms the one signature, with its original name
     post(client, "/confirmations", {"token": mailer.last_token()})
     assert names(client) == ["Ada Lovelace"] and counts(client)["total"] == 1
 
 
-def test_mail_failure_keeps_the_signature_pending_and_resend_recovers(client, letter, mailer):
+def test_a_refused_mail_is_parked_and_asking_again_recovers(client, letter, mailer, clock,
+                                                            service):
+    token = service.organisers.create("Organiser", []).token
     mailer.fail = True
     first = post(client, SIGN, individual(letter))
-    assert first.status_code == 202 and first.json_body["email_sent"] is False
+    assert first.status_code == 202 and mailer.sent == []
+    parked = client.http.get("/admin/letters/test-letter/mail-failures",
+                             headers={"Authorization": f"Bearer {token}"}).json_body["failures"]
+    assert [p["kind"] for p in parked] == ["link"] and "@" not in json.dumps(parked)
     mailer.fail = False
-    retry = post(client, SIGN, individual(letter))
-    assert retry.json_body["email_sent"] is True
+    clock.advance(seconds=61)
+    post(client, SIGN, individual(letter))
     assert post(client, "/confirmations", {"token": mailer.last_token()}).status_code == 200
     assert counts(client)["total"] == 1
 

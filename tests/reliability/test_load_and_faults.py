@@ -85,10 +85,10 @@ def test_50_identical_parallel_sign_ons_store_exactly_one(live_site):
     with ThreadPoolExecutor(25) as pool:
         answers = list(pool.map(lambda _: http("POST", url, body), range(50)))
     assert {s for s, _ in answers} == {202}  # every caller is told to check their email
-    assert sum(1 for _, b in answers if b["email_sent"]) >= 1
+    assert len({json.dumps(b, sort_keys=True) for _, b in answers}) == 1  # all alike
     assert len(stored(live_site.service)) == 1
-    assert len([l for l in live_site.links() if l.endswith(SLUG)]) == sum(
-        1 for _, b in answers if b["email_sent"])  # no email went out unaccounted for
+    # one link: the repeats came within the resend interval
+    assert len([l for l in live_site.links() if l.endswith(SLUG)]) == 1
     assert_no_drift(live_site.service)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.errors import (AlreadySignedError, LetterChangedError, TokenExpiredError,
+from chalicelib.errors import (LetterChangedError, TokenExpiredError,
                                TokenInvalidError, ValidationFailedError)
 from chalicelib.models import signature_in
 from helpers import individual, make_letter, organisation
@@ -17,7 +17,8 @@ def sign(services, letter, **kw):
 
 def test_a_confirmed_signature_is_listed_and_counted(services, mailer):
     letter = make_letter(services)
-    assert sign(services, letter).email_sent is True
+    assert sign(services, letter).mail == "queued"
+    assert len(mailer.sent) == 1 and "Ada Lovelace" in mailer.sent[0].text
     out = services.signing.confirm(mailer.last_token(), IP)
     assert out.state == "listed" and not out.already_confirmed
     page = services.letters.public_list(letter.slug, cursor=None, limit=10, kind=None)
@@ -40,29 +41,35 @@ def test_a_repeat_while_pending_sends_the_link_again_and_both_links_work(service
     sign(services, letter)
     first = mailer.last_token()
     clock.advance(seconds=services.settings.resend_interval_seconds + 1)
-    assert sign(services, letter, email="ADA@example.org").email_sent is True
+    sign(services, letter, email="ADA@example.org")
     assert len(mailer.sent) == 2 and mailer.last_token() != first
     assert services.signing.confirm(first, IP).state == "listed"
 
 
-def test_a_failed_resend_takes_its_link_back(services, mailer, clock):
+def test_a_refused_mail_is_parked_not_lost_and_not_retried(services, mailer, clock):
     letter = make_letter(services)
-    sign(services, letter)
-    clock.advance(seconds=services.settings.resend_interval_seconds + 1)
     mailer.fail = True
-    assert sign(services, letter).email_sent is False
-    mailer.fail = False
-    sig = services.store.signature(services.letters.letter_item(letter.slug), mailer.last_token()[:26])
-    # as before the resend, except that the signer may ask again at once
-    assert sig["sends"] == 1 and len(sig["confirm_hashes"]) == 1 and "last_sent_at" not in sig
-
-
-def test_a_confirmed_address_cannot_sign_again(services, mailer):
-    letter = make_letter(services)
     sign(services, letter)
+    assert mailer.sent == []
+    failures = services.queue.mail_failures(letter.slug).failures
+    assert [f.kind for f in failures] == ["link"]
+    mailer.fail = False
+    assert mailer.sent == []  # parked: a redelivery does not send it behind the organisers' back
+    clock.advance(seconds=services.settings.resend_interval_seconds + 1)
+    sign(services, letter)  # the signer asks again: a new link goes
+    assert len(mailer.sent) == 1 and services.signing.confirm(mailer.last_token(), IP)
+
+
+def test_a_confirmed_address_signing_again_is_answered_alike_and_its_owner_told(services, mailer):
+    letter = make_letter(services)
+    first = sign(services, letter)
     services.signing.confirm(mailer.last_token(), IP)
-    with pytest.raises(AlreadySignedError):
-        sign(services, letter)
+    again = sign(services, letter, name="Someone Else")
+    assert again == first  # no lookup of who signed
+    assert len(mailer.sent) == 2 and "already signed" in mailer.sent[-1].text
+    assert "Ada Lovelace" in mailer.sent[-1].text
+    services.signing.withdraw(mailer.last_withdraw_token(), IP)  # its link works
+    assert services.letters.get_letter(letter.slug).counts.total == 0
 
 
 def test_an_expired_link_is_refused(services, mailer, clock):
@@ -89,7 +96,8 @@ def test_withdrawal_unlists_uncounts_and_frees_the_address(services, mailer):
     assert services.signing.withdraw(mailer.last_withdraw_token(), IP).already_withdrawn is True
     assert services.letters.public_list(letter.slug, cursor=None, limit=10, kind=None).signatures == []
     assert services.letters.get_letter(letter.slug).counts.total == 0
-    assert sign(services, letter).email_sent is True  # signs again: the claim went too
+    sign(services, letter)  # signs again: the claim went too
+    assert "Thank you for signing" in mailer.sent[-1].text
 
 
 def test_an_organisation_on_a_vetted_letter_waits_for_approval(services, mailer):
