@@ -291,7 +291,10 @@ def bootstrap(table: str, bucket: str) -> None:
         ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
     except ddb.exceptions.ResourceInUseException:
-        pass
+        # A table made before the mail outbox (its stream) existed gets the stream now.
+        if "StreamSpecification" not in ddb.describe_table(TableName=table)["Table"]:
+            ddb.update_table(TableName=table,
+                             StreamSpecification=table_definition(table)["StreamSpecification"])
     s3 = boto_client("s3")
     try:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
