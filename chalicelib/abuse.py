@@ -12,13 +12,25 @@ import json
 import logging
 import re
 from functools import cached_property
+from dataclasses import dataclass
 from typing import Optional
 
 from .errors import ServiceUnavailableError, TooManyRequestsError, ValidationFailedError
-from .ratelimit import RateLimiter, Rule
+from .ratelimit import Blocked, RateLimiter, Rule
 from .settings import Settings
+from .storage import Change
 
 log = logging.getLogger(__name__)
+SOFT_REASONS = {"sign-ip": "many sign-ons from one address",
+                "sign-domain": "many sign-ons from one email domain"}
+
+
+@dataclass
+class SignLimits:
+    """Rate-limit counters to join a sign-on's transaction, one step per check."""
+
+    checks: list[tuple[str, list[Rule], str]]
+    steps: list[Change]
 
 
 class Abuse:
@@ -39,22 +51,48 @@ class Abuse:
     def _name_pattern(self) -> Optional[re.Pattern]:
         return re.compile(self.s.quarantine_name_pattern, re.I) if self.s.quarantine_name_pattern else None
 
-    def check_sign(self, slug: str, ip: str, domain: str, now: dt.datetime) -> Optional[str]:
-        """Raise 429 past a hard limit; return a quarantine reason past a soft one."""
-        hard = [Rule("m", self.s.sign_ip_per_minute, 60), Rule("h", self.s.sign_ip_per_hour, 3600)]
-        soft = Rule("q", self.s.quarantine_ip_per_hour, 3600, soft=True)
-        counts = self.limiter.counts("sign-ip", hard + [soft], f"{slug}|{ip}", now)
-        waits = [left for r, (n, left) in counts.items() if r in hard and n > r.limit]
+    def _sign_checks(self, slug: str, ip: str, domain: str) -> list[tuple[str, list[Rule], str]]:
+        checks = [("sign-ip", [Rule("m", self.s.sign_ip_per_minute, 60),
+                               Rule("h", self.s.sign_ip_per_hour, 3600),
+                               Rule("q", self.s.quarantine_ip_per_hour, 3600, soft=True)],
+                   f"{slug}|{ip}")]
+        if domain not in self._common:
+            # Soft: past it, a domain's sign-ons are held for an organiser, never refused, so
+            # made-up sign-ons cannot lock an organisation's own staff out.
+            checks.append(("sign-domain", [Rule("h", self.s.sign_domain_per_hour, 3600, soft=True)],
+                           f"{slug}|{domain}"))
+        return checks
+
+    def sign_limits(self, slug: str, ip: str, domain: str, now: dt.datetime, *,
+                    soft: bool = True) -> "SignLimits":
+        """The sign-on's rate-limit counters, as steps of its one transaction: each is
+        conditioned on its rules being under their limits (the soft ones only if `soft`).
+        Raises 429 at once for a subject this process already saw over a hard limit."""
+        checks, steps = [], []
+        for check, rules, subject in self._sign_checks(slug, ip, domain):
+            try:
+                step = self.limiter.step(check, rules, subject, now, soft=soft)
+            except Blocked as b:
+                raise TooManyRequestsError(b.wait) from None
+            if step is not None:
+                checks.append((check, rules, subject))
+                steps.append(step)
+        return SignLimits(checks, steps)
+
+    def refused(self, limits: "SignLimits", failed: list[int], now: dt.datetime) -> Optional[str]:
+        """Some limit steps failed their condition: 429 if a hard rule is over, else the
+        quarantine reason of the soft one (the sign-on goes again without soft conditions)."""
+        reason, waits = None, []
+        for i in failed:
+            check, rules, subject = limits.checks[i]
+            for rule, left in self.limiter.over(check, rules, subject, now).items():
+                if not rule.soft:
+                    waits.append(left)
+                elif reason is None:
+                    reason = SOFT_REASONS[check]
         if waits:
             raise TooManyRequestsError(max(waits))
-        if domain not in self._common:
-            wait = self.limiter.exceeded("sign-domain", [Rule("h", self.s.sign_domain_per_hour, 3600)],
-                                         f"{slug}|{domain}", now)
-            if wait is not None:
-                raise TooManyRequestsError(wait)
-        if soft in counts and counts[soft][0] > soft.limit:
-            return "many sign-ons from one address"
-        return None
+        return reason
 
     def suspicious(self, name: str, domain: str) -> Optional[str]:
         if domain in self._quarantine_domains:

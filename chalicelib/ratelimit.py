@@ -13,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Optional
 
-from .storage import Table, keys
+from .storage import Change, Table, Update, absent, all_of, keys, lt
 
 
 @dataclass(frozen=True)
@@ -80,3 +80,56 @@ class RateLimiter:
 
     def hit(self, rule: Rule, subject: str, now: dt.datetime) -> Optional[int]:
         return self.exceeded(rule.name, [rule], subject, now)
+
+    # ---- a counter that joins a transaction ------------------------------------------------
+
+    def step(self, check: str, rules: list[Rule], subject: str, now: dt.datetime, *,
+             soft: bool = True) -> Optional[Change]:
+        """Count one hit against every rule as a transaction step, conditioned on each rule
+        (the soft ones too, unless `soft` is False) being under its limit; None if no rule
+        is on. Raises Blocked if the subject is remembered as over a hard limit."""
+        rules = [r for r in rules if r.limit > 0]
+        if not rules:
+            return None
+        epoch = int(now.timestamp())
+        subject_hash = self.subject_hash(subject)
+        blocked = self._blocked.get((check, subject_hash))
+        if blocked is not None and blocked[0] > epoch:
+            raise Blocked(blocked[0] - epoch)
+        longest = max(r.window for r in rules)
+        start = epoch - epoch % longest
+        attrs = {r: f"{r.name}_{epoch - epoch % r.window}" for r in rules}
+        under = all_of(*(absent(a) | lt(a, r.limit) for r, a in attrs.items()
+                         if soft or not r.soft))
+        return Change(keys.rate_key(check, subject_hash, start),
+                      Update(add={a: 1 for a in attrs.values()},
+                             set_if_absent={keys.TTL_ATTRIBUTE: start + longest + 60}),
+                      condition=under)
+
+    def over(self, check: str, rules: list[Rule], subject: str,
+             now: dt.datetime) -> dict[Rule, int]:
+        """After a step's condition failed: the rules at their limit, with the seconds left
+        in each one's window (the hard ones are remembered, as `counts` does)."""
+        rules = [r for r in rules if r.limit > 0]
+        epoch = int(now.timestamp())
+        longest = max(r.window for r in rules)
+        start = epoch - epoch % longest
+        subject_hash = self.subject_hash(subject)
+        item = self.store.get(keys.rate_key(check, subject_hash, start)) or {}
+        out = {r: (epoch - epoch % r.window) + r.window - epoch for r in rules
+               if item.get(f"{r.name}_{epoch - epoch % r.window}", 0) >= r.limit}
+        hard = [r for r in out if not r.soft]
+        if hard:
+            if len(self._blocked) >= self.MAX_REMEMBERED:
+                self._blocked.clear()
+            self._blocked[(check, subject_hash)] = (epoch + max(out[r] for r in hard),
+                                                    frozenset(r.name for r in hard))
+        return out
+
+
+class Blocked(Exception):
+    """The subject is over a hard limit (remembered in this process)."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(wait)
+        self.wait = wait

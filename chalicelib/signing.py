@@ -85,9 +85,9 @@ class Signing:
                                                  "type": "unknown_consent_version"}])
         now = self.clock()
         domain = data.email.canonical.rsplit("@", 1)[1]
-        held = self.abuse.check_sign(slug, source_ip, domain, now)
+        limits = self.abuse.sign_limits(slug, source_ip, domain, now)
         self.abuse.verify_turnstile(data.turnstile_token, source_ip)
-        held = held or self.abuse.suspicious(data.name, domain)
+        held = self.abuse.suspicious(data.name, domain)
         ehash = self.email_hash(data.email.canonical)
         sig_id, salt = link_tokens.new_id(), link_tokens.new_salt()
         confirm = link_tokens.derived_secret(self._hash_key, sig_id, salt, "confirm", 1)
@@ -106,18 +106,43 @@ class Signing:
         if data.kind == "organisation":
             sig["authorised"] = True
         claim = {**keys.email_claim_key(slug, ehash), "sig_id": sig_id, "created_at": iso(now)}
+        for attempt in range(3):
+            try:
+                self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM),
+                                     *limits.steps], "sign", sig_id, str(attempt))
+                return self._accepted()
+            except TransactionConflict as conflict:
+                failed = [i for i in range(len(limits.steps)) if conflict.failed(2 + i)]
+                if failed:  # a limit: 429 if hard; past a soft one, held once confirmed
+                    reason = self.abuse.refused(limits, failed, now)
+                    sig["quarantine_reason"] = sig.get("quarantine_reason") or reason
+                    limits = self.abuse.sign_limits(slug, source_ip, domain, now, soft=False)
+                    continue
+                if not conflict.failed(0):
+                    raise
+                self._repeat(slug, ehash, now, source_ip, domain)
+                return self._accepted()
+        raise ServiceUnavailableError(1)  # the limits keep moving: try again shortly
+
+    def _repeat(self, slug: str, ehash: str, now: dt.datetime, source_ip: str,
+                domain: str) -> None:
+        """The address has a signature: the worker resends its link or tells its owner
+        (mail_worker.repeat). One request a minute per address and letter is enough; the
+        hit still counts against the caller's limits."""
+        limits = self.abuse.sign_limits(slug, source_ip, domain, now, soft=False)
+        request = Put({**keys.repeat_key(slug, ehash, iso(now)[:16]), "email_hash": ehash,
+                       "ttl": int(now.timestamp()) + 86_400}, condition=NEW_ITEM)
         try:
-            self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM)],
-                                "sign", sig_id)
+            self.store.transact([*limits.steps, request], "repeat", ehash, iso(now))
         except TransactionConflict as conflict:
-            if not conflict.failed(0):
-                raise
-            # The address has a signature: the worker resends its link or tells its owner.
-            # One request a minute per address and letter is enough (a repeat within the
-            # minute finds its item there, and is answered the same).
-            self.store.put({**keys.repeat_key(slug, ehash, iso(now)[:16]), "email_hash": ehash,
-                            "ttl": int(now.timestamp()) + 86_400}, condition=NEW_ITEM)
-        return self._accepted()
+            failed = [i for i in range(len(limits.steps)) if conflict.failed(i)]
+            if failed:
+                self.abuse.refused(limits, failed, now)  # raises 429 for a hard limit
+            elif limits.steps:  # asked within the minute: its request is there; count the hit
+                try:
+                    self.store.transact(limits.steps, "repeat-hit", ehash, iso(now))
+                except TransactionConflict:
+                    self.abuse.refused(limits, list(range(len(limits.steps))), now)
 
     def _accepted(self) -> SignAccepted:
         return SignAccepted(resend_after=self.settings.resend_interval_seconds,

@@ -108,18 +108,28 @@ def test_429_carries_retry_after_in_the_common_shape(stack, clock):
     wiring.configure(None)
 
 
-def test_domain_limit_spares_common_providers(stack, clock):
-    svc, _ = build(clock, sign_domain_per_hour=2)
+def test_made_up_sign_ons_cannot_lock_a_domain_out_they_hold_its_next_ones(stack, clock):
+    """Past the per-domain limit, sign-ons are accepted and held for an organiser (never
+    refused: made-up ones cannot lock an organisation's staff out); common providers are
+    not limited."""
+    svc, mailer = build(clock, sign_domain_per_hour=2)
     letter = make_letter(svc)
     for i in range(2):
         svc.signing.sign("test-letter", signature_in.validate_python(
-            individual(letter, email=f"x{i}@bots.example")), f"203.0.113.{i}")
-    with pytest.raises(TooManyRequestsError):
-        svc.signing.sign("test-letter", signature_in.validate_python(
-            individual(letter, email="x9@bots.example")), "203.0.113.9")
+            individual(letter, email=f"x{i}@ngo.example")), f"203.0.113.{i}")
+    staff = svc.signing.sign("test-letter", signature_in.validate_python(
+        individual(letter, email="staff@ngo.example", name="Real Staff")), "203.0.113.9")
+    assert staff.mail == "queued"
+    token = mailer.last_token()
+    assert svc.signing.confirm(token, "203.0.113.9").state == "awaiting_approval"
+    held = svc.store.signature(svc.letters.letter_item("test-letter"), token[:26])
+    assert held["state"] == "quarantined" and held["quarantine_reason"] == \
+        "many sign-ons from one email domain"
     for i in range(5):
         svc.signing.sign("test-letter", signature_in.validate_python(
             individual(letter, email=f"y{i}@gmail.com")), f"203.0.113.{20 + i}")
+        assert "quarantine_reason" not in svc.store.signature(
+            svc.letters.letter_item("test-letter"), mailer.last_token()[:26])
     wiring.configure(None)
 
 
@@ -198,9 +208,14 @@ def test_past_the_soft_limit_the_hard_limits_still_refuse(stack, clock):
             refused += 1
     assert (accepted, refused) == (3, 17)
     clock.advance(minutes=1)
-    sign(svc, letter, 20)  # the 5th counted this hour (the refused 4th counts too)
+    sign(svc, letter, 20)  # the 4th and 5th let through this hour (a refused one is not counted)
+    sign(svc, letter, 21)
     with pytest.raises(TooManyRequestsError):
-        sign(svc, letter, 21)  # the hourly limit
+        sign(svc, letter, 22)  # the hourly limit
+    from chalicelib.storage.signature_streams import iter_signatures
+    held = [s for s in iter_signatures(svc.store, svc.letters.letter_item("test-letter"))
+            if s.get("quarantine_reason")]
+    assert len(held) == 3  # past the soft limit of 2, each accepted one is held
     wiring.configure(None)
 
 
