@@ -90,6 +90,8 @@ def run(n: int, rounds: int) -> list[dict]:
         mailer = NullMailer()
         svc = wiring.build(settings, mailer=mailer)
         wiring.configure(svc)
+        from tools.mail_pump import MailPump
+        pump = MailPump(svc)  # the mail worker, run between requests (off the clock)
         letter = make_letter(svc, "bench")
         raw = wiring.boto_client("dynamodb")
         rec = Recorder(svc.store._db)
@@ -149,6 +151,7 @@ def run(n: int, rounds: int) -> list[dict]:
                 status, out, calls = measure("sign", "POST", "/letters/bench/signatures", body, ip)
                 assert status == 202, out
                 tx = [c for c in calls if c[0] == "TransactWriteItems"]
+                pump.drain()  # the worker sends the link (not timed: it is not the request)
                 tokens.append(mailer.last.text.split("#token=")[1].split()[0])
                 # the bare transaction alone, on a third key space (fresh ids)
                 t0 = time.perf_counter()
@@ -172,9 +175,9 @@ def run(n: int, rounds: int) -> list[dict]:
 
     calls_note = "floor = the same DynamoDB calls, replayed bare"
     return [
-        row("sign-on (app vs its DynamoDB calls)", "sign", "sign-floor", "≤ 1.10", calls_note),
-        row("sign-on (app vs its TransactWriteItems alone)", "sign", "sign-tx", "(info)",
-            "the app also reads the letter and counts rate limits"),
+        row("sign-on (app vs its TransactWriteItems alone)", "sign", "sign-tx", "≤ 1.10",
+            "one transaction: claim, signature, rate-limit counters; no SES call"),
+        row("sign-on (app vs its DynamoDB calls)", "sign", "sign-floor", "(info)", calls_note),
         row("confirmation", "confirm", "confirm-floor", "≤ 1.10", calls_note),
         row("public list page, 100 names", "list", "list-floor", "≤ 1.10", calls_note),
     ]

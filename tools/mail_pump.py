@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,6 @@ def stream_of(services: Any) -> Callable[[], list[dict]]:
     store = services.store
     if hasattr(store, "changes"):
         return store.changes
-    from chalicelib.storage.stream import StreamReader
     from chalicelib.wiring import boto_client
     return StreamReader(boto_client("dynamodbstreams"), boto_client("dynamodb"), store.table).read
 
@@ -55,3 +54,46 @@ class MailPump:
                 self.drain()
             except Exception:  # the next round tries again; the records are still there
                 log.exception("mail pump round failed")
+
+
+class StreamReader:
+    """Reads a table's stream from DynamoDB Streams (DynamoDB Local serves it), every shard
+    from its oldest record, each in order; `read()` returns what arrived since the last call.
+
+    At-least-once, as Lambda's: a reader started again reads the shards from their start,
+    and the worker skips what it has done.
+    """
+
+    def __init__(self, streams: Any, dynamodb: Any, table: str) -> None:
+        self._streams, self._db, self.table = streams, dynamodb, table
+        self._arn: Optional[str] = None
+        self._iterators: dict[str, Optional[str]] = {}  # shard id → next iterator (None: closed)
+
+    def _shards(self) -> list[str]:
+        if self._arn is None:
+            self._arn = self._db.describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
+        out, start = [], None
+        while True:
+            kwargs = {"StreamArn": self._arn, **({"ExclusiveStartShardId": start} if start else {})}
+            desc = self._streams.describe_stream(**kwargs)["StreamDescription"]
+            out += [s["ShardId"] for s in desc.get("Shards", [])]
+            start = desc.get("LastEvaluatedShardId")
+            if not start:
+                return out
+
+    def read(self, limit: int = 1000) -> list[dict]:
+        for shard in self._shards():
+            if shard not in self._iterators:
+                self._iterators[shard] = self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard,
+                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records: list[dict] = []
+        for shard, iterator in list(self._iterators.items()):
+            while iterator and len(records) < limit:
+                resp = self._streams.get_records(ShardIterator=iterator, Limit=limit)
+                records += resp.get("Records", [])
+                iterator = resp.get("NextShardIterator")
+                if not resp.get("Records"):
+                    break
+            self._iterators[shard] = iterator
+        return records

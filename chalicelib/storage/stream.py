@@ -1,9 +1,6 @@
 """The table's stream as the mail worker reads it: records in the shape Lambda hands a
-DynamoDB-stream function, from DynamoDB Streams (make run, tests) or from MemoryStore.
-
-In AWS the event source mapping reads the stream; locally `StreamReader` does what it does:
-each shard from its oldest record, in order, remembering where it stopped.
-"""
+DynamoDB-stream function (in AWS the event source mapping reads the stream; locally
+tools/mail_pump.py does, from DynamoDB Local or from MemoryStore)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -47,46 +44,3 @@ def record(event: str, keys: dict, new: Optional[dict], old: Optional[dict],
         body["OldImage"] = to_item(old)
     return {"eventID": f"{seq}", "eventName": event, "eventSource": "aws:dynamodb",
             "dynamodb": body}
-
-
-class StreamReader:
-    """Reads a table's stream from DynamoDB Streams (DynamoDB Local serves it), every shard
-    from its oldest record, each in order; `read()` returns what arrived since the last call.
-
-    At-least-once, as Lambda's: a reader started again reads the shards from their start,
-    and the worker skips what it has done.
-    """
-
-    def __init__(self, streams: Any, dynamodb: Any, table: str) -> None:
-        self._streams, self._db, self.table = streams, dynamodb, table
-        self._arn: Optional[str] = None
-        self._iterators: dict[str, Optional[str]] = {}  # shard id → next iterator (None: closed)
-
-    def _shards(self) -> list[str]:
-        if self._arn is None:
-            self._arn = self._db.describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
-        out, start = [], None
-        while True:
-            kwargs = {"StreamArn": self._arn, **({"ExclusiveStartShardId": start} if start else {})}
-            desc = self._streams.describe_stream(**kwargs)["StreamDescription"]
-            out += [s["ShardId"] for s in desc.get("Shards", [])]
-            start = desc.get("LastEvaluatedShardId")
-            if not start:
-                return out
-
-    def read(self, limit: int = 1000) -> list[dict]:
-        for shard in self._shards():
-            if shard not in self._iterators:
-                self._iterators[shard] = self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard,
-                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        records: list[dict] = []
-        for shard, iterator in list(self._iterators.items()):
-            while iterator and len(records) < limit:
-                resp = self._streams.get_records(ShardIterator=iterator, Limit=limit)
-                records += resp.get("Records", [])
-                iterator = resp.get("NextShardIterator")
-                if not resp.get("Records"):
-                    break
-            self._iterators[shard] = iterator
-        return records

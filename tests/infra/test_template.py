@@ -31,7 +31,7 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 FRAMEABLE = {"/embed.html": "EmbedHeadersPolicy"}
 # Every function: fixed name suffix (its log group and its policy's log permission use it).
 FUNCTION_NAMES = {"APIHandler": "api", "OrganiserAuth": "auth",
-                  "NightlySnapshot": "snapshot", "Retention": "retention"}
+                  "NightlySnapshot": "snapshot", "Retention": "retention", "MailWorker": "mail"}
 SCHEDULED = {"NightlySnapshot": "snapshot_hour_utc", "Retention": "retention_hour_utc"}
 
 
@@ -51,6 +51,8 @@ def test_cfn_lint_reports_nothing(package):
 def test_table_matches_the_store(package):
     want = table_definition("ignored")
     del want["TableName"]  # CloudFormation names it; the function gets it as TABLE_NAME
+    # CloudFormation's stream has no StreamEnabled: a view type is an enabled stream.
+    want["StreamSpecification"] = {"StreamViewType": want["StreamSpecification"]["StreamViewType"]}
     props = package.props("Table")
     assert {k: props.get(k) for k in want} == want
 
@@ -525,3 +527,18 @@ def test_sam_expansion_is_valid_and_lints_clean(package, tmp_path, monkeypatch):
     findings = [f for f in proc.stdout.splitlines()
                 if f.strip() and f.split(":")[5] not in CFN_LINT_IGNORED]
     assert not findings, "\n".join(findings) + proc.stderr
+
+
+def test_the_mail_worker_reads_the_tables_stream_with_retries_and_a_dead_letter_queue(package):
+    """Chalice cannot set these: the merged template must (issue 13)."""
+    assert package.props("Table")["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    source = package.props("MailWorker")["Events"]["MailWorkerDynamodbEventSource"]["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert source["BisectBatchOnFunctionError"] is True and source["MaximumRetryAttempts"] > 0
+    assert source["DestinationConfig"]["OnFailure"]["Destination"] == \
+        {"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]}
+    alarm = package.props("MailDeadLetterAlarm")
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["MailDeadLetterQueue", "QueueName"]}
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    env = package.props("MailWorker")["Environment"]["Variables"]
+    assert env["MAIL_SEND_PER_SECOND"] == {"Ref": "MailSendPerSecond"}
