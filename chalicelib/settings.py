@@ -41,10 +41,6 @@ class Settings(BaseModel):
         default=14, ge=1, le=10_000,
         description="Emails the mail worker sends per second, over every worker together (SES's "
                     "account send rate: 14 for a new production account, raised on request).")
-    mail_queue_notice_seconds: int = Field(
-        default=60, ge=0,
-        description="When the mail queue is this far behind, the page tells a signer that the "
-                    "email may take a few minutes.")
     count_shards: int = Field(
         default=32, ge=1, le=256,
         description="Shards of a letter's signatures, counters and public-list index, fixed per "

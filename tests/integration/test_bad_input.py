@@ -133,3 +133,22 @@ def test_throttling_that_outlasts_retries_is_a_503_with_retry_after(client, serv
     resp = client.http.get("/letters")
     assert resp.status_code == 503 and resp.headers["Retry-After"] == "2"
     assert resp.json_body["error"]["code"] == "service_unavailable"
+
+
+def test_a_500_carries_the_gateways_request_id_in_its_body_and_its_log(service, caplog):
+    """So a user's report ("request id …") can be matched to API Gateway's own log."""
+    import json as _json
+
+    import app
+    from tools.serve import _Gateway
+    gateway = _Gateway(app.app).gateway
+    event = gateway._generate_lambda_event("GET", "/letters", {}, None)
+    event["requestContext"]["requestId"] = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+    def boom(*a, **kw):
+        raise RuntimeError("secret detail")
+    service.letters.list_letters = boom
+    resp = app.app(event, gateway._generate_lambda_context())
+    assert resp["statusCode"] == 500
+    assert _json.loads(resp["body"])["error"]["request_id"] == "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    assert "c6af9ac6-7b61-11e6-9a41-93e8deadbeef" in caplog.text
