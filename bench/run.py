@@ -28,8 +28,10 @@ BENCHES = {  # name → (full arguments, tiny arguments)
                  ["--sizes", "60,120", "--shards", "4", "--repeat", "1"]),
     "page_weight": ([], []),
     "layout_shift": (["--runs", "5"], ["--runs", "1"]),
-    "surge": (["--rate", "10000", "--seconds", "2", "--read-seconds", "60"],
-              ["--rate", "1000", "--seconds", "1", "--read-seconds", "2"]),
+    "surge": (["--rate", "10000", "--seconds", "2", "--read-seconds", "60",
+               "--send-rates", "14,500", "--mail-seconds", "1", "--throttles", "40"],
+              ["--rate", "1000", "--seconds", "1", "--read-seconds", "2",
+               "--mail-seconds", "0.3"]),
 }
 
 
