@@ -528,11 +528,15 @@ def test_narrow_and_zoomed_layouts_do_not_scroll_sideways(new_page, site):
 # ---- consent record, honeypot, token format, Turnstile -------------------------------------
 
 def outbox_count(site) -> int:
+    """Mails in the outbox, after the mail worker delivered what was due."""
+    site.pump.drain()
     return len(list(site.outbox.glob("*.eml")))
 
 
 def last_mail_body(site) -> str:
+    """The newest mail, after the mail worker delivered what was due (as site.links())."""
     import email as email_lib
+    site.pump.drain()
     newest = max(site.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     return email_lib.message_from_bytes(newest.read_bytes()).get_payload(decode=True).decode()
 
