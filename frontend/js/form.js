@@ -1,7 +1,10 @@
 // The sign-on form: client checks that mirror the API's rules, API errors placed next to
 // their field (by fields[].loc) or in a banner, one request per submit, then "check your
-// email" with a resend that re-posts the same payload. The consent and updates texts come
-// from the API (letter.consent) in the page's language; the signature records that version.
+// email" with a resend that re-posts the same payload. Every accepted sign-on gets the same
+// 202 (new, a repeat, or an address that has signed: the page never learns which) and the
+// mail worker sends later, so the page says an email is on its way, never that one went.
+// The consent and updates texts come from the API (letter.consent) in the page's language;
+// the signature records that version.
 import { sign, ApiError } from "./api.js";
 import { t, getLang, onChange } from "./i18n.js";
 import { fillCountries, isCountry } from "./countries.js";
@@ -164,7 +167,6 @@ export function signForm(letter, { onSigned } = {}) {
       return true;
     }
     const map = {
-      already_signed: { key: "e.already_signed" },
       letter_closed: { key: "e.letter_closed" },
       too_many_requests: { key: "e.too_many", arg: err.retryAfter },
       payload_too_large: { key: "e.too_large" },
@@ -205,11 +207,12 @@ export function signForm(letter, { onSigned } = {}) {
     }
     setSending(true);
     try {
-      await sign(letter.slug, data);
+      const r = await sign(letter.slug, data);
       payload = data;
       form.hidden = true;
       $("sent").hidden = false;
       $("sent-h").focus();
+      wait(r.resend_after, null); // a resend before then would send nothing
       withCaptcha((ts) => { sentCaptcha = ts.widget($("sent-turnstile"), siteKey, getLang()); });
       if (onSigned) onSigned(data);
     } catch (err) {
@@ -228,32 +231,32 @@ export function signForm(letter, { onSigned } = {}) {
   });
   form.addEventListener("change", (ev) => { if (ev.target.name === "kind") { errors = {}; renderErrors(); layout(); } });
 
-  // Resend: the same payload again; the API answers 202 with email_sent / retry_after.
+  // Resend: the same payload again; the API answers the same 202, with resend_after.
   // The button is only aria-disabled while it waits, so keyboard focus stays on it.
   const resend = $("resend"), resendStatus = $("resend-status"), resendLeft = $("resend-left");
   let resendState = null, left = 0;
   const lockResend = (on) => resend.setAttribute("aria-disabled", String(Boolean(on)));
-  // The status (a live region) says when a wait starts and ends; the seconds tick in
+  // The status (a live region) says what happened and when a wait ends; the seconds tick in
   // resend-left, which is not live, so a screen reader is not interrupted every second.
   function renderResend() {
     const [key, arg] = resendState || [];
     const text = key ? t(key, arg) : "";
     if (resendStatus.textContent !== text) resendStatus.textContent = text;
-    const ticking = key === "resendWait" && left > 0;
-    resendStatus.classList.toggle("visually-hidden", ticking);
-    resendLeft.hidden = !ticking;
-    resendLeft.textContent = ticking ? t("resendWait", left) : "";
+    resendLeft.hidden = left <= 0;
+    resendLeft.textContent = left > 0 ? t("resendWait", left) : "";
   }
-  // Hold the button for `seconds`; with `note`, show it instead of the countdown.
+  // Hold the button for `seconds`, the status saying `note` (or nothing) meanwhile.
   function wait(seconds, note) {
     clearInterval(waitTimer);
-    left = seconds;
-    lockResend(true);
-    resendState = note || ["resendWait", left];
+    waitTimer = null;
+    left = Math.max(0, Math.ceil(Number(seconds) || 0));
+    resendState = note;
+    lockResend(left > 0);
     renderResend();
+    if (!left) return;
     waitTimer = setInterval(() => {
       left -= 1;
-      if (left <= 0) { clearInterval(waitTimer); waitTimer = null; lockResend(false); if (!note) resendState = ["resendReady"]; }
+      if (left <= 0) { clearInterval(waitTimer); waitTimer = null; lockResend(false); resendState = ["resendReady"]; }
       renderResend();
     }, 1000);
   }
@@ -268,19 +271,19 @@ export function signForm(letter, { onSigned } = {}) {
     lockResend(true);
     try {
       const r = await sign(letter.slug, payload);
-      if (r.email_sent) wait(30, ["resent"]);
-      else if (r.retry_after) wait(r.retry_after);
-      else { resendState = ["resendCap"]; renderResend(); }
+      wait(r.resend_after, ["resentAsked"]);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      if (err.status === 429) { resendState = ["e.too_many", err.retryAfter]; if (err.retryAfter) wait(err.retryAfter, resendState); }
-      else if (err.fields.some((f) => (f.loc || [])[1] === "turnstile_token")) resendState = ["e.captcha_failed"];
-      else resendState = [err.code === "already_signed" ? "e.already_signed" : err.code === "letter_closed" ? "e.letter_closed" : err.status >= 500 ? "e.server" : "e.generic"];
-      renderResend();
+      if (err.status === 429) wait(err.retryAfter, ["e.too_many", err.retryAfter]);
+      else {
+        const captchaFailed = err.fields.some((f) => (f.loc || [])[1] === "turnstile_token");
+        resendState = [captchaFailed ? "e.captcha_failed" : err.code === "letter_closed" ? "e.letter_closed" : err.status >= 500 ? "e.server" : "e.generic"];
+        renderResend();
+      }
     } finally {
       sending = false;
       if (sentCaptcha) sentCaptcha.reset();
-      lockResend(waitTimer || (resendState && resendState[0] === "resendCap"));
+      lockResend(waitTimer);
     }
   });
 

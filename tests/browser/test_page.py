@@ -218,17 +218,24 @@ def test_organisation_must_be_authorised_and_example_awaits_approval(page, site,
         "Thank you. Your signature is confirmed. The organisers will check it before it is listed.")
 
 
-def test_resend_reposts_and_shows_the_wait(page, site, email):
+def test_resend_waits_then_reposts_and_says_a_new_link_was_asked_for(page, site, email):
+    shorter_waits(page, 2)
     open_letter(page, site)
     fill_individual(page, email=email)
     page.click("#f-submit")
     expect(page.locator("#sent-h")).to_be_focused()
+    resend = page.locator("#resend")
+    expect(resend).to_be_disabled()  # a resend before resend_after would send nothing
+    expect(page.locator("#resend-left")).to_have_text(
+        re.compile(r"You can ask for another link in [12] seconds?\."))
+    expect(resend).to_be_enabled()
     with page.expect_request(lambda r: r.method == "POST") as req:
-        page.click("#resend")
+        resend.click()
     assert req.value.post_data_json["email"] == email
-    expect(page.locator("#resend-status")).to_have_text(
-        re.compile(r"You can ask for another link in \d+ seconds\."))
-    expect(page.locator("#resend")).to_be_disabled()
+    expect(page.locator("#resend-status")).to_have_text(RESENT)
+    expect(page.locator("#resend-left")).to_have_text(
+        re.compile(r"You can ask for another link in [12] seconds?\."))
+    expect(resend).to_be_disabled()
 
 
 def test_xss_name_is_literal_text(page, site, letter, email):
@@ -328,13 +335,28 @@ def test_changed_letter_asks_for_a_reload(page, site):
     expect(page.locator("#form-banner button")).to_have_text("Reload the letter")
 
 
-def test_409_already_signed(page, site, letter, email):
-    sign_and_confirm_in_browser(page, site, letter, email=email)
-    open_letter(page, site, letter)
-    fill_individual(page, email=email)
-    page.click("#f-submit")
-    expect(page.locator("#form-banner")).to_have_text("This email address has already signed this letter.")
-    expect(page.locator("#sign-form")).to_be_visible()
+def test_a_signed_address_signing_again_sees_the_same_check_your_email(page, site, letter, email):
+    """The API answers a repeat as it answers a new sign-on (its owner is mailed), so the
+    page cannot tell whether an address has signed, and shows nothing that would."""
+    def sign():
+        open_letter(page, site, letter)
+        fill_individual(page, email=email)
+        with page.expect_response(lambda r: r.request.method == "POST") as resp:
+            page.click("#f-submit")
+        expect(page.locator("#sent-h")).to_be_focused()
+        expect(page.locator("#form-banner")).to_be_hidden()
+        answer = resp.value.json()
+        answer.pop("queue_delay_seconds")  # how far behind the mail worker is, at that moment
+        return resp.value.status, answer, [page.locator(f"#{i}").inner_text()
+                                           for i in ("sent-h", "sent-body")]
+
+    first = sign()
+    page.goto(site.links()[-1])
+    expect(page.locator(".outcome")).to_contain_text("confirmed")
+    assert sign() == first
+    assert first[0] == 202 and first[2] == [
+        "Check your email", "An email is on its way to the address you gave. Open the link in it "
+        "to confirm your signature: your name is added only then. The link works for 72 hours."]
 
 
 def test_410_closed_letter(page, site, letter):
@@ -359,6 +381,29 @@ def fake(page, status, body, headers=None):
     page.route("**/api/letters/*/signatures", lambda route: route.fulfill(
         status=status, content_type="application/json", headers=headers or {},
         body=json.dumps(body)) if route.request.method == "POST" else route.continue_())
+
+
+def accepted(**kw):
+    """The API's one answer to every accepted sign-on (chalicelib/models.py SignAccepted)."""
+    return {"status": "pending", "mail": "queued", "resend_after": 60, "queue_delay_seconds": 0,
+            **kw}
+
+
+def shorter_waits(page, seconds=1):
+    """The real API answers sign-ons, its resend_after cut to `seconds` (60 s in the stack)."""
+    def handle(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        resp = route.fetch()
+        body = resp.json()
+        if resp.status == 202:
+            body["resend_after"] = seconds
+        route.fulfill(status=resp.status, content_type="application/json", body=json.dumps(body),
+                      headers={k: v for k, v in resp.headers.items() if k.lower() == "retry-after"})
+    page.route("**/api/letters/*/signatures", handle)
+
+
+RESENT = "A new link has been asked for. If your first email has not arrived, check your spam folder too."
 
 
 def test_429_shows_the_wait(page, site):
@@ -575,7 +620,7 @@ def test_consent_label_follows_the_language_switch(page, site):
     fill_individual(page)
     page.route("**/api/letters/*/signatures", lambda route: route.fulfill(
         status=202, content_type="application/json",
-        body=json.dumps({"status": "pending", "email_sent": True})))
+        body=json.dumps(accepted())))
     with page.expect_request(lambda r: r.method == "POST") as req:
         page.click("#f-submit")
     assert req.value.post_data_json["language"] == "ko"
@@ -594,7 +639,7 @@ def test_consent_falls_back_when_the_api_has_none(page, site):
     expect(page.locator("#row-updates")).to_be_hidden()
     page.route("**/api/letters/*/signatures", lambda route: route.fulfill(
         status=202, content_type="application/json",
-        body=json.dumps({"status": "pending", "email_sent": True})))
+        body=json.dumps(accepted())))
     fill_individual(page)
     with page.expect_request(lambda r: r.method == "POST") as req:
         page.click("#f-submit")
@@ -701,6 +746,7 @@ def test_turnstile_loads_only_with_a_site_key_and_sends_its_token(page, site, le
     """With the Turnstile CSP (and no network: a stub widget script)."""
     scripts = []
     turnstile_on(page, letter)
+    shorter_waits(page)
     page.route(f"{TURNSTILE_ORIGIN}/**", lambda route: (scripts.append(route.request.url), route.fulfill(
         status=200, content_type="text/javascript", body=TURNSTILE_STUB)))
     open_letter(page, site, letter)
@@ -723,9 +769,11 @@ def test_turnstile_loads_only_with_a_site_key_and_sends_its_token(page, site, le
     # The resend gets its own widget and token.
     expect(page.locator("#sent-turnstile")).to_contain_text("stub")
     page.evaluate("window.__ts.callback('second-token')")
+    expect(page.locator("#resend")).to_be_enabled()
     with page.expect_request(lambda r: r.method == "POST") as req:
         page.click("#resend")
     assert req.value.post_data_json["turnstile_token"] == "second-token"
+    expect(page.locator("#resend-status")).to_have_text(RESENT)
     assert len(scripts) == 1 and not page.errors, page.errors
 
 

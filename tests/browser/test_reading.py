@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from test_page import EXAMPLE, fill_individual, open_letter
+from test_page import EXAMPLE, RESENT, fill_individual, open_letter
 
 INVALID = "This link is not valid. Check that you copied all of it."
 LISTED = "Thank you. Your signature is confirmed and now listed under the letter."
@@ -251,13 +251,21 @@ def test_a_first_page_that_fails_offers_a_retry_in_the_ui_language(new_page, sit
     assert not page.errors, page.errors
 
 
-def fake_signing(page, retry_after):
-    """Every sign-on POST answers 202; a resend is told to wait `retry_after` seconds."""
+def fake_signing(page, resend_after, then=None):
+    """Every sign-on POST answers the API's one 202, holding a resend `resend_after` seconds;
+    with `then` (status, body, headers), the POSTs after the first get that instead."""
     posts = []
-    page.route("**/api/letters/*/signatures", lambda route: (
-        posts.append(route.request), json_reply(route, 202, {
-            "status": "pending", "email_sent": False, "retry_after": retry_after}))
-        if route.request.method == "POST" else route.continue_())
+
+    def answer(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        posts.append(route.request)
+        status, body, headers = (then if then and len(posts) > 1 else (202, {
+            "status": "pending", "mail": "queued", "resend_after": resend_after,
+            "queue_delay_seconds": 0}, {}))
+        route.fulfill(status=status, content_type="application/json", headers=headers,
+                      body=json.dumps(body))
+    page.route("**/api/letters/*/signatures", answer)
     return posts
 
 
@@ -270,13 +278,32 @@ def test_resend_keeps_keyboard_focus_on_its_button(page, site):
     page.keyboard.press("Tab")
     resend = page.locator("#resend")
     expect(resend).to_be_focused()
+    expect(resend).to_be_disabled()
+    page.keyboard.press("Enter")  # held since the sign-on: nothing is sent
+    expect(resend).to_be_enabled()
+    expect(resend).to_be_focused()
+    assert len(posts) == 1
     page.keyboard.press("Enter")
-    expect(page.locator("#resend-status")).to_have_text("You can ask for another link in 2 seconds.")
+    expect(page.locator("#resend-status")).to_have_text(RESENT)
     expect(resend).to_be_disabled()
     expect(resend).to_be_focused()
     page.keyboard.press("Enter")  # still waiting: nothing is sent
     expect(resend).to_be_enabled()
     expect(resend).to_be_focused()
+    assert len(posts) == 2
+
+
+def test_resend_told_to_slow_down_waits_its_retry_after(page, site):
+    posts = fake_signing(page, 0, then=(429, api_error(429, "too_many_requests"), {"Retry-After": "2"}))
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    page.click("#resend")
+    expect(page.locator("#resend-status")).to_have_text(
+        "Too many requests. Please wait 2 seconds and try again.")
+    expect(page.locator("#resend")).to_be_disabled()
+    expect(page.locator("#resend-status")).to_have_text("You can ask for another link now.")
+    expect(page.locator("#resend")).to_be_enabled()
     assert len(posts) == 2
 
 
@@ -307,11 +334,13 @@ def test_resend_countdown_announces_its_start_and_end_only(page, site):
       for (const el of live) new MutationObserver(() => window.__announced.push(el.textContent.trim()))
         .observe(el, { childList: true, characterData: true, subtree: true });
     }""")
+    expect(page.locator("#sent")).to_contain_text("You can ask for another link in 1 second.")
+    expect(page.locator("#resend")).to_be_enabled()
     page.click("#resend")
     expect(page.locator("#sent")).to_contain_text("You can ask for another link in 1 second.")
     expect(page.locator("#resend")).to_be_enabled()
     assert page.evaluate("window.__announced") == [
-        "You can ask for another link in 2 seconds.", "You can ask for another link now."]
+        "You can ask for another link now.", RESENT, "You can ask for another link now."]
     expect(page.locator("#resend-status")).to_have_text("You can ask for another link now.")
 
 
