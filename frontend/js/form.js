@@ -33,6 +33,7 @@ export function signForm(letter, { onSigned } = {}) {
   const form = $("sign-form"), banner = $("form-banner"), submit = $("f-submit");
   const search = $("f-country-search"), select = $("f-country");
   let errors = {}, bannerState = null, sending = false, payload = null, waitTimer = null;
+  const SLOW_QUEUE = 60; // seconds behind: "the email may take a few minutes"
   let captcha = null, sentCaptcha = null; // Turnstile widgets, only with turnstile_site_key
   const siteKey = letter.turnstile_site_key;
   let captchaMissing = false; // turnstile.js itself could not be loaded
@@ -210,6 +211,7 @@ export function signForm(letter, { onSigned } = {}) {
       const r = await sign(letter.slug, data);
       payload = data;
       form.hidden = true;
+      showQueue(r);
       $("sent").hidden = false;
       $("sent-h").focus();
       wait(r.resend_after, null); // a resend before then would send nothing
@@ -230,6 +232,13 @@ export function signForm(letter, { onSigned } = {}) {
     if (errors[f]) { delete errors[f]; renderErrors(); }
   });
   form.addEventListener("change", (ev) => { if (ev.target.name === "kind") { errors = {}; renderErrors(); layout(); } });
+
+  // The note when the mail worker is behind; the focused heading reads it with the body.
+  function showQueue(r) {
+    const slow = Number(r && r.queue_delay_seconds) >= SLOW_QUEUE;
+    $("sent-slow").hidden = !slow;
+    $("sent-h").setAttribute("aria-describedby", slow ? "sent-body sent-slow" : "sent-body");
+  }
 
   // Resend: the same payload again; the API answers the same 202, with resend_after.
   // The button is only aria-disabled while it waits, so keyboard focus stays on it.
@@ -271,6 +280,7 @@ export function signForm(letter, { onSigned } = {}) {
     lockResend(true);
     try {
       const r = await sign(letter.slug, payload);
+      showQueue(r);
       wait(r.resend_after, ["resentAsked"]);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

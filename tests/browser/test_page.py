@@ -404,6 +404,43 @@ def shorter_waits(page, seconds=1):
 
 
 RESENT = "A new link has been asked for. If your first email has not arrived, check your spam folder too."
+SLOW = {"en": "Many people are signing right now, so the email may take a few minutes.",
+        "ko": "지금 서명하는 분이 많아 이메일이 도착하기까지 몇 분 걸릴 수 있습니다."}
+
+
+@pytest.mark.parametrize("lang,delay", [("en", 120), ("ko", 120), ("en", 60), ("en", 59),
+                                        ("en", 0), ("ko", 0)])
+def test_a_mail_queue_a_minute_behind_says_the_email_may_take_minutes(new_page, site, lang, delay):
+    page = new_page(lang)
+    fake(page, 202, accepted(queue_delay_seconds=delay))
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    heading, body, note = (page.locator(f"#{i}") for i in ("sent-h", "sent-body", "sent-slow"))
+    expect(heading).to_be_focused()
+    if delay >= 60:
+        expect(note).to_be_visible()
+        expect(note).to_have_text(SLOW[lang])
+        # Focus lands on the heading: its description reads the body, then the note.
+        expect(heading).to_have_accessible_description(f"{body.inner_text()} {SLOW[lang]}")
+    else:
+        expect(note).to_be_hidden()
+        expect(heading).to_have_accessible_description(body.inner_text())
+
+
+def test_the_queue_note_follows_the_latest_answer(page, site):
+    answers = [accepted(queue_delay_seconds=300, resend_after=0), accepted(resend_after=0)]
+    page.route("**/api/letters/*/signatures", lambda route: route.fulfill(
+        status=202, content_type="application/json", body=json.dumps(answers.pop(0)))
+        if route.request.method == "POST" else route.continue_())
+    open_letter(page, site)
+    fill_individual(page)
+    page.click("#f-submit")
+    expect(page.locator("#sent-slow")).to_have_text(SLOW["en"])
+    page.click("#resend")
+    expect(page.locator("#resend-status")).to_have_text(RESENT)
+    expect(page.locator("#sent-slow")).to_be_hidden()
+    assert answers == []
 
 
 def test_429_shows_the_wait(page, site):
