@@ -57,6 +57,9 @@ def clean_affiliation(value: str, *, max_length: int = 300) -> str:
     return text
 
 
+MAX_LOCAL_OCTETS = 64  # RFC 5321 4.5.3.1.1
+
+
 class Email(str):
     """A validated address: `str(self)` is the form to send to, `canonical` the identity."""
 
@@ -86,6 +89,8 @@ def parse_email(value: str) -> Email:
         info = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError:
         raise TextError("invalid_email") from None
+    if len(info.local_part.encode("utf-8")) > MAX_LOCAL_OCTETS:
+        raise TextError("invalid_email")  # email_validator does not check it; SES refuses it
     local = unicodedata.normalize("NFC", info.local_part).lower()
     return Email(info.normalized, f"{local}@{info.ascii_domain.lower()}")
 

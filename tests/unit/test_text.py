@@ -47,6 +47,14 @@ def test_invalid_emails_are_rejected(bad):
         text.parse_email(bad)
 
 
+def test_local_part_of_more_than_64_octets_is_rejected():
+    assert text.parse_email("a" * 64 + "@example.org")
+    with pytest.raises(text.TextError, match="invalid_email"):
+        text.parse_email("a" * 65 + "@example.org")
+    with pytest.raises(text.TextError, match="invalid_email"):  # octets, not characters
+        text.parse_email("é" * 33 + "@example.org")
+
+
 def test_individuals_sort_by_surname_as_the_letter_prints_them():
     people = ["Vitit Muntarbhorn", "Yanghee Lee, Ph.D.", "David Alton, Lord", "Sonja Biserko"]
     assert sorted(people, key=lambda n: text.sort_key("individual", n)) == [
