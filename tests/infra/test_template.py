@@ -245,6 +245,21 @@ def test_security_headers_are_exactly_infra_security_headers_json(package):
         assert b["ResponseHeadersPolicyId"] == {"Ref": policy}, b.get("PathPattern")
 
 
+# Permissions-Policy features browsers no longer know: Chrome warns on each (FLoC's
+# interest-cohort was withdrawn in 2022).
+OBSOLETE_PERMISSIONS = ("interest-cohort",)
+
+
+@pytest.mark.parametrize("name", ["security-headers.json", "security-headers-embed.json"])
+def test_permissions_policy_names_no_obsolete_feature(package, name):
+    policy = json.loads((ROOT / "infra" / name).read_text())["Permissions-Policy"]
+    for config in (package.props(p)["ResponseHeadersPolicyConfig"]
+                   for p in ("SecurityHeadersPolicy", "EmbedHeadersPolicy")):
+        policy += headers_from_policy(config)["Permissions-Policy"]
+    for feature in OBSOLETE_PERMISSIONS:
+        assert feature not in policy
+
+
 def test_turnstile_adds_only_its_script_and_frame_to_the_csp():
     from tools.serve import TURNSTILE_ORIGIN, security_headers
 
