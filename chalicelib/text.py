@@ -72,13 +72,14 @@ class Email(str):
 
 
 def parse_email(value: str) -> Email:
-    """Validate syntax only (no DNS) and compute the canonical form.
+    """Validate syntax only (no DNS) and compute the canonical form (the signer's identity).
 
     Canonical form: NFC; local part lower-cased (mailbox names are
     case-insensitive at every provider we know of, though RFC 5321 allows
     otherwise); domain lower-cased and IDNA-encoded (so `bücher.de`,
-    `BÜCHER.de` and `xn--bcher-kva.de` are one). Dots and `+tags` are kept:
-    on most providers they are distinct mailboxes.
+    `BÜCHER.de` and `xn--bcher-kva.de` are one); then `mailbox()` folds the
+    spellings that the big providers deliver to one mailbox. The address
+    mail is sent to stays as typed (`str(email)`).
     """
     from email_validator import EmailNotValidError, validate_email  # ~0.1 s: on first use
 
@@ -92,7 +93,31 @@ def parse_email(value: str) -> Email:
     if len(info.local_part.encode("utf-8")) > MAX_LOCAL_OCTETS:
         raise TextError("invalid_email")  # email_validator does not check it; SES refuses it
     local = unicodedata.normalize("NFC", info.local_part).lower()
-    return Email(info.normalized, f"{local}@{info.ascii_domain.lower()}")
+    return Email(info.normalized, mailbox(local, info.ascii_domain.lower()))
+
+
+# One mailbox, several spellings (docs/PRIVACY.md). Only providers that document the
+# behaviour are folded: elsewhere a dot or a "+" may well name another person's mailbox.
+# Domains of one account namespace (an address at one is the same mailbox at the others):
+SAME_MAILBOX_DOMAINS = {"googlemail.com": "gmail.com", "me.com": "icloud.com",
+                        "mac.com": "icloud.com", "protonmail.com": "proton.me",
+                        "protonmail.ch": "proton.me", "pm.me": "proton.me"}
+# Gmail ignores dots in the local part.
+DOTS_IGNORED = frozenset({"gmail.com"})
+# Sub-addressing with "+tag" (Yahoo's disposable addresses use "-" and a separate base
+# name, so Yahoo is not folded).
+PLUS_TAGS = frozenset({"gmail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+                       "icloud.com", "fastmail.com", "fastmail.fm", "proton.me"})
+
+
+def mailbox(local: str, domain: str) -> str:
+    """The canonical mailbox of a lower-cased local part and ASCII domain."""
+    domain = SAME_MAILBOX_DOMAINS.get(domain, domain)
+    if domain in PLUS_TAGS and "+" in local[1:]:
+        local = local[:local.index("+", 1)]
+    if domain in DOTS_IGNORED:
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
 
 
 _SUFFIX = re.compile(r",.*$")

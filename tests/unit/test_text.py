@@ -36,9 +36,47 @@ def test_canonical_email_folds_case_and_unicode_domain(a, b):
     assert text.parse_email(a).canonical == text.parse_email(b).canonical
 
 
-def test_canonical_email_keeps_dots_and_tags_apart():
+def test_canonical_email_keeps_dots_and_tags_apart_where_the_provider_does():
     assert text.parse_email("a.b@example.org").canonical != text.parse_email("ab@example.org").canonical
     assert text.parse_email("a+x@example.org").canonical != text.parse_email("a@example.org").canonical
+
+
+GRACE = ["grace.hopper@gmail.com", "gracehopper@gmail.com", "grace.hopper+letter@gmail.com",
+         "GRACE.HOPPER@googlemail.com"]
+
+
+@pytest.mark.parametrize("spelling", GRACE)
+def test_one_gmail_mailbox_has_one_canonical_form(spelling):
+    email = text.parse_email(spelling)
+    assert email.canonical == "gracehopper@gmail.com"
+    assert str(email) == spelling.split("@")[0] + "@" + spelling.split("@")[1].lower()
+
+
+@pytest.mark.parametrize("a,b", [
+    ("ada+news@outlook.com", "ada@outlook.com"),
+    ("ada+x@hotmail.com", "ada@hotmail.com"),
+    ("ada+x@me.com", "ada@icloud.com"),
+    ("ada@mac.com", "ada@icloud.com"),
+    ("ada+x@fastmail.com", "ada@fastmail.com"),
+    ("ada+x@protonmail.com", "ada@proton.me"),
+    ("ada@pm.me", "ada@proton.me"),
+])
+def test_plus_tags_and_alias_domains_fold_where_the_provider_documents_them(a, b):
+    assert text.parse_email(a).canonical == text.parse_email(b).canonical
+
+
+@pytest.mark.parametrize("a,b", [
+    ("a.da@outlook.com", "ada@outlook.com"),     # only Gmail ignores dots
+    ("ada-news@yahoo.com", "ada@yahoo.com"),     # Yahoo's "-" names another address
+    ("ada+x@yahoo.com", "ada@yahoo.com"),
+    ("ada@outlook.com", "ada@hotmail.com"),      # separate namespaces
+])
+def test_other_spellings_stay_distinct(a, b):
+    assert text.parse_email(a).canonical != text.parse_email(b).canonical
+
+
+def test_a_local_part_that_is_only_a_tag_is_kept():
+    assert text.parse_email("+x@gmail.com").canonical == "+x@gmail.com"
 
 
 @pytest.mark.parametrize("bad", ["no-at-sign", "a@", "@b.org", "a@b", "a@\u202eb.org", "a" * 250 + "@b.org"])
