@@ -172,6 +172,12 @@ def moderation_queue(slug):
         slug, filters, q.get("cursor"), http.query_int(q, "limit", 100, 1, 500)))
 
 
+@admin("/admin/letters/{slug}/duplicates", ["GET"])
+def duplicates(slug):
+    who().require(slug)
+    return http.json_response(wiring.get().queue.duplicates(slug))
+
+
 @admin("/admin/letters/{slug}/signatures/{sig_id}/actions", ["POST"])
 def moderate(slug, sig_id):
     from chalicelib.organiser_models import ActionIn

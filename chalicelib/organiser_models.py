@@ -103,6 +103,16 @@ class SignatureAdminList(BaseModel):
     next_cursor: Optional[str] = None
 
 
+class DuplicateGroup(BaseModel):
+    signatures: list[SignatureAdmin] = Field(description="Oldest first.")
+
+
+class DuplicateReport(BaseModel):
+    """Signatures whose stored addresses are one mailbox under today's canonical rule."""
+    groups: list[DuplicateGroup]
+    checked: int = Field(description="Signatures with an email address that were compared.")
+
+
 class ActionIn(_In):
     action: Action
     reason: Optional[str] = Field(default=None, max_length=500)

@@ -223,6 +223,21 @@ def queue(api: Api, slug: str, emails: bool, **filters: Any) -> None:
     click.echo(f"{len(rows)} signature(s)", err=True)
 
 
+@cli.command()
+@click.argument("slug")
+@click.option("--emails/--no-emails", default=False, help="Show email addresses.")
+@click.pass_obj
+def duplicates(api: Api, slug: str, emails: bool) -> None:
+    """Signatures that are one mailbox (Gmail dots, +tags...): a report; nothing changes."""
+    out = api.call("GET", f"/admin/letters/{slug}/duplicates")
+    cols = ["id", "state", "kind", "name", "created_at"] + (["email"] if emails else [])
+    for n, group in enumerate(out["groups"], 1):
+        click.echo(f"-- mailbox {n}: {len(group['signatures'])} signatures")
+        _table(group["signatures"], cols)
+    click.echo(f"{len(out['groups'])} mailbox(es) with more than one signature, "
+               f"among {out['checked']} signature(s) with an address", err=True)
+
+
 def _act(api: Api, slug: str, ids: tuple[str, ...], action: str, reason: Optional[str]) -> None:
     done: list[str] = []
     skipped: list[str] = []

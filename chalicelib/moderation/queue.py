@@ -9,8 +9,9 @@ from .. import cursors
 from ..clock import iso
 from ..errors import NotFoundError
 from ..letter_service import LetterService
-from ..organiser_models import (AuditEntry, AuditList, Filters, MailFailure, MailFailureList,
-                                SignatureAdmin, SignatureAdminList)
+from ..organiser_models import (AuditEntry, AuditList, DuplicateGroup, DuplicateReport,
+                                Filters, MailFailure, MailFailureList, SignatureAdmin,
+                                SignatureAdminList)
 from ..states import QUEUE_STATES
 from ..storage import Query, Table, all_of, eq, ge, keys, lt
 from ..text import TextError, fold, parse_email
@@ -79,6 +80,31 @@ class Queue:
             out.append(admin_view(item))
             last = position
         return SignatureAdminList(signatures=out, next_cursor=None)
+
+    def duplicates(self, slug: str) -> DuplicateReport:
+        """Signatures that are one mailbox under the current canonical rule (text.mailbox).
+
+        Each claim holds the hash of the canonical form of its day; a rule that folds more
+        (Gmail dots, +tags) leaves older signatures of one mailbox under separate claims.
+        This reads the stored addresses and reports them; it changes nothing.
+        """
+        letter = self.letters.letter_item(slug)
+        groups: dict[str, list[dict]] = {}
+        checked = 0
+        for item, _ in self.items(letter, Filters(), {}):
+            if not item.get("email"):
+                continue  # withdrawn or past retention: nothing left to compare
+            try:
+                canonical = parse_email(item["email"]).canonical
+            except TextError:
+                continue  # an old import's address that no longer validates
+            checked += 1
+            groups.setdefault(canonical, []).append(item)
+        found = [sorted(g, key=lambda i: (i["created_at"], i["sig_id"]))
+                 for g in groups.values() if len(g) > 1]
+        found.sort(key=lambda g: (g[0]["created_at"], g[0]["sig_id"]))
+        return DuplicateReport(groups=[DuplicateGroup(signatures=[admin_view(i) for i in g])
+                                       for g in found], checked=checked)
 
     def _start(self, letter: dict, f: Filters, cursor: Optional[str]) -> dict:
         """A queue cursor must point into this letter's own partitions (else 422)."""

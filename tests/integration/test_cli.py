@@ -97,3 +97,18 @@ def test_without_a_token_it_says_so_and_changes_nothing(live_site, us):
     assert result.exit_code != 0 and "token" in result.output.lower()
     assert "Traceback" not in result.output
     assert api(live_site, "GET", f"/letters/{SLUG}")["status"] == before["status"]
+
+
+def test_duplicates_lists_one_mailbox_signed_several_times(live_site, us):
+    from support import store_signature
+    service = live_site.service
+    letter = service.letters.letter_item(SLUG)
+    for i, email in enumerate(["grace.hopper@gmail.com", "GRACE.HOPPER+x@googlemail.com"]):
+        store_signature(service, letter, f"{'h' * 25}{'ab'[i]}", "individual", "Grace Hopper",
+                        email=email)
+    out = us("duplicates", SLUG)
+    assert out.exit_code == 0, out.output
+    assert out.output.count("hhhhhhhhhhhhhhhhhhhhhhhhh") == 2 and "mailbox 1: 2 signatures" in out.output
+    assert "gmail" not in out.output  # addresses only with --emails
+    assert "googlemail.com" in us("duplicates", SLUG, "--emails").output
+    assert api(live_site, "GET", f"/letters/{SLUG}/signatures?limit=100")["signatures"]

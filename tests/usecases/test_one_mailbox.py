@@ -24,3 +24,22 @@ def test_four_spellings_of_one_gmail_mailbox_are_one_signature(services, mailer,
     page = services.letters.public_list(letter.slug, cursor=None, limit=10, kind=None)
     assert [s.name for s in page.signatures] == ["Grace Hopper"]
     assert services.letters.get_letter(letter.slug).counts.total == 1
+
+
+def test_duplicates_reports_old_signatures_of_one_mailbox_and_changes_nothing(services, clock):
+    from support import store_signature
+    letter = make_letter(services)
+    item = services.letters.letter_item(letter.slug)
+    ids = []
+    for i, email in enumerate(GRACE):  # signed under the old rule: four claims, four listed
+        clock.advance(seconds=1)
+        ids.append(store_signature(services, item, f"{'a' * 25}{'bcde'[i]}", "individual",
+                                   "Grace Hopper", email=email)["sig_id"])
+    store_signature(services, item, "f" * 26, "individual", "Ada Lovelace", email="ada@gmail.com")
+    store_signature(services, item, "g" * 26, "individual", "Gone", email=None, state="withdrawn")
+    before = services.queue.search(letter.slug, Filters(), None, 100)
+    report = services.queue.duplicates(letter.slug)
+    assert report.checked == 5
+    assert [[s.id for s in g.signatures] for g in report.groups] == [ids]
+    assert services.queue.search(letter.slug, Filters(), None, 100) == before
+    assert services.letters.get_letter(letter.slug).counts.total == 5
