@@ -21,7 +21,10 @@ from chalicelib.settings import packaging_setting  # noqa: E402
 
 app = Chalice(app_name="undersigned")
 logs.install()  # no email, token or IP in any log line
-app.register_middleware(http.make_error_middleware(lambda: wiring.get().settings), "http")
+# The query names of each public read; any other is refused (a CDN must not cache it).
+PUBLIC_QUERY = {"/letters/{slug}/signatures": ("cursor", "limit", "kind")}
+app.register_middleware(http.make_error_middleware(lambda: wiring.get().settings, PUBLIC_QUERY),
+                        "http")
 
 PUBLIC_CACHE = 10  # seconds a CDN may serve a public read
 # A GET has no body, so its Content-Type means nothing, yet proxies, SDKs and load tools send

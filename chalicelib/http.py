@@ -56,12 +56,20 @@ _CHALICE_ERRORS = {
 }
 
 
-def make_error_middleware(settings: Callable[[], Any]):
-    """Build the HTTP middleware; `settings` is called per request (they load lazily)."""
+def make_error_middleware(settings: Callable[[], Any],
+                          public_query: Optional[dict[str, tuple[str, ...]]] = None):
+    """Build the HTTP middleware; `settings` is called per request (they load lazily).
+
+    `public_query`: the query names each public GET takes (resource path → names); any
+    other name on a GET outside /admin is refused (see `refuse_unknown_query`).
+    """
+    public_query = public_query or {}
 
     def error_middleware(event, get_response):
         body = event.raw_body if event.method in ("POST", "PUT", "PATCH", "DELETE") else b""
         try:
+            if event.method == "GET" and not event.path.startswith("/admin"):
+                refuse_unknown_query(event.query_params, public_query.get(event.path, ()))
             if body:
                 s = settings()
                 limit = s.max_admin_body_bytes if event.path.startswith("/admin") \
@@ -179,6 +187,21 @@ def parse_query(params: dict, model: type[BaseModel], exclude: tuple[str, ...] =
 def source_ip(request: Any) -> str:
     """The caller's address as API Gateway saw it; never a client-supplied X-Forwarded-For."""
     return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
+
+
+def refuse_unknown_query(params: Optional[dict], allowed: tuple[str, ...]) -> None:
+    """422 for a query name a public read does not take.
+
+    A CDN keys its cache on the names as sent while an origin may decode them (`%6Cimit`
+    would act as `limit`): a name the route does not know must never shape a cacheable
+    page. The dev server hands names over as sent; in AWS, API Gateway decodes them, so
+    CloudFront keys public reads on the whole query string (infra/resources.yaml).
+    """
+    unknown = sorted(k for k in (params or {}) if k not in allowed)
+    if unknown:
+        raise errors.ValidationFailedError(
+            "Unknown query parameter.",
+            fields=[{"loc": ["query", k[:64]], "type": "unknown_parameter"} for k in unknown[:5]])
 
 
 def query_int(params: Optional[dict], name: str, default: int, low: int, high: int) -> int:

@@ -87,6 +87,11 @@ class _Gateway:
             return 404, {"Content-Type": "application/json"}, error_body(
                 404, "not_found", "Not found.")
         event["requestContext"]["identity"]["sourceIp"] = source_ip
+        # Query names as sent (values decoded): `?%6Cimit=5` names no `limit`, as for the
+        # CDN's cache key; the app refuses names a route does not take.
+        names = _query_as_sent(urllib.parse.urlsplit(path).query)
+        if names is not None:
+            event["multiValueQueryStringParameters"] = names
         context = gw._generate_lambda_context()
         try:
             event, context = gw._authorizer.authorize(path, event, context)
@@ -107,6 +112,15 @@ class _Gateway:
         elif isinstance(out, str):
             out = out.encode("utf-8")
         return resp["statusCode"], headers, out
+
+
+def _query_as_sent(query: str) -> Optional[dict[str, list[str]]]:
+    out: dict[str, list[str]] = {}
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            out.setdefault(name, []).append(urllib.parse.unquote_plus(value))
+    return out or None
 
 
 def make_handler(app: Any, frontend: Path = FRONTEND, turnstile: bool = False):

@@ -195,6 +195,9 @@ def test_public_reads_are_cached_briefly_and_only_by_the_origins_word(package):
     keys = config["ParametersInCacheKeyAndForwardedToOrigin"]
     assert keys["CookiesConfig"] == {"CookieBehavior": "none"}
     assert keys["HeadersConfig"] == {"HeaderBehavior": "none"}
+    # every query string as sent: a percent-encoded name the origin decodes (`%6Cimit`)
+    # gets its own entry instead of replacing the plain page (app.PUBLIC_QUERY refuses it)
+    assert keys["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
 
 
 def headers_from_policy(config: dict) -> dict[str, str]:
