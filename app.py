@@ -16,7 +16,7 @@ from chalice import AuthResponse, Chalice, Cron, Response  # noqa: E402
 
 from chalicelib import http, logs, models, wiring  # noqa: E402
 from chalicelib.models import ConfirmationIn, signature_in  # noqa: E402
-from chalicelib.principal import principal_from  # noqa: E402
+from chalicelib.principal import NOBODY, principal_from  # noqa: E402
 from chalicelib.settings import packaging_setting  # noqa: E402
 
 app = Chalice(app_name="undersigned")
@@ -95,14 +95,30 @@ def openapi_document():
 # ---- organisers: every route below sits behind this one authorizer ----------------
 
 
-@app.authorizer(ttl_seconds=60)
+# Chalice's authorizer is a TOKEN authorizer: it sees the token, never the caller's address.
+# So it refuses nothing: a token it does not accept passes as NOBODY, and organiser_guard, in
+# the API function, which sees the source address, refuses it there and counts the failure
+# per address (past AUTH_FAILURES_PER_MINUTE that address gets 429). A valid token is never
+# refused because of anyone's failures. (A REQUEST authorizer could read the address, but
+# Chalice generates only TOKEN ones and its local mode runs no other.)
+# API Gateway caches each token's answer for ttl_seconds: a revoked token keeps working for
+# at most that long (docs/DEPLOY.md).
+@app.authorizer(ttl_seconds=10)
 def organiser_auth(auth_request):
     """Bearer token → allow every organiser route (scope is checked per letter in the handler)."""
     principal = wiring.get().organisers.authenticate(auth_request.token)
     if principal is None:
-        return AuthResponse(routes=[], principal_id="nobody")
+        return AuthResponse(routes=["*"], principal_id=NOBODY)
     return AuthResponse(routes=["*"], principal_id=principal.token_id,
                         context={"name": principal.name, "letters": ",".join(principal.letters)})
+
+
+@app.middleware("http")
+def organiser_guard(event, get_response):
+    """A token the authorizer did not accept: refused before any handler runs."""
+    if ((event.context or {}).get("authorizer") or {}).get("principalId") == NOBODY:
+        wiring.get().organisers.refuse(http.source_ip(event))
+    return get_response(event)
 
 
 def admin(path, methods):

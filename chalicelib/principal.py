@@ -7,6 +7,9 @@ from typing import Optional
 from .errors import ForbiddenError
 
 
+NOBODY = "nobody"  # the authorizer's principal for a token it did not accept
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is acting: a token's id and name, and the letters it may touch."""
@@ -33,7 +36,7 @@ class Principal:
 def principal_from(request) -> Principal:
     """The principal the authorizer put in the request context (see app.organiser_auth)."""
     ctx = (request.context or {}).get("authorizer") or {}
-    if not ctx.get("principalId") or ctx.get("principalId") == "nobody":
+    if not ctx.get("principalId") or ctx.get("principalId") == NOBODY:
         raise ForbiddenError()
     letters = tuple(x for x in (ctx.get("letters") or "").split(",") if x)
     return Principal(ctx["principalId"], ctx.get("name", ""), letters)

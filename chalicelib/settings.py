@@ -60,8 +60,9 @@ class Settings(BaseModel):
         description="Largest request body of an organiser route (a letter's Markdown).")
     auth_failures_per_minute: int = Field(
         default=30, ge=1,
-        description="Failed organiser sign-ins allowed per minute (all callers together); past it "
-                    "every uncached token is refused until the minute ends.")
+        description="Refused organiser tokens allowed per minute from one source address; past it "
+                    "that address gets 429 for its bad tokens until the minute ends. A valid "
+                    "token is never refused for failures (app.organiser_auth says why).")
     snapshot_closed_days: int = Field(
         default=30, ge=0,
         description="The nightly snapshot also covers letters closed within this many days.")

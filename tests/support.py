@@ -120,7 +120,7 @@ class LiveSite:
         wiring.configure(None)
 
 
-def start_site(outbox: Path, **overrides) -> LiveSite:
+def start_site(outbox: Path, clock=None, **overrides) -> LiveSite:
     """Start a LiveSite (and wire the app to it); call .stop() when done."""
     from chalicelib import wiring
     from chalicelib.mail import FileMailer
@@ -133,7 +133,7 @@ def start_site(outbox: Path, **overrides) -> LiveSite:
     s = make_settings(site_url=server.url, mail_outbox_dir=str(outbox), exports_bucket=bucket,
                       **overrides)
     localstack.bootstrap(s.table_name, bucket)
-    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from))
+    instance = wiring.build(s, mailer=FileMailer(str(outbox), s.mail_from), clock=clock)
     wiring.configure(instance)
     seed.load(instance, seed.EXAMPLE)
     server.start()

@@ -84,14 +84,43 @@ def test_tokens_are_stored_only_as_hashes_and_listed_without_secrets(client, ser
     assert any(t["last_used_at"] for t in listing)
 
 
-def test_failed_sign_ins_are_rate_limited(client, example, service, token, clock):
+def test_refused_tokens_are_limited_per_address_and_a_valid_token_never_is(client, example,
+                                                                           service, token, clock):
     limit = service.settings.auth_failures_per_minute
-    for _ in range(limit + 1):
-        admin_get(client, "/admin/tokens", "us_wrong")
-    # over the budget, even a valid (uncached) token waits for the minute to end
-    assert admin_get(client, "/admin/tokens", token).status_code == 403
-    clock.advance(seconds=60)
+    codes = [admin_get(client, "/admin/tokens", f"us_wrong{i}").status_code for i in range(limit + 1)]
+    assert codes == [403] * limit + [429]
+    # the valid token works from the very address that is over its budget
     assert admin_get(client, "/admin/tokens", token).status_code == 200
+    limited = admin_get(client, "/admin/tokens", "us_wrong")
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) <= 60
+    assert limited.json_body["error"]["code"] == "too_many_requests"
+    clock.advance(seconds=60)
+    assert admin_get(client, "/admin/tokens", "us_wrong").status_code == 403
+
+
+def test_one_address_failing_locks_out_no_organiser_elsewhere(stack, tmp_path):
+    """Audit D3: 31 made-up tokens from one address, then a real one from another."""
+    import http.client
+    from support import FakeClock, start_site
+    site = start_site(tmp_path / "outbox", clock=FakeClock())
+    try:
+        token = site.service.organisers.create("Moderator", []).token
+        limit = site.settings.auth_failures_per_minute
+
+        def me(bearer: str, source: str) -> int:
+            conn = http.client.HTTPConnection("127.0.0.1", site.server.port, timeout=10,
+                                              source_address=(source, 0))
+            conn.request("GET", "/api/admin/me", headers={"Authorization": f"Bearer {bearer}"})
+            status = conn.getresponse().status
+            conn.close()
+            return status
+        codes = [me(f"us_made-up-{i}", "127.0.0.2") for i in range(limit + 1)]
+        assert codes[-1] == 429 and set(codes[:-1]) == {403}
+        assert me(token, "127.0.0.3") == 200
+        assert me("us_made-up", "127.0.0.3") == 403  # another address has its own budget
+        assert me("us_made-up", "127.0.0.2") == 429  # the failing one stays limited
+    finally:
+        site.stop()
 
 
 def test_approve_an_organisation_and_see_it_listed(client, example, mailer, token):

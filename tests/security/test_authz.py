@@ -6,9 +6,9 @@ refused (so each refusal is the authorizer's or the scope check's, not a 404 on 
 Routes with {slug} and the token routes (/admin/tokens*) refuse a scoped token with 403.
 A refused request changes nothing (the letter, its counts, its audit trail, the tokens).
 
-The failed sign-in budget (auth_failures_per_minute) is spent by these refusals on purpose;
-the injected clock moves a minute on after each route so a locked budget never masks a
-result (a lock would refuse the good token too, which the control request would catch).
+The per-address budget of refused tokens (auth_failures_per_minute) is spent by these
+refusals on purpose; the injected clock moves a minute on after each route so that a 429
+never stands in for the refusal being checked.
 """
 from __future__ import annotations
 
