@@ -85,20 +85,37 @@ class Services:
         return Retention(self.settings, self.store, self.clock)
 
 
-def boto_client(service: str) -> Any:
+# How long an unreachable or silent endpoint may hold one AWS call (the store answers 503
+# then). Standard retry mode sleeps a random 0-1 s, 0-2 s, ... between attempts, so one call
+# waits at most ATTEMPTS × max(connect, read) + 1 + 2 = 18 s: within the API function's 28 s
+# (.chalice/config.json), with room for the calls before it. tests/reliability checks this.
+# (botocore's `max_attempts` counts retries, not attempts: 4 there made 5 attempts, 40 s.)
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 5
+ATTEMPTS = 3
+
+
+def worst_case_seconds(connect_timeout: float = CONNECT_TIMEOUT,
+                       read_timeout: float = READ_TIMEOUT, attempts: int = ATTEMPTS) -> float:
+    """The longest one call can take against an endpoint that never answers."""
+    backoff = sum(min(2 ** n, 20) for n in range(attempts - 1))  # botocore's standard mode
+    return attempts * max(connect_timeout, read_timeout) + backoff
+
+
+def boto_client(service: str, *, connect_timeout: float = CONNECT_TIMEOUT,
+                read_timeout: float = READ_TIMEOUT, attempts: int = ATTEMPTS) -> Any:
     """A boto3 client; AWS_ENDPOINT_URL (set in every local and test run) redirects it.
 
-    The timeouts bound how long an unreachable or silent endpoint holds a request (the
-    store answers 503 then): 2 s to connect, 5 s to read, up to 4 attempts in standard
-    mode, within the API function's limit.
+    Its timeouts bound how long an unreachable or silent endpoint holds a request
+    (`worst_case_seconds`).
     """
     import boto3  # imported on first use: keeps the Lambda cold start short
     from botocore.config import Config
 
     return boto3.session.Session().client(
-        service, config=Config(retries={"mode": "standard", "max_attempts": 4},
-                               connect_timeout=2, read_timeout=5, max_pool_connections=50,
-                               tcp_keepalive=True))
+        service, config=Config(retries={"mode": "standard", "total_max_attempts": attempts},
+                               connect_timeout=connect_timeout, read_timeout=read_timeout,
+                               max_pool_connections=50, tcp_keepalive=True))
 
 
 def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" = None,
