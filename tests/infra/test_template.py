@@ -383,6 +383,27 @@ def test_turnstile_is_optional_and_only_the_api_reads_it(package):
         assert "TURNSTILE_SECRET_PARAM" not in package.props(other)["Environment"]["Variables"]
 
 
+CONCURRENCY = {"APIHandler": ("ReserveApi", "ApiConcurrency"),
+               "OrganiserAuth": ("ReserveAuth", "AuthConcurrency"),
+               "NightlySnapshot": ("ReserveJobs", "JobConcurrency"),
+               "Retention": ("ReserveJobs", "JobConcurrency")}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))
+def test_functions_have_reserved_concurrency_by_parameter(package, function):
+    """A flood on one function cannot take the account's whole concurrency (checkov CKV_AWS_115)."""
+    condition, param = CONCURRENCY[function]
+    assert package.props(function)["ReservedConcurrentExecutions"] == {
+        "Fn::If": [condition, {"Ref": param}, {"Ref": "AWS::NoValue"}]}
+    assert package.template["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": param}, 0]}]}
+    default = package.template["Parameters"][param]["Default"]
+    assert 1 <= default <= 100  # room for AWS's 100 unreserved in a 1,000 quota
+    total = sum(package.template["Parameters"][p]["Default"] * (2 if p == "JobConcurrency" else 1)
+                for p in ("ApiConcurrency", "AuthConcurrency", "JobConcurrency"))
+    assert total <= 900
+
+
 def test_every_function_is_covered(package):
     assert set(package.resources("AWS::Serverless::Function")) == set(FUNCTION_NAMES)
 
