@@ -22,6 +22,7 @@ from chalice.config import Config
 from chalice.local import (CustomLocalChalice, LocalChalice, LocalGateway,
                            LocalGatewayException)
 
+from chalicelib.errors import AppError
 from tools.localstack import ROOT
 
 FRONTEND = ROOT / "frontend"
@@ -95,6 +96,10 @@ class _Gateway:
         context = gw._generate_lambda_context()
         try:
             event, context = gw._authorizer.authorize(path, event, context)
+        except AppError:  # the authorizer failed (its store unreachable): API
+            # Gateway's AUTHORIZER_FAILURE, a 503 in the template's gateway responses
+            return 503, {"Content-Type": "application/json", "Retry-After": "2"}, error_body(
+                503, "service_unavailable", "The service is busy. Please try again shortly.")
         except LocalGatewayException as exc:  # the authorizer refused: API Gateway's answer,
             # in our error shape as the template's gateway responses give it
             code, message = ("unauthorized", "A valid organiser token is required.") \

@@ -353,6 +353,10 @@ def test_gateway_responses_use_the_app_error_shape(package):
         assert err["message"] and err["fields"] == [], name
         assert r["ResponseParameters"]["Headers"]["Cache-Control"] == "'no-store'", name
     assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    # an authorizer whose store is unreachable: the same 503 the API function gives
+    failure = responses["AUTHORIZER_FAILURE"]
+    assert failure["StatusCode"] == "503" and \
+        failure["ResponseParameters"]["Headers"]["Retry-After"] == "'2'"
 
 
 # ---- the function ----------------------------------------------------------------

@@ -50,7 +50,7 @@ def app_on(monkeypatch):
     import app
 
     def start(port: int):
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", f"http://127.0.0.1:{port}")
         dynamodb = wiring.boto_client("dynamodb", connect_timeout=1, read_timeout=1, attempts=2)
         wiring.configure(wiring.build(make_settings(), dynamodb=dynamodb, mailer=RecordingMailer()))
         return Client(app.app)
@@ -76,3 +76,20 @@ def test_a_silent_endpoint_holds_a_call_for_less_than_the_api_functions_limit():
     config = wiring.boto_client("dynamodb").meta.config
     assert (config.connect_timeout, config.read_timeout, config.retries["total_max_attempts"]) == (
         wiring.CONNECT_TIMEOUT, wiring.READ_TIMEOUT, wiring.ATTEMPTS)
+
+
+def test_an_organiser_request_while_storage_is_unreachable_is_a_503(live_site, refused_port,
+                                                                   monkeypatch):
+    """The authorizer reads the store too: its failure is API Gateway's AUTHORIZER_FAILURE,
+    a 503 in the template (tests/infra), and the same from the dev server."""
+    import urllib.error
+    import urllib.request
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", f"http://127.0.0.1:{refused_port}")
+    dynamodb = wiring.boto_client("dynamodb", connect_timeout=1, read_timeout=1, attempts=1)
+    wiring.configure(wiring.build(live_site.settings, dynamodb=dynamodb, mailer=RecordingMailer()))
+    req = urllib.request.Request(f"{live_site.url}/api/admin/me",
+                                 headers={"Authorization": "Bearer us_" + "x" * 43})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=10)
+    assert refused.value.code == 503 and refused.value.headers["Retry-After"] == "2"
+    assert json.loads(refused.value.read())["error"]["code"] == "service_unavailable"
