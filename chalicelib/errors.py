@@ -133,6 +133,12 @@ class TokenExpiredError(AppError):
     MESSAGE = "This link has expired. Sign again to get a new one."
 
 
+class SignatureWithdrawnError(AppError):
+    STATUS_CODE = 410
+    CODE = "signature_withdrawn"
+    MESSAGE = "This signature was withdrawn. To add your name again, sign the letter again."
+
+
 class TooManyRequestsError(AppError):
     STATUS_CODE = 429
     CODE = "too_many_requests"

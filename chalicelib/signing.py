@@ -13,7 +13,7 @@ from typing import Iterable, Optional
 from . import consent, link_tokens
 from .abuse import Abuse
 from .clock import Clock, iso, parse_iso
-from .errors import (LetterClosedError, LetterNotFoundError,
+from .errors import (LetterClosedError, LetterNotFoundError, SignatureWithdrawnError,
                      ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
                      ValidationFailedError)
 from .letter_service import LetterService
@@ -191,6 +191,8 @@ class Signing:
         if sig["state"] != PENDING:
             if sig["state"] in CONFIRMED_STATES:
                 return self._confirmed(sig, sig["state"], True)
+            if sig["state"] == WITHDRAWN:
+                raise SignatureWithdrawnError()
             raise TokenInvalidError()
         if parse_iso(sig["confirm_expires_at"]) <= self.clock():
             raise TokenExpiredError()
@@ -221,20 +223,23 @@ class Signing:
         if sig["state"] == WITHDRAWN:
             return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
         claim = keys.email_claim_key(letter["slug"], sig["email_hash"])
-        try:
-            self.transitions.move(
-                letter, sig, WITHDRAWN,
-                set_fields={"withdrawn_at": iso(self.clock()),
-                            "withdrawn_after_snapshot": letter.get("last_snapshot")},
-                remove=PERSONAL_FIELDS,
-                also=[Delete(claim, condition=eq("sig_id", sig["sig_id"]))],
-                audit={"who": "the signer", "action": "withdraw"})
-        except TransactionConflict:
-            current = self.store.get(keys.key_of(sig)) or {}
-            if current.get("state") == WITHDRAWN:
-                return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
-            raise ServiceUnavailableError(1) from None
-        return WithdrawalOut(letter=sig["letter"], already_withdrawn=False)
+        for _ in range(2):  # once more on the item as it is now (e.g. confirmed meanwhile)
+            try:
+                self.transitions.move(
+                    letter, sig, WITHDRAWN,
+                    set_fields={"withdrawn_at": iso(self.clock()),
+                                "withdrawn_after_snapshot": letter.get("last_snapshot")},
+                    remove=PERSONAL_FIELDS,
+                    also=[Delete(claim, condition=eq("sig_id", sig["sig_id"]))],
+                    audit={"who": "the signer", "action": "withdraw"})
+                return WithdrawalOut(letter=sig["letter"], already_withdrawn=False)
+            except TransactionConflict:
+                sig = self.store.get(keys.key_of(sig)) or {}
+                if sig.get("state") == WITHDRAWN:
+                    return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
+                if not sig:
+                    break
+        raise ServiceUnavailableError(1)  # it keeps moving: the page offers to try again
 
     # ---- imports -----------------------------------------------------------------
 

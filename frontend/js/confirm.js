@@ -50,6 +50,7 @@ async function run(token, fromButton = false) {
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     if (err.code === "token_expired") next = ["cExpired", null, "bad"];
+    else if (err.code === "signature_withdrawn") next = ["cWithdrawn", null, "bad"];
     else if (err.status === 429) next = ["e.too_many", null, "bad", token];
     else if (err.status >= 500 || err.status === 0) next = [err.status ? "e.server" : "e.network", null, "bad", token];
     else next = ["cInvalid", null, "bad"]; // token_invalid, or a malformed token (422)

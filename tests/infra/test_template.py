@@ -390,7 +390,8 @@ def test_turnstile_is_optional_and_only_the_api_reads_it(package):
 CONCURRENCY = {"APIHandler": ("ReserveApi", "ApiConcurrency"),
                "OrganiserAuth": ("ReserveAuth", "AuthConcurrency"),
                "NightlySnapshot": ("ReserveJobs", "JobConcurrency"),
-               "Retention": ("ReserveJobs", "JobConcurrency")}
+               "Retention": ("ReserveJobs", "JobConcurrency"),
+               "MailWorker": ("ReserveMail", "MailConcurrency")}
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))
@@ -404,7 +405,7 @@ def test_functions_have_reserved_concurrency_by_parameter(package, function):
     default = package.template["Parameters"][param]["Default"]
     assert 1 <= default <= 100  # room for AWS's 100 unreserved in a 1,000 quota
     total = sum(package.template["Parameters"][p]["Default"] * (2 if p == "JobConcurrency" else 1)
-                for p in ("ApiConcurrency", "AuthConcurrency", "JobConcurrency"))
+                for p in ("ApiConcurrency", "AuthConcurrency", "JobConcurrency", "MailConcurrency"))
     assert total <= 900
 
 

@@ -139,3 +139,31 @@ def test_an_edit_racing_another_is_refused(services):
     with pytest.raises(LetterChangedError):
         services.letters.upsert_letter(parse_letter(OPEN_LETTER.format(
             slug=letter.slug, approval="false") + "\nOther.\n"), existing=stale)
+
+
+def test_a_confirmation_link_opened_after_withdrawal_says_withdrawn(services, mailer):
+    from chalicelib.errors import SignatureWithdrawnError
+    letter = make_letter(services)
+    sign(services, letter)
+    token = mailer.last_token()
+    services.signing.withdraw(mailer.last_withdraw_token(), IP)
+    with pytest.raises(SignatureWithdrawnError):
+        services.signing.confirm(token, IP)
+
+
+def test_a_withdrawal_racing_a_confirmation_still_withdraws(services, mailer):
+    """The signature was confirmed between the withdrawal's read and its write: the
+    withdrawal reads it again and goes through (it was a 503 before)."""
+    letter = make_letter(services)
+    sign(services, letter)
+    confirm, withdraw = mailer.last_token(), mailer.last_withdraw_token()
+    real = services.store.signature
+
+    def read_then_confirm(letter_item, sig_id):
+        stale = real(letter_item, sig_id)
+        services.store.signature = real
+        services.signing.confirm(confirm, IP)  # lands after the read
+        return stale
+    services.store.signature = read_then_confirm
+    assert services.signing.withdraw(withdraw, IP).already_withdrawn is False
+    assert services.letters.get_letter(letter.slug).counts.total == 0
