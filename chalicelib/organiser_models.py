@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from .models import Counts, CountryCode, Kind, Sha256, Slug, Timestamp, _custom, _In
 
@@ -191,9 +191,26 @@ class Drift(BaseModel):
     fixed: bool
 
 
+LIST_FORMATS = ("csv", "json")   # the signatory list; the others are the delivery letter
+
+
 class ExportIn(_In):
     format: Literal["csv", "json", "html", "docx"]
     include_email: bool = Field(default=False, description="CSV/JSON only: add signers' emails.")
+    states: list[State] = Field(
+        default_factory=lambda: ["listed"], min_length=1, max_length=7,
+        description="CSV/JSON only: the signature states to export, by name (default: the "
+                    "listed signatures only); each row's state is in its `state` column. "
+                    "The delivery letter always lists the listed signatures.")
+
+    @field_validator("states")
+    @classmethod
+    def _states_for_lists(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        v = list(dict.fromkeys(v))
+        fmt = info.data.get("format")  # absent when itself invalid: that error suffices
+        if v != ["listed"] and fmt is not None and fmt not in LIST_FORMATS:
+            raise _custom("list_formats_only", "states apply to the list exports (csv, json)")
+        return v
 
 
 class ExportOut(BaseModel):

@@ -20,6 +20,7 @@ from typing import Any, Optional
 
 import click
 
+from chalicelib.states import ALL_STATES
 from tools import localstack, stackfile
 
 DEFAULT_TOKEN_FILE = localstack.LOCAL / "organiser-token"
@@ -193,8 +194,7 @@ def letters_close(api: Api, slug: str) -> None:
 # ---- moderation ------------------------------------------------------------------
 
 FILTERS = [
-    click.option("--state", type=click.Choice(["pending", "awaiting_approval", "listed",
-                                               "quarantined", "hidden", "rejected", "withdrawn"])),
+    click.option("--state", type=click.Choice(ALL_STATES)),
     click.option("--kind", type=click.Choice(["organisation", "individual"])),
     click.option("--name", "q", help="Part of the name (case-insensitive)."),
     click.option("--country", help="ISO 3166-1 alpha-2 code."),
@@ -346,13 +346,21 @@ def change(before: Optional[dict], after: Optional[dict]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "html", "docx"]), default="csv",
               show_default=True)
 @click.option("--emails", is_flag=True, help="CSV/JSON: include signers' emails (organisers only).")
+@click.option("--state", "states", multiple=True, type=click.Choice(ALL_STATES),
+              help="CSV/JSON: export the signatures in this state (repeat for more; default: "
+                   "listed only). Each row says its state.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: the export's own name).")
 @click.pass_obj
-def export(api: Api, slug: str, fmt: str, emails: bool, output: Optional[Path]) -> None:
-    """Export the list or the delivery letter, download it and check its sha256."""
+def export(api: Api, slug: str, fmt: str, emails: bool, states: tuple[str, ...],
+           output: Optional[Path]) -> None:
+    """Export the list (listed signatures, in the letter's order) or the delivery letter,
+    download it and check its sha256."""
     import hashlib
-    made = api.call("POST", f"/admin/letters/{slug}/exports", {"format": fmt, "include_email": emails})
+    body: dict = {"format": fmt, "include_email": emails}
+    if states:
+        body["states"] = list(states)
+    made = api.call("POST", f"/admin/letters/{slug}/exports", body)
     target = output or Path(made["key"].rsplit("/", 1)[1])
     digest = hashlib.sha256()
     with urllib.request.urlopen(made["url"], timeout=60) as resp, target.open("wb") as out, \

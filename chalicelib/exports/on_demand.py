@@ -6,15 +6,16 @@ import datetime as dt
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from ..letter_service import LetterService
 from ..settings import Settings
+from ..states import ALL_STATES
 from ..storage import Table
 from ..storage.s3_objects import presign, upload
 from .delivery_docx import export_delivery_docx
 from .delivery_html import export_delivery_html
-from .rows import export_csv, export_json
+from .rows import LISTED_ONLY, export_csv, export_json
 
 
 FORMATS = {  # format → (file name, content type, writer)
@@ -28,22 +29,27 @@ FORMATS = {  # format → (file name, content type, writer)
 
 
 def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
-                 fmt: str, *, include_email: bool, now: dt.datetime) -> dict:
+                 fmt: str, *, include_email: bool, now: dt.datetime,
+                 states: Sequence[str] = LISTED_ONLY) -> dict:
     """Write one export to a temporary file, stream it to the exports bucket, presign it.
 
     Exports live under exports/{slug}/ (a lifecycle rule deletes them after a day: they may
     hold emails); a Lambda response could not carry a large list, a presigned link can.
+    A list export holds the signatures in `states` (default: listed), in the letter's order.
     """
     letter = letters.letter_item(slug)
     name, ctype, writer = FORMATS[fmt]
     stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    suffix = "-with-emails" if include_email and fmt in ("csv", "json") else ""
+    listing = fmt in ("csv", "json")
+    suffix = "-with-emails" if include_email and listing else ""
+    if listing and list(states) != list(LISTED_ONLY):  # the file says what it holds
+        suffix += "-" + "-".join(s for s in ALL_STATES if s in states)
     key = f"exports/{slug}/{stamp}-{uuid.uuid4().hex[:8]}{suffix}-{name}"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         with path.open("wb") as out:
             if fmt in ("csv", "json"):
-                writer(store, letter, out, include_email=include_email)
+                writer(store, letter, out, include_email=include_email, states=states)
             else:
                 writer(store, letter, out)
         meta = upload(s3, settings.exports_bucket, key, path, ctype)

@@ -1,16 +1,29 @@
-"""Export rows, CSV (formula-safe) and JSON, streamed in chunks."""
+"""Export rows, CSV (formula-safe) and JSON, streamed in chunks.
+
+A list export holds the listed signatures unless other states are asked for by name, in
+the letter's printed order (organisations, then individuals, alphabetical: the public
+list's GSI1 sort key). The rows are read from the table's shards (they carry what the
+public index does not: state, times, the email for organisers) and put in that order by
+an external sort, so memory stays flat as the list grows.
+"""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import operator
 import re
-from typing import IO, Any, Iterable, Iterator, Optional
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator, Optional, Sequence
 
 from ..countries import country_name
-from ..storage import Table
+from ..states import ALL_STATES, LISTED
+from ..storage import Cond, Table, eq, keys
 from ..storage.signature_streams import iter_signatures
-from ..text import FORMULA_PREFIXES
+from ..text import FORMULA_PREFIXES, sort_key
+from .external_sort import ExternalSort
 
 # What an export row needs; read with a projection (less to transfer and hold).
 ROW_ATTRIBUTES = ("sig_id", "kind", "name", "affiliation", "country", "state",
@@ -23,6 +36,36 @@ BOM = "\ufeff"
 FORMULA_START = (*FORMULA_PREFIXES, "\t", "\r")
 _FORMULA_CHARS = frozenset(FORMULA_START)
 CHUNK_ROWS = 500      # rows per chunk yielded by the text writers
+LISTED_ONLY = (LISTED,)  # what a list export holds unless other states are named
+
+
+def letter_order(sig: dict) -> str:
+    """Where a signature stands in the letter's printed order, in any state: for a listed
+    one this is its GSI1 sort key (transitions.list_keys builds it the same way)."""
+    kind, name = sig.get("kind"), str(sig.get("name") or "")
+    if kind not in keys.KIND_ORDER:  # an old import's odd row: after the letter's, not lost
+        return f"9#{name}#{sig['sig_id']}"
+    return keys.list_sort_key(kind, sort_key(kind, name), sig["sig_id"])
+
+
+def _state_filter(states: Sequence[str]) -> Optional[Cond]:
+    unknown = set(states) - set(ALL_STATES)
+    if unknown or not states:
+        raise ValueError(f"not signature states: {sorted(unknown) or states}")
+    if set(states) == set(ALL_STATES):
+        return None
+    return functools.reduce(operator.or_, (eq("state", s) for s in dict.fromkeys(states)))
+
+
+def iter_in_letter_order(store: Table, letter_item: dict, tmp: Path, *,
+                         states: Sequence[str] = LISTED_ONLY,
+                         fields: Sequence[str] = ROW_ATTRIBUTES) -> Iterator[dict]:
+    """The letter's signatures in `states`, in the letter's printed order (read from the
+    shards, sorted with runs spilled under `tmp`)."""
+    sorter = ExternalSort(tmp)
+    for sig in iter_signatures(store, letter_item, fields=fields, filter=_state_filter(states)):
+        sorter.add(letter_order(sig), sig)
+    yield from sorter
 
 
 def row_of(sig: dict, *, include_email: bool = False) -> dict:
@@ -120,18 +163,29 @@ def write_chunks(chunks: Iterable[bytes], out: IO[bytes]) -> int:
     return size
 
 
-def export_csv(store: Table, letter_item: dict, out: IO[bytes], *,
-               include_email: bool = False) -> int:
-    """Every signature as CSV into `out`; returns bytes written. Emails only for organisers."""
+def export_rows(store: Table, letter_item: dict, tmp: Path, *, include_email: bool = False,
+                states: Sequence[str] = LISTED_ONLY) -> Iterator[dict]:
+    """The export rows of the signatures in `states`, in the letter's order."""
     fields = ROW_ATTRIBUTES + (("email",) if include_email else ())
-    rows = (row_of(s, include_email=include_email)
-            for s in iter_signatures(store, letter_item, fields=fields))
-    return write_chunks(iter_csv(rows, include_email=include_email), out)
+    for sig in iter_in_letter_order(store, letter_item, tmp, states=states, fields=fields):
+        yield row_of(sig, include_email=include_email)
+
+
+def export_csv(store: Table, letter_item: dict, out: IO[bytes], *,
+               include_email: bool = False, states: Sequence[str] = LISTED_ONLY) -> int:
+    """The signatures in `states` (default: listed) as CSV into `out`, in the letter's
+    order; returns bytes written. Emails only for organisers."""
+    with tempfile.TemporaryDirectory(prefix="export-") as tmp:
+        rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
+                           states=states)
+        return write_chunks(iter_csv(rows, include_email=include_email), out)
 
 
 def export_json(store: Table, letter_item: dict, out: IO[bytes], *,
-                include_email: bool = False) -> int:
-    fields = ROW_ATTRIBUTES + (("email",) if include_email else ())
-    rows = (row_of(s, include_email=include_email)
-            for s in iter_signatures(store, letter_item, fields=fields))
-    return write_chunks(iter_json(letter_item, rows), out)
+                include_email: bool = False, states: Sequence[str] = LISTED_ONLY) -> int:
+    """As export_csv, as JSON with the letter's metadata; `states` names what it holds."""
+    with tempfile.TemporaryDirectory(prefix="export-") as tmp:
+        rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
+                           states=states)
+        extra = {"states": [s for s in ALL_STATES if s in states]}
+        return write_chunks(iter_json(letter_item, rows, extra=extra), out)

@@ -2,13 +2,19 @@
 
 Layout, per letter:
 
-    letters/{slug}/snapshots/{YYYY-MM-DD}/signatories.csv    every signature, all states
+    letters/{slug}/snapshots/{YYYY-MM-DD}/signatories.csv    the listed signatures, in the letter's order
     letters/{slug}/snapshots/{YYYY-MM-DD}/signatories.json   the same rows + letter metadata
     letters/{slug}/snapshots/{YYYY-MM-DD}/letter.html        the delivery letter, print-ready
     letters/{slug}/snapshots/{YYYY-MM-DD}/letter.docx        the delivery letter for Word
-    letters/{slug}/snapshots/{YYYY-MM-DD}/ids.csv.gz         "id,state" lines sorted by id (for diffs)
-    letters/{slug}/snapshots/{YYYY-MM-DD}/manifest.json      written after every file it lists
+    letters/{slug}/snapshots/{YYYY-MM-DD}/ids.csv.gz         "id,state" of every signature in
+                                                             every state, sorted by id (for diffs)
+    letters/{slug}/snapshots/{YYYY-MM-DD}/manifest.json      written after every file it lists;
+                                                             its counts cover every state
     letters/{slug}/latest.json                               moved last, after verification
+
+The letter's order is the public list's: organisations, then individuals, each alphabetical
+(individuals by surname). Rejected, withdrawn, unconfirmed and other unlisted signatures are
+only in ids.csv.gz (an id and a state, nothing personal) and in the manifest's counts and diff.
 
 latest.json only moves once the manifest has been read back and every file's size and
 ETag match what was uploaded, so readers never see a half-written snapshot.

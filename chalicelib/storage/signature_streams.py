@@ -13,7 +13,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from . import keys
-from .expressions import Query
+from .expressions import Cond, Query
 from .table import Table
 
 PAGE_ITEMS = 100  # per Query; with 32 shards in flight, memory stays a few MB
@@ -88,20 +88,22 @@ def _merged(streams: list[Callable[[], Iterator[dict]]], key: Callable[[dict], A
 
 
 def iter_signatures(store: Table, letter_item: dict, *, parallel: bool = True,
-                    fields: Optional[Iterable[str]] = None,
+                    fields: Optional[Iterable[str]] = None, filter: Optional[Cond] = None,
                     page: int = PAGE_ITEMS) -> Iterator[dict]:
     """Every signature of the letter, in every state, ordered by id (key attributes stripped).
 
     A consistent, paginated Query of each shard's partition (access pattern 8); each
     shard is sorted by id, so a k-way merge orders the whole letter by id. `fields`
-    narrows what is read (a projection); default: every attribute.
+    narrows what is read (a projection), `filter` which items come back (e.g. a state);
+    default: every attribute of every signature.
     """
     slug, shards = letter_item["slug"], letter_item["shards"]
     wanted = tuple(dict.fromkeys(["sig_id", *fields])) if fields else None
 
     def shard(n: int) -> Callable[[], Iterator[dict]]:
         def read() -> Iterator[dict]:
-            for item in store.query(store.shard_query(slug, n, fields=wanted, page_size=page)):
+            for item in store.query(store.shard_query(slug, n, fields=wanted, filter=filter,
+                                                      page_size=page)):
                 for k in keys.KEY_ATTRIBUTES:
                     item.pop(k, None)
                 yield item

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from chalicelib.storage import keys
-from chalicelib.states import LISTED, PENDING
+from chalicelib.states import ALL_STATES, LISTED, PENDING, REJECTED, WITHDRAWN
 from tools.seed import EXAMPLE
 from support import store_signature
 from chalicelib.exports import delivery_docx
@@ -167,8 +167,9 @@ def test_csv_neutralises_formulas_and_quotes_every_field(example, service):
     # every field quoted, CRLF rows
     for line in text.split("\r\n")[:-1]:
         assert line.startswith('"') and line.endswith('"')
-    ids = [r[0] for r in rows[1:]]
-    assert ids == sorted(ids)  # ordered by public id, deterministic
+    # the letter's printed order: organisations, then individuals (by surname)
+    kinds = [r[1] for r in rows[1:]]
+    assert kinds == sorted(kinds, key=lambda k: k != "organisation")
     kr = next(r for r in rows if r[2] == "1969 KAL Abductees' Families Association")
     assert kr[4:7] == ["South Korea", "KR", "listed"]
 
@@ -194,21 +195,76 @@ def test_emails_only_with_include_email(example, service):
     raw_signature(service, "Pending Person", email="pending@example.org", state=PENDING)
     raw_signature(service, "Listed Person", email="listed@example.org")
     for fn in (export_rows.export_csv, export_rows.export_json):
-        plain, organiser = io.BytesIO(), io.BytesIO()
+        plain, organiser, both = io.BytesIO(), io.BytesIO(), io.BytesIO()
         fn(service.store, letter_item(service), plain)
         fn(service.store, letter_item(service), organiser, include_email=True)
+        fn(service.store, letter_item(service), both, include_email=True,
+           states=[LISTED, PENDING])
         assert b"@example.org" not in plain.getvalue()
-        assert b"pending@example.org" in organiser.getvalue()
         assert b"listed@example.org" in organiser.getvalue()
+        assert b"pending@example.org" not in organiser.getvalue()  # listed only unless asked
+        assert b"pending@example.org" in both.getvalue()
+
+
+def signed_in_every_state(service) -> dict[str, str]:
+    """One more individual per state but listed (the withdrawn one without a name, as a
+    withdrawal leaves it): state → name."""
+    names = {}
+    for state in ALL_STATES:
+        if state != LISTED:
+            name = "" if state == WITHDRAWN else f"Zed {state.title()}"
+            raw_signature(service, name, state=state, email=f"{state}@example.org",
+                          sig_id=exports_id(state))
+            names[state] = name
+    return names
+
+
+def csv_rows(service, **kw) -> list[dict]:
+    buf = io.BytesIO()
+    export_rows.export_csv(service.store, letter_item(service), buf, **kw)
+    return list(csv.DictReader(io.StringIO(buf.getvalue().decode("utf-8-sig"), newline="")))
+
+
+def test_list_exports_hold_the_listed_signatures_in_the_letters_order(example, service):
+    """Rejected, withdrawn, unconfirmed, hidden… rows stay out unless asked for by name, and
+    the order is the letter's (organisations, then individuals by surname), not the ids'."""
+    signed_in_every_state(service)
+    rows = csv_rows(service)
+    assert {r["state"] for r in rows} == {LISTED}
+    assert [delivery_html.signatory_line({**r, "country": r["country_code"] or None})
+            for r in rows] == [line for _, line in expected_lines()]
+    listed = list(signature_streams.iter_listed_sorted(service.store, letter_item(service)))
+    assert [r["id"] for r in rows] == [s["sig_id"] for s in listed]  # the public list's order
+    buf = io.BytesIO()
+    export_rows.export_json(service.store, letter_item(service), buf)
+    doc = json.loads(buf.getvalue())
+    assert [r["id"] for r in doc["signatures"]] == [r["id"] for r in rows]
+    assert doc["states"] == [LISTED] and doc["counts"]["by_state"] == {LISTED: 35}
+
+
+def test_other_states_come_only_when_named_with_their_state(example, service):
+    names = signed_in_every_state(service)
+    rows = csv_rows(service, states=[REJECTED, WITHDRAWN])
+    assert sorted((r["state"], r["name"]) for r in rows) == sorted(
+        [(REJECTED, names[REJECTED]), (WITHDRAWN, "")])
+    every = csv_rows(service, states=list(ALL_STATES))
+    assert len(every) == 35 + len(names)
+    assert {r["state"] for r in every} == set(ALL_STATES)
+    order = [export_rows.letter_order({"sig_id": r["id"], "kind": r["kind"], "name": r["name"]})
+             for r in every]
+    assert order == sorted(order)
+    with pytest.raises(ValueError):
+        csv_rows(service, states=["deleted"])
 
 
 def test_json_streams_rows_with_metadata_and_counts(example, service):
     raw_signature(service, "Pending Person", email="p@example.org", state=PENDING)
     buf = io.BytesIO()
-    export_rows.export_json(service.store, letter_item(service), buf)
+    export_rows.export_json(service.store, letter_item(service), buf, states=[PENDING, LISTED])
     doc = json.loads(buf.getvalue())
     assert doc["text_sha256"] == example.text_sha256 == doc["letter"]["text_sha256"]
     assert doc["letter"]["slug"] == SLUG
+    assert doc["states"] == [PENDING, LISTED]
     assert len(doc["signatures"]) == 36
     assert doc["counts"] == {"total": 36, "by_kind": {"individual": 5, "organisation": 31},
                              "by_state": {"listed": 35, "pending": 1}}

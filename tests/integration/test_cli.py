@@ -112,3 +112,25 @@ def test_duplicates_lists_one_mailbox_signed_several_times(live_site, us):
     assert "gmail" not in out.output  # addresses only with --emails
     assert "googlemail.com" in us("duplicates", SLUG, "--emails").output
     assert api(live_site, "GET", f"/letters/{SLUG}/signatures?limit=100")["signatures"]
+
+
+def test_export_holds_listed_signatures_and_other_states_by_name(live_site, us, tmp_path):
+    import csv
+    import io
+    from chalicelib.storage import keys
+    from support import store_signature
+    letter = live_site.service.store.get(keys.letter_key(SLUG))
+    store_signature(live_site.service, letter, "r" * 26, "individual", "Rejected Person",
+                    state="rejected")
+
+    def rows(*args):
+        out = tmp_path / "list.csv"
+        result = us("export", SLUG, "--format", "csv", "-o", str(out), *args)
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    assert {r["state"] for r in rows()} == {"listed"} and len(rows()) == 35
+    named = rows("--state", "rejected", "--state", "listed")
+    assert len(named) == 36 and ("Rejected Person", "rejected") in [
+        (r["name"], r["state"]) for r in named]
+    bad = us("export", SLUG, "--state", "deleted")
+    assert bad.exit_code != 0 and "deleted" in bad.output and "Traceback" not in bad.output

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 from chalicelib.storage import s3_objects
-from chalicelib.snapshots import contents as snap_contents
+from chalicelib.exports.external_sort import ExternalSort
 from chalicelib.snapshots import diff as snap_diff
 
 
@@ -20,7 +20,7 @@ def test_diff_ids_merges_two_sorted_streams():
 def test_external_sort_spills_and_merges_in_order(tmp_path):
     rng = random.Random(1)
     keys = [f"{rng.choice('12')}#{rng.random():.12f}" for _ in range(1000)]
-    sorter = snap_contents.ExternalSort(tmp_path, run=64)
+    sorter = ExternalSort(tmp_path, run=64)
     for k in keys:
         sorter.add(k, {"k": k, "name": "김철수"})
     assert len(sorter.files) >= 15
@@ -31,7 +31,7 @@ def test_external_sort_spills_and_merges_in_order(tmp_path):
 def test_external_sort_keeps_keys_with_tabs_and_line_breaks(tmp_path):
     """Names from an old import may hold a tab, a CR or a line separator: they must survive."""
     keys = ["2#a\tb", "2#d\re", "2#f\u2028g", "2#h\ni", "1#plain"] * 30
-    sorter = snap_contents.ExternalSort(tmp_path, run=16)
+    sorter = ExternalSort(tmp_path, run=16)
     for k in keys:
         sorter.add(k, {"k": k})
     assert len(sorter.files) >= 5

@@ -143,6 +143,36 @@ def test_snapshot_of_the_example_letter_matches_its_list(snap, s3, bucket):
     assert "X-Amz-Signature" in url or "Signature" in url
 
 
+def test_snapshot_lists_hold_the_listed_signatures_in_the_letters_order(snap, s3, bucket):
+    """signatories.csv/json: listed only, in the letter's order; ids.csv.gz and the manifest's
+    counts keep every state (the diff and the totals need them)."""
+    from chalicelib.storage import signature_streams
+    letter = snap.store.get(keys.letter_key(SLUG))
+    others = {}
+    for state in ("pending", "rejected", "withdrawn", "hidden"):
+        others[state] = store_signature(snap, letter, (state[0] * 26), "individual",
+                                        "" if state == "withdrawn" else f"Aaron {state}",
+                                        country="FR", state=state)["sig_id"]
+    snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
+    prefix = f"letters/{SLUG}/snapshots/2026-03-01/"
+    rows = list(csv.DictReader(io.StringIO(get(s3, bucket, prefix + "signatories.csv")
+                                           .decode("utf-8-sig"))))
+    in_order = [s["sig_id"] for s in signature_streams.iter_listed_sorted(snap.store, letter)]
+    assert [r["id"] for r in rows] == in_order and len(rows) == 35
+    assert {r["state"] for r in rows} == {"listed"}
+    doc = json.loads(get(s3, bucket, prefix + "signatories.json"))
+    assert [r["id"] for r in doc["signatures"]] == in_order
+    assert doc["states"] == ["listed"] and doc["counts"]["by_state"] == {"listed": 35}
+    ids = gzip.decompress(get(s3, bucket, prefix + "ids.csv.gz")).decode().splitlines()
+    assert len(ids) == 39 and ids == sorted(ids)
+    assert {f"{i},{s}" for s, i in others.items()} <= set(ids)
+    m = manifest(s3, bucket)
+    assert m["counts"]["total"] == 39
+    assert m["counts"]["by_state"] == {"hidden": 1, "listed": 35, "pending": 1, "rejected": 1,
+                                       "withdrawn": 1}
+    assert m["counts"]["listed"]["total"] == 35
+
+
 def test_replay_is_a_no_op(snap, s3, bucket):
     first = snap_job.run_nightly(snap, s3, DAY1)
     before = {k: s3.head_object(Bucket=bucket, Key=k)["LastModified"] for k in keys_in(s3, bucket)}

@@ -1,0 +1,97 @@
+"""Organisers' exports and snapshots through the API: options, their validation, what the
+files hold (DynamoDB Local + moto server S3, a fresh bucket per test)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.storage import keys
+from helpers import post
+from support import store_signature
+
+SLUG = "eu-hrc43-dprk"
+
+
+@pytest.fixture
+def svc(settings, mailer, clock):
+    """The service over the example letter, wired to the app, with an exports bucket of its own."""
+    from tools import localstack, seed
+    bucket = f"x-{uuid.uuid4().hex[:12]}"
+    localstack.bootstrap(settings.table_name, bucket)
+    instance = wiring.build(settings.model_copy(update={"exports_bucket": bucket}),
+                            mailer=mailer, clock=clock)
+    wiring.configure(instance)
+    seed.load(instance, seed.EXAMPLE)
+    yield instance
+    wiring.configure(None)
+
+
+@pytest.fixture
+def client(svc):
+    from chalice.test import Client
+
+    import app
+    with Client(app.app) as c:
+        yield c
+
+
+@pytest.fixture
+def token(svc):
+    return svc.organisers.create("Exports organiser", []).token
+
+
+def export(client, token, **body):
+    return post(client, f"/admin/letters/{SLUG}/exports", body,
+                {"authorization": f"Bearer {token}"})
+
+
+def fetch(svc, key: str) -> bytes:
+    return wiring.s3().get_object(Bucket=svc.settings.exports_bucket, Key=key)["Body"].read()
+
+
+def csv_of(data: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def add(svc, name: str, state: str, email: str = None) -> str:
+    letter = svc.store.get(keys.letter_key(SLUG))
+    sig_id = uuid.uuid4().hex[:26]
+    store_signature(svc, letter, sig_id, "individual", name, country="FR", state=state,
+                    email=email)
+    return sig_id
+
+
+def test_the_list_export_holds_listed_signatures_unless_other_states_are_named(client, svc, token):
+    add(svc, "Rejected Person", "rejected")
+    add(svc, "Pending Person", "pending")
+    resp = export(client, token, format="csv")
+    assert resp.status_code == 200, resp.json_body
+    rows = csv_of(fetch(svc, resp.json_body["key"]))
+    assert len(rows) == 35 and {r["state"] for r in rows} == {"listed"}
+    assert resp.json_body["key"].endswith("-signatories.csv")
+    named = export(client, token, format="json", states=["rejected", "pending"])
+    assert named.status_code == 200, named.json_body
+    assert named.json_body["key"].endswith("-pending-rejected-signatories.json")
+    doc = json.loads(fetch(svc, named.json_body["key"]))
+    assert doc["states"] == ["pending", "rejected"]
+    assert sorted((r["name"], r["state"]) for r in doc["signatures"]) == [
+        ("Pending Person", "pending"), ("Rejected Person", "rejected")]
+
+
+@pytest.mark.parametrize("body, loc, kind", [
+    ({"format": "csv", "states": ["deleted"]}, ["body", "states", 0], "literal_error"),
+    ({"format": "csv", "states": []}, ["body", "states"], "too_short"),
+    ({"format": "csv", "states": "listed"}, ["body", "states"], "list_type"),
+    ({"format": "docx", "states": ["pending"]}, ["body", "states"], "list_formats_only"),
+])
+def test_bad_export_options_are_422_naming_the_field(client, svc, token, body, loc, kind):
+    resp = export(client, token, **body)
+    assert resp.status_code == 422
+    error = resp.json_body["error"]
+    assert error["code"] == "invalid_fields"
+    assert {"loc": loc, "type": kind} in error["fields"]
