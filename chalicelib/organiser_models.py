@@ -191,15 +191,17 @@ class Drift(BaseModel):
     fixed: bool
 
 
-LIST_FORMATS = ("csv", "json")   # the signatory list; the others are the delivery letter
+# The signatory lists; the others are the delivery letter (as exports.on_demand.LIST_FORMATS).
+LIST_FORMATS = ("csv", "json", "xlsx")
 
 
 class ExportIn(_In):
-    format: Literal["csv", "json", "html", "docx"]
-    include_email: bool = Field(default=False, description="CSV/JSON only: add signers' emails.")
+    format: Literal["csv", "json", "xlsx", "html", "docx"]
+    include_email: bool = Field(default=False,
+                                description="CSV/JSON/XLSX only: add signers' emails.")
     states: list[State] = Field(
         default_factory=lambda: ["listed"], min_length=1, max_length=7,
-        description="CSV/JSON only: the signature states to export, by name (default: the "
+        description="CSV/JSON/XLSX only: the signature states to export, by name (default: the "
                     "listed signatures only); each row's state is in its `state` column. "
                     "The delivery letter always lists the listed signatures.")
 
@@ -209,7 +211,7 @@ class ExportIn(_In):
         v = list(dict.fromkeys(v))
         fmt = info.data.get("format")  # absent when itself invalid: that error suffices
         if v != ["listed"] and fmt is not None and fmt not in LIST_FORMATS:
-            raise _custom("list_formats_only", "states apply to the list exports (csv, json)")
+            raise _custom("list_formats_only", "states apply to the list exports (csv, json, xlsx)")
         return v
 
 

@@ -343,11 +343,12 @@ def change(before: Optional[dict], after: Optional[dict]) -> str:
 
 @cli.command()
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "html", "docx"]), default="csv",
-              show_default=True)
-@click.option("--emails", is_flag=True, help="CSV/JSON: include signers' emails (organisers only).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx", "html", "docx"]),
+              default="csv", show_default=True)
+@click.option("--emails", is_flag=True,
+              help="CSV/JSON/XLSX: include signers' emails (organisers only).")
 @click.option("--state", "states", multiple=True, type=click.Choice(ALL_STATES),
-              help="CSV/JSON: export the signatures in this state (repeat for more; default: "
+              help="CSV/JSON/XLSX: export the signatures in this state (repeat for more; default: "
                    "listed only). Each row says its state.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: the export's own name).")

@@ -16,16 +16,21 @@ from ..storage.s3_objects import presign, upload
 from .delivery_docx import export_delivery_docx
 from .delivery_html import export_delivery_html
 from .rows import LISTED_ONLY, export_csv, export_json
+from .xlsx import export_xlsx
 
 
 FORMATS = {  # format → (file name, content type, writer)
     "csv": ("signatories.csv", "text/csv; charset=utf-8", export_csv),
     "json": ("signatories.json", "application/json", export_json),
+    "xlsx": ("signatories.xlsx",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export_xlsx),
     "html": ("letter.html", "text/html; charset=utf-8", export_delivery_html),
     "docx": ("letter.docx",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              export_delivery_docx),
 }
+# The signatory lists (options: include_email, states); the others are the delivery letter.
+LIST_FORMATS = ("csv", "json", "xlsx")
 
 
 def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
@@ -40,7 +45,7 @@ def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: A
     letter = letters.letter_item(slug)
     name, ctype, writer = FORMATS[fmt]
     stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    listing = fmt in ("csv", "json")
+    listing = fmt in LIST_FORMATS
     suffix = "-with-emails" if include_email and listing else ""
     if listing and list(states) != list(LISTED_ONLY):  # the file says what it holds
         suffix += "-" + "-".join(s for s in ALL_STATES if s in states)
@@ -48,7 +53,7 @@ def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: A
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         with path.open("wb") as out:
-            if fmt in ("csv", "json"):
+            if listing:
                 writer(store, letter, out, include_email=include_email, states=states)
             else:
                 writer(store, letter, out)

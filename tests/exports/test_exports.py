@@ -300,3 +300,53 @@ def test_a_reader_stopped_early_releases_its_threads(example, service):
     next(gen)
     gen.close()
     assert threading.active_count() <= before
+
+
+def read_xlsx(service, **kw):
+    import openpyxl
+    from chalicelib.exports import xlsx
+    buf = io.BytesIO()
+    xlsx.export_xlsx(service.store, letter_item(service), buf, **kw)
+    buf.seek(0)
+    return openpyxl.load_workbook(buf), buf.getvalue()
+
+
+def test_xlsx_has_typed_cells_dates_and_hangul_in_the_letters_order(example, service):
+    import datetime as dt
+    raw_signature(service, "김철수", affiliation="북한인권시민연합", country="KR")
+    raw_signature(service, "Pending Person", state=PENDING)
+    book, _ = read_xlsx(service)
+    ws = book["Signatories"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == export_rows.CSV_HEADER
+    csv_ids = [r["id"] for r in csv_rows(service)]
+    assert [r[0] for r in rows[1:]] == csv_ids and len(csv_ids) == 36  # listed, letter's order
+    kim = next(r for r in rows if r[2] == "김철수")
+    assert kim[3] == "북한인권시민연합" and kim[4] == "South Korea" and kim[6] == "listed"
+    signed = ws.cell(row=2, column=export_rows.CSV_HEADER.index("signed_at") + 1)
+    assert signed.is_date and isinstance(signed.value, dt.datetime)
+    assert signed.number_format == "yyyy-mm-dd hh:mm:ss"
+    hrw = next(r for r in rows if r[2] == "Human Rights Watch")
+    assert hrw[4] is None and hrw[5] is None  # no country: empty cells, not "None"
+    assert "email" not in rows[0]
+
+
+def test_xlsx_never_writes_a_formula(example, service):
+    """openpyxl makes a formula of any text starting with "=": every text cell is typed as
+    a string, and formula-like text is quote-prefixed (as if typed with an apostrophe)."""
+    import zipfile
+    evil = "=cmd|' /C calc'!A0"
+    raw_signature(service, evil, affiliation="+1 caller", country=None)
+    raw_signature(service, "#N/A", kind="organisation", country=None)
+    raw_signature(service, "@SUM(A1)\x07bell", kind="organisation", country="KR")
+    book, data = read_xlsx(service, include_email=True)
+    ws = book["Signatories"]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for value in (evil, "+1 caller", "#N/A", "@SUM(A1)bell"):
+        assert cells[value].data_type == "s", value
+    assert cells[evil].quotePrefix and cells["+1 caller"].quotePrefix
+    assert not cells["Human Rights Watch"].quotePrefix
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet and "cmd|" in sheet
+    assert list(ws.iter_rows(values_only=True))[0][-1] == "email"

@@ -95,3 +95,18 @@ def test_bad_export_options_are_422_naming_the_field(client, svc, token, body, l
     error = resp.json_body["error"]
     assert error["code"] == "invalid_fields"
     assert {"loc": loc, "type": kind} in error["fields"]
+
+
+def test_the_xlsx_export_is_a_workbook_of_the_listed_signatures(client, svc, token):
+    import openpyxl
+    add(svc, "Rejected Person", "rejected")
+    resp = export(client, token, format="xlsx", include_email=True)
+    assert resp.status_code == 200, resp.json_body
+    assert resp.json_body["key"].endswith("-with-emails-signatories.xlsx")
+    obj = wiring.s3().get_object(Bucket=svc.settings.exports_bucket, Key=resp.json_body["key"])
+    assert obj["ContentType"] == \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    rows = list(openpyxl.load_workbook(io.BytesIO(obj["Body"].read()))["Signatories"]
+                .iter_rows(values_only=True))
+    assert rows[0][-1] == "email" and len(rows) == 1 + 35
+    assert "Rejected Person" not in {r[2] for r in rows}

@@ -28,3 +28,11 @@ def test_an_export_holds_the_listed_signatures_unless_states_are_named():
 def test_export_states_are_validated(body):
     with pytest.raises(ValidationError):
         ExportIn.model_validate(body)
+
+
+def test_the_export_formats_are_the_writers_formats():
+    from chalicelib import organiser_models
+    from chalicelib.exports import on_demand
+    fmt = ExportIn.model_fields["format"].annotation
+    assert set(typing.get_args(fmt)) == set(on_demand.FORMATS)
+    assert organiser_models.LIST_FORMATS == on_demand.LIST_FORMATS
