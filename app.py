@@ -266,7 +266,8 @@ def export_letter(slug):
     svc = wiring.get()
     return http.json_response(ExportOut(**export_to_s3(
         svc.settings, svc.store, svc.letters, wiring.s3(), slug, data.format,
-        include_email=data.include_email, states=data.states, now=svc.clock())))
+        include_email=data.include_email, states=data.states, date=data.date,
+        now=svc.clock())))
 
 
 @admin("/admin/letters/{slug}/snapshots", ["GET"])

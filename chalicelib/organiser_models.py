@@ -205,6 +205,27 @@ class ExportIn(_In):
                     "listed signatures only); each row's state is in its `state` column. "
                     "The delivery letter always lists the listed signatures.")
 
+    date: Optional[str] = Field(
+        default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="HTML/DOCX only: the date printed on the letter (YYYY-MM-DD), e.g. the "
+                    "day it is delivered; default: the letter's own date.")
+
+    @field_validator("date")
+    @classmethod
+    def _delivery_date(cls, v: Optional[str], info: ValidationInfo) -> Optional[str]:
+        if v is None:
+            return v
+        try:
+            day = dt.date.fromisoformat(v)
+        except ValueError:
+            raise _custom("invalid_date", "not a calendar date") from None
+        if not dt.date(2000, 1, 1) <= day <= dt.date(9998, 12, 31):
+            raise _custom("date_out_of_range", "a date from 2000 on")
+        fmt = info.data.get("format")
+        if fmt is not None and fmt in LIST_FORMATS:
+            raise _custom("letter_formats_only", "date applies to the letter exports (html, docx)")
+        return v
+
     @field_validator("states")
     @classmethod
     def _states_for_lists(cls, v: list[str], info: ValidationInfo) -> list[str]:

@@ -350,17 +350,21 @@ def change(before: Optional[dict], after: Optional[dict]) -> str:
 @click.option("--state", "states", multiple=True, type=click.Choice(ALL_STATES),
               help="CSV/JSON/XLSX: export the signatures in this state (repeat for more; default: "
                    "listed only). Each row says its state.")
+@click.option("--date", "date", metavar="YYYY-MM-DD",
+              help="HTML/DOCX: the date printed on the letter (e.g. the delivery day).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: the export's own name).")
 @click.pass_obj
 def export(api: Api, slug: str, fmt: str, emails: bool, states: tuple[str, ...],
-           output: Optional[Path]) -> None:
+           date: Optional[str], output: Optional[Path]) -> None:
     """Export the list (listed signatures, in the letter's order) or the delivery letter,
     download it and check its sha256."""
     import hashlib
     body: dict = {"format": fmt, "include_email": emails}
     if states:
         body["states"] = list(states)
+    if date:
+        body["date"] = date
     made = api.call("POST", f"/admin/letters/{slug}/exports", body)
     target = output or Path(made["key"].rsplit("/", 1)[1])
     digest = hashlib.sha256()

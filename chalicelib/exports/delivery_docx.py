@@ -138,8 +138,44 @@ def _set_num(paragraph: Any, num_id: int, level: int) -> None:
     numPr.get_or_add_numId().val = num_id
 
 
-def _docx_template(letter_item: dict, counts: Counts) -> bytes:
-    """The whole letter but the signatory list, which is a marker paragraph to stream over."""
+def _field_runs(paragraph: Any, code: str, shown: str) -> None:
+    """A Word field (e.g. PAGE) as its runs: begin, the code, separate, a placeholder result
+    (Word and LibreOffice put the real one in as they lay the pages out), end."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run_with(tag: str, **attrs: str) -> Any:
+        run = paragraph.add_run()
+        el = OxmlElement(tag)
+        for k, v in attrs.items():
+            el.set(qn(k), v)
+        run._r.append(el)
+        return el
+    run_with("w:fldChar", **{"w:fldCharType": "begin"})
+    run_with("w:instrText", **{"xml:space": "preserve"}).text = f" {code} "
+    run_with("w:fldChar", **{"w:fldCharType": "separate"})
+    paragraph.add_run(shown)
+    run_with("w:fldChar", **{"w:fldCharType": "end"})
+
+
+def _page_numbers(section: Any) -> None:
+    """"Page N of M", centred in the footer. The only fields in the document: the letter and
+    its signatories are plain text runs."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.add_run("Page ")
+    _field_runs(p, "PAGE", "1")
+    p.add_run(" of ")
+    _field_runs(p, "NUMPAGES", "1")
+    for run in p.runs:
+        run.font.size = Pt(9)
+
+
+def _docx_template(letter_item: dict, counts: Counts, date: Optional[str] = None) -> bytes:
+    """The whole letter but the signatory list, which is a marker paragraph to stream over.
+    `date` (ISO) is printed instead of the letter's own (a delivery date)."""
     from docx import Document
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -171,7 +207,9 @@ def _docx_template(letter_item: dict, counts: Counts) -> bytes:
     props.author = "Undersigned"
     props.created = props.modified = dt.datetime.fromisoformat(letter_item["date"])
 
-    p = doc.add_paragraph(letter_date(letter_item["date"]))
+    _page_numbers(sec)
+
+    p = doc.add_paragraph(letter_date(date or letter_item["date"]))
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     p = doc.add_paragraph()
     for i, line in enumerate(letter_item["addressee"].splitlines()):
@@ -202,14 +240,16 @@ def _line_xml(text: str) -> str:
 
 
 def write_delivery_docx(letter_item: dict, listed: Iterable[dict], counts: Counts,
-                        out: IO[bytes], *, chunk_rows: int = CHUNK_ROWS) -> None:
-    """The delivery letter as DOCX, for organisers to edit in Word.
+                        out: IO[bytes], *, date: Optional[str] = None,
+                        chunk_rows: int = CHUNK_ROWS) -> None:
+    """The delivery letter as DOCX, for organisers to edit in Word, page numbers in its
+    footer; dated `date` (ISO) if given, else with the letter's own date.
 
     python-docx builds the letter (small); the signatory list, which can be long, is
     streamed as escaped WordprocessingML into word/document.xml in place of a marker,
     so memory does not grow with the list.
     """
-    template = zipfile.ZipFile(io.BytesIO(_docx_template(letter_item, counts)))
+    template = zipfile.ZipFile(io.BytesIO(_docx_template(letter_item, counts, date)))
     document = template.read("word/document.xml").decode("utf-8")
     at = document.index(_MARKER)
     start = max(document.rfind("<w:p>", 0, at), document.rfind("<w:p ", 0, at))
@@ -237,7 +277,8 @@ def write_delivery_docx(letter_item: dict, listed: Iterable[dict], counts: Count
 
 
 def export_delivery_docx(store: Table, letter_item: dict, out: IO[bytes],
-                         counts: Optional[Counts] = None) -> None:
+                         counts: Optional[Counts] = None, *, date: Optional[str] = None) -> None:
     counts = counts or Counts.from_counters(
         store.counter_totals(letter_item["slug"], letter_item["shards"]))
-    write_delivery_docx(letter_item, iter_listed_sorted(store, letter_item), counts, out)
+    write_delivery_docx(letter_item, iter_listed_sorted(store, letter_item), counts, out,
+                        date=date)

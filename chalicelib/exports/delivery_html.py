@@ -15,11 +15,15 @@ from .rows import CHUNK_ROWS, write_chunks
 
 
 def signatory_line(sig: dict) -> str:
-    """As the example letter prints them: "Organisation — Country" / "Name, affiliation"."""
+    """As the letter's page prints them: "Organisation — Country" / "Name — Title".
+
+    A dash, not a comma, after an individual's name: names hold commas ("David Alton,
+    Lord"; "Yanghee Lee, Ph.D."), so "Name, Title" would not say where the name ends.
+    """
     if sig.get("kind") == "organisation":
         country = country_name(sig.get("country"))
         return f"{sig['name']} — {country}" if country else sig["name"]
-    return f"{sig['name']}, {sig['affiliation']}" if sig.get("affiliation") else sig["name"]
+    return f"{sig['name']} — {sig['affiliation']}" if sig.get("affiliation") else sig["name"]
 
 
 def groups(listed: Iterable[dict]) -> Iterator[tuple[Optional[str], dict]]:
@@ -64,9 +68,11 @@ body { margin: 0; color: #111; font: 11pt/1.45 Georgia, "Times New Roman", "Noto
 
 
 def iter_delivery_html(letter_item: dict, listed: Iterable[dict], counts: Counts, *,
+                       date: Optional[str] = None,
                        chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
     """The letter as the coalition sends it, print-ready: one self-contained HTML document
-    (inline style, nothing fetched). Every field is escaped; the body is our own rendering."""
+    (inline style, nothing fetched). Every field is escaped; the body is our own rendering.
+    Dated `date` (ISO, a delivery date) if given, else with the letter's own date."""
     e = html.escape
     lang = e(letter_item.get("language") or "en")
     addressee = "<br>\n".join(e(line) for line in letter_item["addressee"].splitlines())
@@ -77,7 +83,7 @@ def iter_delivery_html(letter_item: dict, listed: Iterable[dict], counts: Counts
         'style-src \'unsafe-inline\'">\n',
         f"<title>{e(letter_item['title'])}</title>\n<style>{PRINT_CSS}</style>\n</head>\n",
         '<body>\n<main class="page">\n',
-        f'<p class="date">{e(letter_date(letter_item["date"]))}</p>\n',
+        f'<p class="date">{e(letter_date(date or letter_item["date"]))}</p>\n',
         f'<p class="addressee">{addressee}</p>\n',
     ]
     if letter_item.get("subject"):
@@ -110,8 +116,8 @@ def iter_delivery_html(letter_item: dict, listed: Iterable[dict], counts: Counts
 # -- DOCX --
 
 def export_delivery_html(store: Table, letter_item: dict, out: IO[bytes],
-                         counts: Optional[Counts] = None) -> int:
+                         counts: Optional[Counts] = None, *, date: Optional[str] = None) -> int:
     counts = counts or Counts.from_counters(
         store.counter_totals(letter_item["slug"], letter_item["shards"]))
     return write_chunks(iter_delivery_html(letter_item, iter_listed_sorted(store, letter_item),
-                                           counts), out)
+                                           counts, date=date), out)

@@ -6,7 +6,7 @@ import datetime as dt
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from ..letter_service import LetterService
 from ..settings import Settings
@@ -35,12 +35,13 @@ LIST_FORMATS = ("csv", "json", "xlsx")
 
 def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
                  fmt: str, *, include_email: bool, now: dt.datetime,
-                 states: Sequence[str] = LISTED_ONLY) -> dict:
+                 states: Sequence[str] = LISTED_ONLY, date: Optional[str] = None) -> dict:
     """Write one export to a temporary file, stream it to the exports bucket, presign it.
 
     Exports live under exports/{slug}/ (a lifecycle rule deletes them after a day: they may
     hold emails); a Lambda response could not carry a large list, a presigned link can.
-    A list export holds the signatures in `states` (default: listed), in the letter's order.
+    A list export holds the signatures in `states` (default: listed), in the letter's order;
+    the delivery letter is dated `date` (ISO) if given, else with the letter's own date.
     """
     letter = letters.letter_item(slug)
     name, ctype, writer = FORMATS[fmt]
@@ -56,7 +57,7 @@ def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: A
             if listing:
                 writer(store, letter, out, include_email=include_email, states=states)
             else:
-                writer(store, letter, out)
+                writer(store, letter, out, date=date)
         meta = upload(s3, settings.exports_bucket, key, path, ctype)
     expires = settings.export_url_seconds
     return {"url": presign(s3, settings.exports_bucket, key, expires), "key": key,

@@ -31,7 +31,7 @@ def expected_lines() -> list[tuple[str, str]]:
                 c = country_name(r["country"] or None)
                 out.append(("organisation", f"{r['name']} — {c}" if c else r["name"]))
             else:
-                out.append(("individual", f"{r['name']}, {r['affiliation']}"))
+                out.append(("individual", f"{r['name']} — {r['affiliation']}"))
     return out
 
 
@@ -182,11 +182,11 @@ def test_markup_in_names_is_literal_text_in_html_and_docx(example, service):
     p.feed(page)
     assert "b" not in p.tags and "i" not in p.tags and "script" not in p.tags
     lines = [t for _, t in p.items]
-    assert "<b>x</b>, <i>aff</i> & co" in lines
+    assert "<b>x</b> — <i>aff</i> & co" in lines
     assert "<script>alert(1)</script>" in lines
     doc = render_docx(service)
     texts = [q.text for q in doc.paragraphs]
-    assert "<b>x</b>, <i>aff</i> & co" in texts
+    assert "<b>x</b> — <i>aff</i> & co" in texts
     para = next(q for q in doc.paragraphs if q.text.startswith("<b>x"))
     assert not any(r.bold for r in para.runs)
 
@@ -275,8 +275,8 @@ def test_json_streams_rows_with_metadata_and_counts(example, service):
 
 def test_hangul_survives_every_format(example, service):
     raw_signature(service, "김철수", affiliation="북한인권시민연합", country="KR")
-    assert "김철수, 북한인권시민연합" in render_html(service)
-    assert "김철수, 북한인권시민연합" in [q.text for q in render_docx(service).paragraphs]
+    assert "김철수 — 북한인권시민연합" in render_html(service)
+    assert "김철수 — 북한인권시민연합" in [q.text for q in render_docx(service).paragraphs]
     buf = io.BytesIO()
     export_rows.export_csv(service.store, letter_item(service), buf)
     assert "김철수" in buf.getvalue().decode("utf-8-sig")
@@ -350,3 +350,46 @@ def test_xlsx_never_writes_a_formula(example, service):
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and "<f " not in sheet and "cmd|" in sheet
     assert list(ws.iter_rows(values_only=True))[0][-1] == "email"
+
+
+def test_individuals_are_name_dash_title_in_html_and_docx_alike(example, service):
+    """A comma would not say where "David Alton, Lord" ends and his title begins."""
+    alton = ("David Alton, Lord — Independent Crossbench Member of the House of Lords & "
+             "Co-chair of the All Party Parliamentary Group on North Korea")
+    p = Collector()
+    p.feed(render_html(service))
+    assert ("Individuals", alton) in p.items
+    assert alton in [q.text for q in render_docx(service).paragraphs]
+    assert "Yanghee Lee, Ph.D. — UN Special Rapporteur" in render_html(service)
+
+
+def test_the_docx_footer_numbers_its_pages_and_names_add_no_field(example, service):
+    import zipfile
+    raw_signature(service, "PAGE \\* MERGEFORMAT", affiliation="NUMPAGES")
+    doc = render_docx(service)
+    footer = doc.sections[0].footer
+    assert not footer.is_linked_to_previous
+    xml = footer.paragraphs[0]._p.xml
+    assert [t.strip() for t in footer.paragraphs[0]._p.xpath(".//w:instrText/text()")] == [
+        "PAGE", "NUMPAGES"]
+    assert xml.count('w:fldCharType="begin"') == 2 and xml.count('w:fldCharType="end"') == 2
+    assert footer.paragraphs[0].text == "Page 1 of 1"  # the placeholders Word replaces
+    buf = io.BytesIO()
+    delivery_docx.export_delivery_docx(service.store, letter_item(service), buf)
+    with zipfile.ZipFile(buf) as z:
+        body = z.read("word/document.xml").decode()
+    assert "instrText" not in body and "fldChar" not in body and "fldSimple" not in body
+    assert "PAGE \\* MERGEFORMAT — NUMPAGES" in [q.text for q in doc.paragraphs]
+
+
+def test_a_delivery_date_replaces_the_letters_date_in_html_and_docx(example, service):
+    buf = io.BytesIO()
+    delivery_html.export_delivery_html(service.store, letter_item(service), buf, date="2026-12-03")
+    page = buf.getvalue().decode()
+    assert '<p class="date">3 December 2026</p>' in page and "26 February 2020" not in page
+    buf = io.BytesIO()
+    delivery_docx.export_delivery_docx(service.store, letter_item(service), buf, date="2026-12-03")
+    import docx
+    texts = [q.text for q in docx.Document(io.BytesIO(buf.getvalue())).paragraphs]
+    assert texts[0] == "3 December 2026" and "26 February 2020" not in texts
+    assert render_docx(service).paragraphs[0].text == "26 February 2020"  # default: the letter's

@@ -134,3 +134,12 @@ def test_export_holds_listed_signatures_and_other_states_by_name(live_site, us, 
         (r["name"], r["state"]) for r in named]
     bad = us("export", SLUG, "--state", "deleted")
     assert bad.exit_code != 0 and "deleted" in bad.output and "Traceback" not in bad.output
+
+
+def test_export_prints_the_delivery_date_and_refuses_a_bad_one(live_site, us, tmp_path):
+    out = tmp_path / "letter.html"
+    made = us("export", SLUG, "--format", "html", "--date", "2026-12-03", "-o", str(out))
+    assert made.exit_code == 0, made.output
+    assert '<p class="date">3 December 2026</p>' in out.read_text(encoding="utf-8")
+    bad = us("export", SLUG, "--format", "html", "--date", "2026-13-01", "-o", str(out))
+    assert bad.exit_code != 0 and "date" in bad.output and "Traceback" not in bad.output

@@ -88,6 +88,11 @@ def test_the_list_export_holds_listed_signatures_unless_other_states_are_named(c
     ({"format": "csv", "states": []}, ["body", "states"], "too_short"),
     ({"format": "csv", "states": "listed"}, ["body", "states"], "list_type"),
     ({"format": "docx", "states": ["pending"]}, ["body", "states"], "list_formats_only"),
+    ({"format": "docx", "date": "2026-02-30"}, ["body", "date"], "invalid_date"),
+    ({"format": "docx", "date": "3 December 2026"}, ["body", "date"], "string_pattern_mismatch"),
+    ({"format": "html", "date": "1999-12-31"}, ["body", "date"], "date_out_of_range"),
+    ({"format": "html", "date": 20261203}, ["body", "date"], "string_type"),
+    ({"format": "csv", "date": "2026-12-03"}, ["body", "date"], "letter_formats_only"),
 ])
 def test_bad_export_options_are_422_naming_the_field(client, svc, token, body, loc, kind):
     resp = export(client, token, **body)
@@ -110,3 +115,13 @@ def test_the_xlsx_export_is_a_workbook_of_the_listed_signatures(client, svc, tok
                 .iter_rows(values_only=True))
     assert rows[0][-1] == "email" and len(rows) == 1 + 35
     assert "Rejected Person" not in {r[2] for r in rows}
+
+
+def test_the_delivery_letter_carries_the_delivery_date_asked_for(client, svc, token):
+    import docx
+    resp = export(client, token, format="docx", date="2026-12-03")
+    assert resp.status_code == 200, resp.json_body
+    doc = docx.Document(io.BytesIO(fetch(svc, resp.json_body["key"])))
+    assert doc.paragraphs[0].text == "3 December 2026"
+    page = fetch(svc, export(client, token, format="html", date="2026-12-03").json_body["key"])
+    assert b'<p class="date">3 December 2026</p>' in page
