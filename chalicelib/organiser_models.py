@@ -261,7 +261,10 @@ class SnapshotList(BaseModel):
 
 
 class SnapshotCutIn(_In):
-    force: bool = Field(default=False, description="Write today's snapshot again if complete.")
+    force: bool = Field(default=False, description=(
+        "If today's snapshot is complete, cut it again: today's files are replaced by the "
+        "list as it is now (a day has one set of files). Without it, a complete day is left "
+        "as it is (status `exists`)."))
 
 
 class SnapshotReport(BaseModel):
@@ -269,3 +272,8 @@ class SnapshotReport(BaseModel):
     slug: str
     date: Optional[str] = None
     status: Literal["complete", "exists", "busy", "skipped", "failed"]
+    time_cut: Optional[str] = Field(default=None, description=(
+        "When the day's files were cut: now (complete) or by the earlier run (exists)."))
+    replaced: bool = Field(default=False, description="This cut replaced the day's files.")
+    replaced_cut: Optional[str] = Field(default=None,
+                                        description="When the replaced files had been cut.")

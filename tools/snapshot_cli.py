@@ -1,6 +1,7 @@
 """`snapshots` commands for the organiser CLI: run, list, verify.
 
-    snapshots run [--slug SLUG] [--force]     the nightly run now (or one letter)
+    snapshots run [--slug SLUG] [--force]     the nightly run now (or one letter); --force
+                                              cuts a complete day again (replaces its files)
     snapshots list SLUG                       the letter's snapshot dates
     snapshots verify SLUG DATE                download a snapshot, check every file vs its manifest
 
@@ -51,6 +52,23 @@ def _s3(ctx: click.Context):
     return boto_client("s3")
 
 
+def describe(report: dict, again: str) -> str:
+    """What a snapshot run did, in a line; `again` is the command that cuts the day again."""
+    head = f"{report.get('slug')} {report.get('date', '')}".rstrip() + ": "
+    status, cut = report.get("status"), report.get("time_cut")
+    if status == "complete" and report.get("replaced"):
+        return (head + f"today's snapshot was cut again at {cut}: its files now hold the list "
+                f"as it was then, replacing the cut of {report.get('replaced_cut')}.")
+    if status == "complete":
+        return head + f"snapshot written (the list as at {cut})."
+    if status == "exists":
+        return (head + f"today's snapshot exists (cut at {cut}); nothing was written. To "
+                f"replace today's files with the list as it is now: {again}")
+    if status == "busy":
+        return head + "another run is writing this snapshot; try again in a minute."
+    return head + f"{status} {report.get('reason') or report.get('error') or ''}".rstrip()
+
+
 @click.group(name="snapshots")
 def snapshots() -> None:
     """Nightly snapshots of letters' signatures in the exports bucket."""
@@ -58,7 +76,9 @@ def snapshots() -> None:
 
 @snapshots.command("run")
 @click.option("--slug", default=None, help="Only this letter (default: every due letter).")
-@click.option("--force", is_flag=True, help="Write today's snapshot again even if complete.")
+@click.option("--force", is_flag=True,
+              help="If today's snapshot exists, cut it again: today's files are replaced by "
+                   "the list as it is now (one set of files a day).")
 @click.pass_context
 def run(ctx: click.Context, slug: str | None, force: bool) -> None:
     """Take today's snapshot now (the scheduled event does the same)."""
@@ -68,6 +88,8 @@ def run(ctx: click.Context, slug: str | None, force: bool) -> None:
     reports = ([job.snapshot_letter(service, s3, slug, now, force=force)] if slug
                else job.run_nightly(service, s3, now))
     click.echo(json.dumps(reports, indent=1))
+    for r in reports:
+        click.echo(describe(r, f"snapshots run --slug {r.get('slug')} --force"), err=True)
     if any(r.get("status") == "failed" for r in reports):
         ctx.exit(1)
 

@@ -1,9 +1,11 @@
 """Exactly one snapshot per (letter, date): the day's claim item.
 
 It is taken by a conditional put, held by a lease renewed after each file, and marked
-complete at the end. A replay of a complete day is a no-op; a second run while the first
-holds the lease reports "busy"; a run that died leaves the lease to expire and the next
-run takes the day over and writes it again from the start.
+complete at the end (with the time it cut the list at). A replay of a complete day is a
+no-op; a forced run takes a complete day again and writes it anew (one file set a day: the
+new cut replaces the day's files); a second run while the first holds the lease reports
+"busy"; a run that died leaves the lease to expire and the next run takes the day over and
+writes it again from the start.
 """
 from __future__ import annotations
 
@@ -44,8 +46,7 @@ class Claim:
                            "lease_until": iso(lease), "started_at": iso(now)},
                           condition=takeable):
             return "claimed"
-        current = self.store.get(self.key) or {}
-        return COMPLETE if current.get("state") == COMPLETE else "busy"
+        return COMPLETE if self.current().get("state") == COMPLETE else "busy"
 
     def _mine(self):
         return eq("owner", self.owner) & eq("state", RUNNING)
@@ -63,10 +64,14 @@ class Claim:
         except Exception:
             pass  # the lease expires anyway
 
-    def complete(self, manifest_sha: str) -> None:
+    def current(self) -> dict:
+        """The day's claim as stored ({} if none)."""
+        return self.store.get(self.key) or {}
+
+    def complete(self, manifest_sha: str, time_cut: str) -> None:
         if not self.store.update(
                 self.key, Update(set={"state": COMPLETE, "completed_at": iso(self.clock()),
-                                      "manifest_sha256": manifest_sha}),
+                                      "manifest_sha256": manifest_sha, "time_cut": time_cut}),
                 condition=eq("owner", self.owner)):
             raise SnapshotLost(f"{self.name}: another run took the snapshot over")
 

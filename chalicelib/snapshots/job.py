@@ -47,7 +47,10 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
     """Snapshot one letter for the date of `now` (UTC); returns a report.
 
     status: "complete" (written now), "exists" (already complete: a no-op), "busy" (another
-    run holds the day's lease). With `force`, a complete day is written again.
+    run holds the day's lease). `time_cut` is when the day's files were cut: now, or (exists)
+    the earlier run's time. A day has one file set: with `force`, a complete day is written
+    again, its files replaced by the list as at `now` (`replaced` and `replaced_cut` say so;
+    the bucket keeps the overwritten versions for SnapshotNoncurrentDays).
     Raises on failure, after aborting uploads; the previous latest.json stays in place.
     """
     bucket = bucket or service.settings.exports_bucket
@@ -59,9 +62,17 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
     owner = uuid.uuid4().hex
     lease_seconds = lease_seconds or service.settings.snapshot_lease_seconds
     claim = Claim(service.store, service.clock, slug, date, owner)
+    before = claim.current()
     claimed = claim.take(force, lease_seconds)
     if claimed != "claimed":
-        return {**report, "status": "exists" if claimed == COMPLETE else "busy"}
+        if claimed != COMPLETE:
+            return {**report, "status": "busy"}
+        done = claim.current()
+        return {**report, "status": "exists",
+                "time_cut": done.get("time_cut") or done.get("completed_at")}
+    if before.get("state") == COMPLETE:
+        report.update(replaced=True,
+                      replaced_cut=before.get("time_cut") or before.get("completed_at"))
     try:
         published.retract(s3_client, bucket, slug, date, iso(service.clock()))
         written = _build(service, s3_client, bucket, letter, now, date, claim, part_size,
@@ -69,7 +80,7 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
     except BaseException:
         claim.release()
         raise
-    return {**report, "status": "complete", **written}
+    return {**report, "status": "complete", "time_cut": iso(now), **written}
 
 
 def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, date: str,
@@ -102,7 +113,7 @@ def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, 
                       part_size=part_size)
     published.check_uploaded(s3, bucket, meta["key"], meta["sha256"])
     moved = published.move_latest(s3, bucket, slug, date, meta, iso(service.clock()))
-    claim.complete(meta["sha256"])
+    claim.complete(meta["sha256"], cut)
     if moved:  # a withdrawal records the snapshot it came after ("withdrawn on D, after S")
         service.store.update(keys.letter_key(slug), Update(set={"last_snapshot": date}),
                              condition=absent("last_snapshot") | lt("last_snapshot", date))

@@ -143,3 +143,16 @@ def test_export_prints_the_delivery_date_and_refuses_a_bad_one(live_site, us, tm
     assert '<p class="date">3 December 2026</p>' in out.read_text(encoding="utf-8")
     bad = us("export", SLUG, "--format", "html", "--date", "2026-13-01", "-o", str(out))
     assert bad.exit_code != 0 and "date" in bad.output and "Traceback" not in bad.output
+
+
+def test_snapshot_cut_says_what_happens_and_replace_cuts_the_day_again(live_site, us):
+    first = us("snapshot-cut", SLUG)
+    assert first.exit_code == 0, first.output
+    assert "snapshot written" in first.output
+    again = us("snapshot-cut", SLUG)
+    assert again.exit_code == 0 and "today's snapshot exists" in again.output
+    assert "nothing was written" in again.output
+    assert f"snapshot-cut {SLUG} --replace" in again.output
+    replaced = us("snapshot-cut", SLUG, "--replace")
+    assert replaced.exit_code == 0, replaced.output
+    assert "cut again" in replaced.output and "replacing the cut of" in replaced.output

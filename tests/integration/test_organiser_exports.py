@@ -125,3 +125,35 @@ def test_the_delivery_letter_carries_the_delivery_date_asked_for(client, svc, to
     assert doc.paragraphs[0].text == "3 December 2026"
     page = fetch(svc, export(client, token, format="html", date="2026-12-03").json_body["key"])
     assert b'<p class="date">3 December 2026</p>' in page
+
+
+def cut(client, token, **body):
+    return post(client, f"/admin/letters/{SLUG}/snapshots", body,
+                {"authorization": f"Bearer {token}"})
+
+
+def test_a_second_cut_the_same_day_says_it_exists_and_force_replaces_the_days_files(
+        client, svc, token, clock):
+    from chalicelib.snapshots import published
+    first = cut(client, token)
+    assert first.status_code == 200, first.json_body
+    assert first.json_body["status"] == "complete" and first.json_body["replaced"] is False
+    first_cut = first.json_body["time_cut"]
+    clock.advance(minutes=90)
+    add(svc, "Marie Curie", "listed")
+    again = cut(client, token)
+    assert again.json_body["status"] == "exists"
+    assert again.json_body["time_cut"] == first_cut  # when the day's files were cut
+    bucket, prefix = svc.settings.exports_bucket, published.snapshot_prefix(SLUG, "2026-03-01")
+    assert "Marie Curie" not in {r["name"] for r in csv_of(fetch(svc, prefix + "signatories.csv"))}
+    replaced = cut(client, token, force=True)
+    body = replaced.json_body
+    assert replaced.status_code == 200 and body["status"] == "complete", body
+    assert body["replaced"] is True and body["replaced_cut"] == first_cut
+    assert body["time_cut"] > first_cut and body["date"] == "2026-03-01"
+    assert "Marie Curie" in {r["name"] for r in csv_of(fetch(svc, prefix + "signatories.csv"))}
+    assert published.verify_snapshot(wiring.s3(), bucket, SLUG, "2026-03-01") == []
+    listing = client.http.get(f"/admin/letters/{SLUG}/snapshots",
+                              headers={"authorization": f"Bearer {token}"}).json_body
+    assert [s["date"] for s in listing["snapshots"]] == ["2026-03-01"]  # one file set a day
+    assert cut(client, token).json_body["time_cut"] == body["time_cut"]

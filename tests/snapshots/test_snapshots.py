@@ -377,7 +377,15 @@ def test_cli_run_list_verify(snap, s3, bucket):
     obj = {"service": snap, "s3": s3}
     ran = runner.invoke(group, ["run"], obj=obj)
     assert ran.exit_code == 0, ran.output
-    assert json.loads(ran.output)[0]["status"] == "complete"
+    assert json.loads(ran.stdout)[0]["status"] == "complete"
+    assert "snapshot written" in ran.stderr
+    again = runner.invoke(group, ["run", "--slug", SLUG], obj=obj)
+    assert json.loads(again.stdout)[0]["status"] == "exists"
+    assert "nothing was written" in again.stderr
+    assert f"snapshots run --slug {SLUG} --force" in again.stderr
+    forced = runner.invoke(group, ["run", "--slug", SLUG, "--force"], obj=obj)
+    assert json.loads(forced.stdout)[0]["replaced"] is True
+    assert "cut again" in forced.stderr
     listed = runner.invoke(group, ["list", SLUG], obj=obj)
     assert listed.exit_code == 0 and "2026-03-01  complete" in listed.output
     ok = runner.invoke(group, ["verify", SLUG, "2026-03-01"], obj=obj)
