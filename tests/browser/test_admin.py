@@ -370,10 +370,52 @@ def test_exports_and_snapshots_stay_on_loopback(page, site, token, own_letter):
     expect(page.locator("#export-links a")).to_have_count(2)
     expect(page.locator("#export-links a").first).to_contain_text("Download Delivery letter (DOCX)")
     page.click("#snap-cut")
-    expect(page.locator("#snap-status")).to_contain_text("Snapshot written.")
+    expect(page.locator("#snap-status")).to_contain_text("Snapshot written")
     expect(page.locator("#snap-list a").first).to_be_visible()
     hosts = {urllib.parse.urlsplit(u).hostname for u in urls if not u.startswith("data:")}
     assert hosts == {"127.0.0.1"}, hosts
+    assert not page.errors, page.errors
+
+
+def test_export_options_and_cutting_todays_snapshot_again(page, site, token, own_letter):
+    sign(site, own_letter, "Listed Person", kind="individual")
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#exports-section .hint").first).to_contain_text(
+        "listed signatures, in the letter's order")
+    page.check("input[name=export-state][value=rejected]")
+    with page.expect_request(lambda r: r.url.endswith("/exports")) as req:
+        page.click("[data-format=xlsx]:not([data-email])")
+    assert req.value.post_data_json == {"format": "xlsx", "include_email": False,
+                                        "states": ["listed", "rejected"]}
+    link = page.locator("#export-links a").first
+    expect(link).to_have_text("Download XLSX (Listed, Rejected) (opens in a new tab)")
+    assert link.get_attribute("download").endswith("-listed-rejected-signatories.xlsx")
+    page.uncheck("input[name=export-state][value=rejected]")
+    page.uncheck("input[name=export-state][value=listed]")
+    page.click("[data-format=csv]:not([data-email])")
+    expect(page.locator("#export-status")).to_have_text("Tick at least one state for the list exports.")
+    page.fill("#export-date", "2026-12-03")
+    with page.expect_request(lambda r: r.url.endswith("/exports")) as req:
+        page.click("[data-format=html]")
+    assert req.value.post_data_json == {"format": "html", "include_email": False,
+                                        "date": "2026-12-03"}
+    expect(page.locator("#export-links a").first).to_contain_text("dated 2026-12-03")
+    got = page.request.get(page.locator("#export-links a").first.get_attribute("href"))
+    assert '<p class="date">3 December 2026</p>' in got.text()
+
+    expect(page.locator("#snap-replace")).to_be_hidden()
+    page.click("#snap-cut")
+    expect(page.locator("#snap-status")).to_contain_text("Snapshot written")
+    page.click("#snap-cut")
+    expect(page.locator("#snap-status")).to_contain_text("nothing was written")
+    expect(page.locator("#snap-replace")).to_be_visible()
+    page.click("#snap-replace")
+    expect(page.locator("#ask-title")).to_have_text("Cut today's snapshot again?")
+    with page.expect_request(lambda r: r.url.endswith("/snapshots") and r.method == "POST") as req:
+        page.click("#ask-ok")
+    assert req.value.post_data_json == {"force": True}
+    expect(page.locator("#snap-status")).to_contain_text("was cut again")
+    expect(page.locator("#snap-list > li")).to_have_count(1)
     assert not page.errors, page.errors
 
 

@@ -51,9 +51,10 @@ export const bulk = (slug, ids, action, reason) =>
 export const invalidate = (slug, body) => call("POST", `${base(slug)}/invalidations`, { body });
 export const setStatus = (slug, status, closesAt) =>
   call("POST", `${base(slug)}/status`, { body: closesAt ? { status, closes_at: closesAt } : { status } });
-export const exportLetter = (slug, format, includeEmail) =>
-  call("POST", `${base(slug)}/exports`, { body: { format, include_email: includeEmail } });
+// options: { states } for the lists, { date } for the delivery letter (sent only when set).
+export const exportLetter = (slug, format, includeEmail, options = {}) =>
+  call("POST", `${base(slug)}/exports`, { body: { format, include_email: includeEmail, ...options } });
 export const listSnapshots = (slug) => call("GET", `${base(slug)}/snapshots`);
-export const cutSnapshot = (slug) => call("POST", `${base(slug)}/snapshots`, { body: { force: false } });
+export const cutSnapshot = (slug, force = false) => call("POST", `${base(slug)}/snapshots`, { body: { force } });
 export const auditTrail = (slug, { cursor, limit = 50 } = {}) =>
   call("GET", `${base(slug)}/audit${query({ cursor, limit })}`);
