@@ -391,23 +391,9 @@ def snapshot_links(api: Api, slug: str) -> None:
             click.echo(f"  {f['name']:<18} {f['size']:>10}  {f['url'] or ''}")
 
 
-@cli.command("snapshot-cut")
-@click.argument("slug")
-@click.option("--replace", is_flag=True,
-              help="If today's snapshot exists, cut it again: today's files are replaced by the "
-                   "list as it is now (a day has one set of files).")
-@click.pass_obj
-def snapshot_cut(api: Api, slug: str, replace: bool) -> None:
-    """Cut today's snapshot now, through the API (e.g. before a delivery)."""
-    from tools.snapshot_cli import describe
-    report = api.call("POST", f"/admin/letters/{slug}/snapshots", {"force": replace})
-    click.echo(describe(report, f"snapshot-cut {slug} --replace"))
-    if report.get("status") not in ("complete", "exists"):
-        raise click.exceptions.Exit(1)
-
-
 def _attach_snapshots() -> None:
-    from tools.snapshot_cli import snapshots
+    from tools.snapshot_cli import snapshot_cut, snapshots
+    cli.add_command(snapshot_cut)  # through the API, with the token
     snapshots.help = (snapshots.help or "") + (
         " These commands use AWS credentials (or the local stack's settings), not the token.")
     cli.add_command(snapshots)

@@ -1,4 +1,5 @@
-"""`snapshots` commands for the organiser CLI: run, list, verify.
+"""`snapshots` commands for the organiser CLI: run, list, verify (and `snapshot-cut`, which
+goes through the API with the organiser's token, as the page's button does).
 
     snapshots run [--slug SLUG] [--force]     the nightly run now (or one letter); --force
                                               cuts a complete day again (replaces its files)
@@ -67,6 +68,20 @@ def describe(report: dict, again: str) -> str:
     if status == "busy":
         return head + "another run is writing this snapshot; try again in a minute."
     return head + f"{status} {report.get('reason') or report.get('error') or ''}".rstrip()
+
+
+@click.command("snapshot-cut")
+@click.argument("slug")
+@click.option("--replace", is_flag=True,
+              help="If today's snapshot exists, cut it again: today's files are replaced by the "
+                   "list as it is now (a day has one set of files).")
+@click.pass_obj
+def snapshot_cut(api, slug: str, replace: bool) -> None:
+    """Cut today's snapshot now, through the API (e.g. before a delivery)."""
+    report = api.call("POST", f"/admin/letters/{slug}/snapshots", {"force": replace})
+    click.echo(describe(report, f"snapshot-cut {slug} --replace"))
+    if report.get("status") not in ("complete", "exists"):
+        raise click.exceptions.Exit(1)
 
 
 @click.group(name="snapshots")
