@@ -106,6 +106,14 @@ class Abuse:
         return self.limiter.exceeded("mail-to", [Rule("d", self.s.mail_per_address_per_day, 86400)],
                                      canonical_email, now)
 
+    def domain_mail_allowed(self, domain: Optional[str], now: dt.datetime) -> Optional[int]:
+        """None if another email may go to this domain this hour (common providers always),
+        else the seconds to wait."""
+        if not domain or domain in self._common:
+            return None
+        return self.limiter.exceeded("mail-domain", [Rule("h", self.s.mail_per_domain_per_hour, 3600)],
+                                     domain, now)
+
     def check_token_use(self, ip: str, now: dt.datetime) -> None:
         wait = self.limiter.exceeded("token-ip", [Rule("m", self.s.confirm_ip_per_minute, 60)], ip, now)
         if wait is not None:

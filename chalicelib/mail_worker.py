@@ -158,6 +158,9 @@ class MailWorker:
                                    self.clock()) is not None:
             self._finish(job, done, sig, note="daily cap")  # the signer may ask again tomorrow
             return "capped"
+        if self.abuse.domain_mail_allowed(sig.get("email_domain"), self.clock()) is not None:
+            self._finish(job, done, sig, note="domain cap")  # may ask again within the hour
+            return "capped"
         try:
             self._send(message)
         except MailThrottled:

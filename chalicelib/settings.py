@@ -92,6 +92,11 @@ class Settings(BaseModel):
                 "me.com,proton.me,protonmail.com,gmx.de,gmx.net,web.de,naver.com,daum.net,"
                 "hanmail.net,kakao.com,nate.com,qq.com,163.com,mail.ru,yandex.ru",
         description="Comma-separated domains exempt from the per-domain limit.")
+    mail_per_domain_per_hour: int = Field(
+        default=100, ge=0,
+        description="Emails the mail worker sends to one email domain per hour, common providers "
+                    "exempt (0: no limit): a wave of made-up sign-ons at one organisation's "
+                    "domain costs at most this many bounces.")
     mail_per_address_per_day: int = Field(
         default=6, ge=0, description="Emails sent to one address per day, over all letters.")
     confirm_ip_per_minute: int = Field(

@@ -76,7 +76,7 @@ def make_settings(**overrides) -> Settings:
                   # no abuse limits unless a test sets them (every test client is 127.0.0.1)
                   sign_ip_per_minute=0, sign_ip_per_hour=0, quarantine_ip_per_hour=0,
                   sign_domain_per_hour=0, confirm_ip_per_minute=0, mail_per_address_per_day=0,
-                  mail_send_per_second=10_000)
+                  mail_send_per_second=10_000, mail_per_domain_per_hour=0)
     values.update(overrides)
     return Settings(**values)
 

@@ -59,6 +59,7 @@ export function signForm(letter, { onSigned } = {}) {
       $(row).querySelectorAll("input").forEach((i) => { i.disabled = !show; });
     }
     $("approval-note").hidden = !(org && letter.organisations_need_approval);
+    $("public-note").textContent = t(org ? "publicNoteOrg" : "publicNote");  // organisations give no title
     $("f-consent-label").textContent = consentText()[0];
     const updates = updatesText();
     $("f-updates-label").textContent = updates;

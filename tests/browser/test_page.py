@@ -180,6 +180,9 @@ def test_organisation_signs_on_a_letter_without_approval(page, site, letter, ema
     open_letter(page, site, letter)
     page.check("#f-kind-org")
     expect(page.locator("#f-name-label")).to_have_text("Name of the organisation")
+    # an organisation gives no title: the note says what of it is public
+    expect(page.locator("#public-note")).to_have_text(
+        "What will be public: the organisation's name and country, printed under the letter.")
     expect(page.locator("#row-affiliation")).to_be_hidden()
     expect(page.locator("#approval-note")).to_be_hidden()
     page.fill("#f-name", "Open Society Lab")

@@ -149,3 +149,19 @@ def test_the_daily_cap_holds_across_redelivery(quiet):
     for _ in range(3):
         worker.handle(records)
     assert len(outbox.sent) == 2
+
+
+def test_mail_to_one_domain_is_bounded_common_providers_are_not(quiet):
+    """A wave of made-up sign-ons at one organisation's domain costs a bounded number of
+    mails (and bounces); gmail.com and the like are exempt."""
+    services, worker, outbox, read, _ = quiet
+    worker.abuse.s = services.settings.model_copy(update={"mail_per_domain_per_hour": 3})
+    letter = make_letter(services)
+    for i in range(5):
+        services.signing.sign(letter.slug, signature_in.validate_python(
+            individual(letter, email=f"x{i}@ngo.example")), f"192.0.2.{i}")
+        services.signing.sign(letter.slug, signature_in.validate_python(
+            individual(letter, email=f"y{i}@gmail.com")), f"192.0.2.{i}")
+    worker.handle(read())
+    sent = [m.to.split("@")[1] for m in outbox.sent]
+    assert sent.count("ngo.example") == 3 and sent.count("gmail.com") == 5
