@@ -49,8 +49,15 @@ lint: deps
 unit: $(PY_STAMP) lint
 	$(PY) -m pytest tests/unit tests/usecases -m "not dynamodb"
 
+# Two processes, one per core: the browser tier beside every other tier (each starts its own
+# DynamoDB Local and moto on free ports). The other tiers' output follows the browser tier's.
 test: deps browser lint
-	$(PY) -m pytest
+	@mkdir -p .local
+	@$(PY) -m pytest --ignore=tests/browser > .local/test-tiers.log 2>&1 & tiers=$$!; \
+	$(PY) -m pytest tests/browser; browser=$$?; \
+	wait $$tiers; others=$$?; cat .local/test-tiers.log; \
+	echo "browser tier exit $$browser, other tiers exit $$others"; \
+	exit $$(( browser != 0 || others != 0 ))
 
 check: test
 
