@@ -16,6 +16,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -153,7 +154,7 @@ def run(n: int, rounds: int) -> list[dict]:
                 assert status == 202, out
                 tx = [c for c in calls if c[0] == "TransactWriteItems"]
                 pump.drain()  # the worker sends the link (not timed: it is not the request)
-                tokens.append(mailer.last.text.split("#token=")[1].split()[0])
+                tokens.append(re.search(r"confirm\.html#token=(\S+)", mailer.last.text).group(1))
                 # the bare transaction alone, on a third key space (fresh ids)
                 t0 = time.perf_counter()
                 replay(raw, [(op, _fresh(p)) for op, p in tx], floor_table)
