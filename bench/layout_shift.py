@@ -26,12 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.update({"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "test",
-                   "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test",
-                   "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1",
-                   "AWS_EC2_METADATA_DISABLED": "true"})
-for _k in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-    os.environ.pop(_k, None)
+from tools.localstack import isolate_from_aws  # noqa: E402
+
+isolate_from_aws()
 
 GOAL = 0.1
 VIEWPORT = {"width": 375, "height": 667}

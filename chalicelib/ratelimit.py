@@ -42,33 +42,45 @@ class RateLimiter:
     def subject_hash(self, subject: str) -> str:
         return hmac.new(self._secret, f"rate|{subject}".encode(), hashlib.sha256).hexdigest()[:32]
 
+    def _window(self, check: str, rules: list[Rule], subject: str, now: dt.datetime) -> "_Window":
+        epoch = int(now.timestamp())
+        subject_hash = self.subject_hash(subject)
+        longest = max(r.window for r in rules)
+        start = epoch - epoch % longest
+        return _Window(
+            epoch=epoch, subject_hash=subject_hash,
+            key=keys.rate_key(check, subject_hash, start), expires_at=start + longest + 60,
+            attrs={r: f"{r.name}_{epoch - epoch % r.window}" for r in rules},
+            left={r: (epoch - epoch % r.window) + r.window - epoch for r in rules})
+
+    def _blocked_for(self, check: str, w: "_Window") -> Optional[tuple[int, frozenset[str]]]:
+        """(seconds left, rule names) if this process remembers the subject over a hard limit."""
+        blocked = self._blocked.get((check, w.subject_hash))
+        return (blocked[0] - w.epoch, blocked[1]) if blocked and blocked[0] > w.epoch else None
+
+    def _remember(self, check: str, w: "_Window", over: list[Rule]) -> None:
+        """Only a refusing (hard) rule may be remembered: while a subject is remembered its
+        hits are not counted, so remembering a soft one would switch the hard ones off."""
+        hard = [r for r in over if not r.soft]
+        if hard:
+            if len(self._blocked) >= self.MAX_REMEMBERED:
+                self._blocked.clear()
+            self._blocked[(check, w.subject_hash)] = (
+                w.epoch + max(w.left[r] for r in hard), frozenset(r.name for r in hard))
+
     def counts(self, check: str, rules: list[Rule], subject: str,
                now: dt.datetime) -> dict[Rule, tuple[int, int]]:
         """Count one hit against every rule; rule → (hits in its window, seconds left in it)."""
         rules = [r for r in rules if r.limit > 0]
         if not rules:
             return {}
-        epoch = int(now.timestamp())
-        subject_hash = self.subject_hash(subject)
-        blocked = self._blocked.get((check, subject_hash))
-        if blocked is not None and blocked[0] > epoch:
-            return {r: (r.limit + 1 if r.name in blocked[1] else 0, blocked[0] - epoch)
-                    for r in rules}
-        longest = max(r.window for r in rules)
-        start = epoch - epoch % longest
-        attrs = {r: f"{r.name}_{epoch - epoch % r.window}" for r in rules}
-        values = self.store.increment(keys.rate_key(check, subject_hash, start),
-                                list(attrs.values()), expires_at=start + longest + 60)
-        out = {r: (values[a], (epoch - epoch % r.window) + r.window - epoch)
-               for r, a in attrs.items()}
-        # Only a refusing (hard) rule may be remembered: while a subject is remembered its
-        # hits are not counted, so remembering a soft one would switch the hard ones off.
-        over = [r for r, (n, _) in out.items() if n > r.limit and not r.soft]
-        if over:
-            if len(self._blocked) >= self.MAX_REMEMBERED:
-                self._blocked.clear()
-            self._blocked[(check, subject_hash)] = (
-                epoch + max(out[r][1] for r in over), frozenset(r.name for r in over))
+        w = self._window(check, rules, subject, now)
+        blocked = self._blocked_for(check, w)
+        if blocked is not None:
+            return {r: (r.limit + 1 if r.name in blocked[1] else 0, blocked[0]) for r in rules}
+        values = self.store.increment(w.key, list(w.attrs.values()), expires_at=w.expires_at)
+        out = {r: (values[a], w.left[r]) for r, a in w.attrs.items()}
+        self._remember(check, w, [r for r, (n, _) in out.items() if n > r.limit])
         return out
 
     def exceeded(self, check: str, rules: list[Rule], subject: str,
@@ -91,19 +103,14 @@ class RateLimiter:
         rules = [r for r in rules if r.limit > 0]
         if not rules:
             return None
-        epoch = int(now.timestamp())
-        subject_hash = self.subject_hash(subject)
-        blocked = self._blocked.get((check, subject_hash))
-        if blocked is not None and blocked[0] > epoch:
-            raise Blocked(blocked[0] - epoch)
-        longest = max(r.window for r in rules)
-        start = epoch - epoch % longest
-        attrs = {r: f"{r.name}_{epoch - epoch % r.window}" for r in rules}
-        under = all_of(*(absent(a) | lt(a, r.limit) for r, a in attrs.items()
+        w = self._window(check, rules, subject, now)
+        blocked = self._blocked_for(check, w)
+        if blocked is not None:
+            raise Blocked(blocked[0])
+        under = all_of(*(absent(a) | lt(a, r.limit) for r, a in w.attrs.items()
                          if soft or not r.soft))
-        return Change(keys.rate_key(check, subject_hash, start),
-                      Update(add={a: 1 for a in attrs.values()},
-                             set_if_absent={keys.TTL_ATTRIBUTE: start + longest + 60}),
+        return Change(w.key, Update(add={a: 1 for a in w.attrs.values()},
+                                    set_if_absent={keys.TTL_ATTRIBUTE: w.expires_at}),
                       condition=under)
 
     def over(self, check: str, rules: list[Rule], subject: str,
@@ -111,20 +118,23 @@ class RateLimiter:
         """After a step's condition failed: the rules at their limit, with the seconds left
         in each one's window (the hard ones are remembered, as `counts` does)."""
         rules = [r for r in rules if r.limit > 0]
-        epoch = int(now.timestamp())
-        longest = max(r.window for r in rules)
-        start = epoch - epoch % longest
-        subject_hash = self.subject_hash(subject)
-        item = self.store.get(keys.rate_key(check, subject_hash, start)) or {}
-        out = {r: (epoch - epoch % r.window) + r.window - epoch for r in rules
-               if item.get(f"{r.name}_{epoch - epoch % r.window}", 0) >= r.limit}
-        hard = [r for r in out if not r.soft]
-        if hard:
-            if len(self._blocked) >= self.MAX_REMEMBERED:
-                self._blocked.clear()
-            self._blocked[(check, subject_hash)] = (epoch + max(out[r] for r in hard),
-                                                    frozenset(r.name for r in hard))
+        w = self._window(check, rules, subject, now)
+        item = self.store.get(w.key) or {}
+        out = {r: w.left[r] for r in rules if item.get(w.attrs[r], 0) >= r.limit}
+        self._remember(check, w, list(out))
         return out
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One check's item and attributes at one moment: every rule's window in one item."""
+
+    epoch: int
+    subject_hash: str
+    key: dict
+    expires_at: int
+    attrs: dict[Rule, str]   # rule → the attribute counting its current window
+    left: dict[Rule, int]    # rule → seconds left in its current window
 
 
 class Blocked(Exception):

@@ -279,6 +279,17 @@ def app_env(stack: Stack, *, table: str, bucket: str, site_url: str, outbox: Pat
             "MAIL_OUTBOX_DIR": str(outbox)}
 
 
+def isolate_from_aws(environ=os.environ) -> None:
+    """Until a stack is up, every endpoint is a closed loopback port, with dummy credentials
+    and no profile: no request can reach real AWS (tests and benchmarks call this first)."""
+    environ.update({"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "test",
+                    "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test",
+                    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                    "AWS_EC2_METADATA_DISABLED": "true"})
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        environ.pop(name, None)
+
+
 def bootstrap(table: str, bucket: str) -> None:
     """Create the table (with TTL) and the bucket if they do not exist. Idempotent."""
     from chalicelib.storage.keys import TTL_ATTRIBUTE, table_definition

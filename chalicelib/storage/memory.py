@@ -183,16 +183,16 @@ class MemoryStore(Table):
             found = [{k: v for k, v in i.items() if k in kept} for i in found]
         return found
 
-    def _position(self, q: Query, item: dict) -> tuple:
-        pk_attr, sk_attr = INDEX_KEYS[q.index]
-        return item[sk_attr], item["PK"], item["SK"]
+    @staticmethod
+    def _position(q: Query, item: dict) -> tuple:
+        return item[INDEX_KEYS[q.index][1]], item["PK"], item["SK"]
 
     def query(self, q: Query, *, start: Optional[dict] = None) -> Iterator[dict]:
         found = self._matching(q)
-        if start:
-            mark = self._position(q, {**start})
-            found = [i for i in found if (self._position(q, i) > mark) == q.forward
-                     and self._position(q, i) != mark]
+        if start:  # resume just after `start`, in the query's direction
+            mark = self._position(q, start)
+            found = [i for i in found if (self._position(q, i) > mark if q.forward
+                                          else self._position(q, i) < mark)]
         for item in found:
             if not holds(q.filter, item):
                 continue
