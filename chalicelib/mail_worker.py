@@ -31,6 +31,8 @@ from .errors import LetterNotFoundError
 from .letter_service import LetterService
 from .mail import Mailer, MailError, MailThrottled, Message
 from .ratelimit import RateLimiter, Rule
+from .sealing.box import SealError
+from .sealing.unseal import Unsealer
 from .settings import Settings
 from .states import PENDING, WITHDRAWN
 from .storage import Table, Update, absent, eq, keys, lt
@@ -60,7 +62,7 @@ def due(change: ItemChange) -> Optional[Due]:
     if not new or not new.get("SK", "").startswith(keys.SIGNATURE_PREFIX):
         return None
     if new.get("state") == PENDING and new.get("sends", 0) > old.get("sends", 0) \
-            and new.get("email"):
+            and new.get("email_sealed"):
         return Due("link", keys.key_of(new), new["sends"])
     if new.get("notices", 0) > old.get("notices", 0):
         return Due("notice", keys.key_of(new), new["notices"])
@@ -69,11 +71,11 @@ def due(change: ItemChange) -> Optional[Due]:
 
 class MailWorker:
     def __init__(self, settings: Settings, store: Table, letters: LetterService, abuse: Abuse,
-                 limiter: RateLimiter, mailer: Mailer, clock: Clock,
+                 limiter: RateLimiter, mailer: Mailer, clock: Clock, unsealer: Unsealer,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings, self.store, self.letters = settings, store, letters
         self.abuse, self.limiter, self.mailer = abuse, limiter, mailer
-        self.clock, self.sleep = clock, sleep
+        self.clock, self.sleep, self.unsealer = clock, sleep, unsealer
         self._key = settings.email_hash_key.encode()
         self._rate = Rule("s", settings.mail_send_per_second, 1)
         self._status_at: Optional[dt.datetime] = None
@@ -150,7 +152,11 @@ class MailWorker:
         sig = self._lease(job, counter, done)
         if sig is None:
             return "skipped"
-        message = self._message(job, sig)
+        try:
+            message = self._message(job, sig)
+        except SealError as exc:  # its key is gone or the ciphertext is not this signature's
+            self._park(job, done, sig, f"the address does not open: {exc}")
+            return "parked"
         if message is None:
             self._finish(job, done, sig, note="no letter")
             return "skipped"
@@ -210,7 +216,14 @@ class MailWorker:
         else:
             subject, text = mail_text.already_signed(letter, language, self.settings.site_url,
                                                      sig.get("name", ""), withdraw_token)
-        return Message(to=sig["email"], subject=subject, text=text)
+        return Message(to=self.address(letter, sig), subject=subject, text=text)
+
+    def address(self, letter: dict, sig: dict) -> str:
+        """The one place the worker reads a signer's address: opened from its seal."""
+        email = self.unsealer.email_of(letter, sig)
+        if email is None:
+            raise SealError("the signature has no address")
+        return email
 
     def _send(self, message: Message) -> None:
         """At the account's send rate; through SES throttling, backing off."""

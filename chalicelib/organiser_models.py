@@ -88,8 +88,7 @@ class SignatureAdmin(BaseModel):
     original_name: Optional[str] = None
     affiliation: Optional[str] = None
     country: Optional[str] = None
-    email: Optional[str] = None
-    email_domain: Optional[str] = None
+    email_domain: Optional[str] = None  # the address itself is sealed: no route opens it
     state: State
     source: Optional[str] = None
     reason: Optional[str] = None
@@ -108,7 +107,7 @@ class DuplicateGroup(BaseModel):
 
 
 class DuplicateReport(BaseModel):
-    """Signatures whose stored addresses are one mailbox under today's canonical rule."""
+    """Signatures that are one mailbox under today's canonical rule (by their keyed hashes)."""
     groups: list[DuplicateGroup]
     checked: int = Field(description="Signatures with an email address that were compared.")
 

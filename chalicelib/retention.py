@@ -4,11 +4,13 @@ The scheduled job, for every letter:
   * deletes pending signatures whose confirmation link expired more than
     PENDING_GRACE_DAYS ago (with their email claim): nothing of them was ever public;
   * once the letter has been closed for RETENTION_DAYS, anonymises it: every signature
-    loses its email, email hash and domain (unless the signer opted in to updates,
-    whose email stays for that purpose), its link hashes, its language; signatures that
+    loses its sealed address, email hash and domain (those who asked for updates too: the
+    last update goes before that date), its link hashes, its language; signatures that
     were never public (rejected, hidden, quarantined, awaiting approval) lose their name,
-    affiliation and country too. Email claims are deleted.
-A second run changes nothing: anonymised signatures carry `anonymised_at` and are skipped.
+    affiliation and country too. Email claims are deleted. Then the letter's keys are
+    destroyed (sealing/shred.py), so its addresses are unreadable in every backup too.
+A second run changes nothing: anonymised signatures carry `anonymised_at` and are skipped,
+and the letter carries `keys_destroyed_at`.
 """
 from __future__ import annotations
 
@@ -18,14 +20,15 @@ import uuid
 
 from .clock import Clock, iso, parse_iso
 from .settings import Settings
-from .states import HIDDEN, LISTED, PENDING, PERSONAL_FIELDS, WITHDRAWN
+from .states import LISTED, PENDING, PERSONAL_FIELDS, WITHDRAWN
 from .storage import Change, Delete, Table, TransactionConflict, Update, absent, eq, keys
 from .storage import Step
+from .sealing.shred import Shredder
 
 log = logging.getLogger(__name__)
 LINK_FIELDS = ("confirm_hashes", "withdraw_hash", "language", "quarantine_reason", "link_salt",
                "notices", "noticed")
-EMAIL_FIELDS = ("email", "email_hash", "email_domain")
+EMAIL_FIELDS = ("email_sealed", "email", "email_hash", "email_domain")
 
 
 def closed_since(letter: dict, now: dt.datetime) -> dt.datetime | None:
@@ -38,10 +41,11 @@ def closed_since(letter: dict, now: dt.datetime) -> dt.datetime | None:
 
 
 class Retention:
-    def __init__(self, settings: Settings, store: Table, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: Table, clock: Clock, shredder: Shredder) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
+        self.shredder = shredder
 
     def run(self, now: dt.datetime) -> list[dict]:
         """One pass over every letter; a report per letter of what was deleted or anonymised."""
@@ -67,10 +71,22 @@ class Retention:
                     report["pending_deleted"] += self._delete_pending(letter, sig, run)
                 elif anonymise:
                     report["anonymised"] += self._anonymise(letter, sig, now, run)
+        if anonymise and not letter.get("keys_destroyed_at"):
+            report["keys_destroyed"] = self._shred(letter, now)
         if report["pending_deleted"] or report["anonymised"]:
             log.info("retention %s: %s pending deleted, %s anonymised", letter["slug"],
                      report["pending_deleted"], report["anonymised"])
         return report
+
+    def _shred(self, letter: dict, now: dt.datetime) -> int:
+        """The letter's keys go at its retention date: every address sealed to them, in the
+        table and in every backup of it, can no longer be read. A new sign-on (if the letter
+        is opened again) gets a new key."""
+        destroyed = self.shredder.destroy(letter["slug"])
+        self.store.update(keys.letter_key(letter["slug"]),
+                          Update(set={"keys_destroyed_at": iso(now)},
+                                 remove=("seal_kid", "seal_public", "seal_since")))
+        return destroyed
 
     def _delete_pending(self, letter: dict, sig: dict, run: str) -> int:
         # Still pending, and no link sent since it was read (a resend moves the expiry on).
@@ -85,12 +101,10 @@ class Retention:
         return 1
 
     def _anonymise(self, letter: dict, sig: dict, now: dt.datetime, run: str) -> int:
-        keep_email = bool(sig.get("updates_opt_in")) and sig["state"] in (LISTED, HIDDEN)
-        drop = set(LINK_FIELDS) | ({"original_name"} if sig["state"] == LISTED else set())
-        if not keep_email:
-            drop |= set(EMAIL_FIELDS)
+        drop = set(LINK_FIELDS) | set(EMAIL_FIELDS) | \
+            ({"original_name", "updates_opt_in"} if sig["state"] == LISTED else set())
         if sig["state"] not in (LISTED, WITHDRAWN):
-            drop |= set(PERSONAL_FIELDS) - (set(EMAIL_FIELDS) if keep_email else set())
+            drop |= set(PERSONAL_FIELDS)
         drop = {f for f in drop if f in sig}
         # What is dropped depends on the state read: the signature must still be in it (an
         # organiser may have unhidden it meanwhile), else this run leaves it to the next.
@@ -99,7 +113,7 @@ class Retention:
         steps: list[Step] = [Change(keys.key_of(sig), Update(set={"anonymised_at": iso(now)},
                                                              remove=tuple(sorted(drop))),
                                     condition=unchanged)]
-        if sig.get("email_hash") and not keep_email:
+        if sig.get("email_hash"):
             steps.append(_claim_delete(letter, sig))
         try:
             self.store.transact(steps, "anonymise", sig["sig_id"], run)

@@ -30,6 +30,14 @@ class Settings(BaseModel):
         min_length=32, repr=False,
         description="Secret key for the keyed hash of canonical emails (≥32 chars). "
                     "In AWS it comes from SSM Parameter Store.")
+    seal_kms_key: str = Field(
+        default="alias/undersigned-signer-data", min_length=1,
+        description="The KMS key (id, ARN or alias) that wraps each letter's private key. "
+                    "Only the mail worker and the export jobs may decrypt with it.")
+    seal_key_path: str = Field(
+        default="/undersigned/local/letter-keys", pattern=r"^/[A-Za-z0-9_./-]+$",
+        description="SSM Parameter Store path of the letters' wrapped private keys, one "
+                    "parameter per letter and key version; deleted at the retention date.")
     mail_backend: Literal["ses", "file"] = Field(
         description="`ses` sends through Amazon SES v2; `file` writes .eml files to MAIL_OUTBOX_DIR.")
     mail_from: str = Field(

@@ -17,6 +17,7 @@ from .errors import (LetterClosedError, LetterNotFoundError, SignatureWithdrawnE
                      ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
                      ValidationFailedError)
 from .letter_service import LetterService
+from .sealing.seal import LetterSealer
 from .models import SLUG, ConfirmationOut, SignAccepted, WithdrawalOut
 from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
@@ -29,8 +30,10 @@ log = logging.getLogger(__name__)
 
 class Signing:
     def __init__(self, settings: Settings, store: Table, letters: LetterService,
-                 transitions: Transitions, abuse: Abuse, clock: Clock) -> None:
+                 transitions: Transitions, abuse: Abuse, sealer: LetterSealer,
+                 clock: Clock) -> None:
         self.settings = settings
+        self.sealer = sealer
         self.store = store
         self.letters = letters
         self.transitions = transitions
@@ -46,12 +49,16 @@ class Signing:
     def _new_signature(self, letter: dict, sig_id: str, kind: str, name: str,
                        affiliation: Optional[str], country: Optional[str],
                        email: Optional[str], letter_sha: str) -> dict:
+        """A pending signature's item; its address only sealed (sealing/), never in clear."""
         slug = letter["slug"]
-        return {**keys.signature_key(slug, sig_id, letter["shards"]), "sig_id": sig_id,
-                "letter": slug, "kind": kind,
-                "name": name, "affiliation": affiliation, "country": country, "email": email,
-                "letter_sha256": letter_sha, "state": PENDING, "v": 0,
-                "created_at": iso(self.clock())}
+        sig = {**keys.signature_key(slug, sig_id, letter["shards"]), "sig_id": sig_id,
+               "letter": slug, "kind": kind,
+               "name": name, "affiliation": affiliation, "country": country,
+               "letter_sha256": letter_sha, "state": PENDING, "v": 0,
+               "created_at": iso(self.clock())}
+        if email:
+            sig["email_sealed"] = self.sealer.seal_email(letter, sig_id, email)[1]
+        return sig
 
     def _open_letter(self, slug: str) -> dict:
         item = self.letters.letter_item(slug)

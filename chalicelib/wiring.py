@@ -27,6 +27,10 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .organisers import OrganiserTokens
     from .ratelimit import RateLimiter
     from .retention import Retention
+    from .sealing.migrate import SealMigration
+    from .sealing.seal import LetterSealer
+    from .sealing.shred import Shredder
+    from .sealing.unseal import Unsealer
     from .signing import Signing
     from .storage import Table
     from .transitions import Transitions
@@ -45,6 +49,8 @@ class Services:
     abuse: "Abuse"
     letters: "LetterService"
     transitions: "Transitions"
+    key_clients: Any
+    sealer: "LetterSealer"
     signing: "Signing"
 
     @cached_property
@@ -66,7 +72,7 @@ class Services:
     @cached_property
     def letter_admin(self) -> "LetterAdmin":
         from .moderation.letter_admin import LetterAdmin
-        return LetterAdmin(self.store, self.letters, self.clock)
+        return LetterAdmin(self.store, self.letters, self.sealer, self.clock)
 
     @cached_property
     def recount(self) -> "Recount":
@@ -74,15 +80,31 @@ class Services:
         return Recount(self.store, self.letters)
 
     @cached_property
+    def unsealer(self) -> "Unsealer":
+        """Opens addresses: the mail worker's and the export jobs' alone (kms:Decrypt)."""
+        from .sealing.unseal import Unsealer
+        return Unsealer(self.settings, self.key_clients)
+
+    @cached_property
+    def seal_migration(self) -> "SealMigration":
+        from .sealing.migrate import SealMigration
+        return SealMigration(self.store, self.sealer, self.signing.email_hash, self.clock)
+
+    @cached_property
+    def shredder(self) -> "Shredder":
+        from .sealing.shred import Shredder
+        return Shredder(self.settings, self.key_clients)
+
+    @cached_property
     def mail_worker(self) -> "MailWorker":
         from .mail_worker import MailWorker
         return MailWorker(self.settings, self.store, self.letters, self.abuse, self.limiter,
-                          self.mailer, self.clock)
+                          self.mailer, self.clock, self.unsealer)
 
     @cached_property
     def retention(self) -> "Retention":
         from .retention import Retention
-        return Retention(self.settings, self.store, self.clock)
+        return Retention(self.settings, self.store, self.clock, self.shredder)
 
 
 # How long an unreachable or silent endpoint may hold one AWS call (the store answers 503
@@ -118,15 +140,32 @@ def boto_client(service: str, *, connect_timeout: float = CONNECT_TIMEOUT,
                                max_pool_connections=50, tcp_keepalive=True))
 
 
+class KeyClients:
+    """The KMS and SSM clients that hold letters' keys (sealing/), made on first use: a
+    sign-on seals with the public key on the letter's item and needs neither."""
+
+    @cached_property
+    def kms(self) -> Any:
+        return boto_client("kms")
+
+    @cached_property
+    def ssm(self) -> Any:
+        return boto_client("ssm")
+
+
 def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" = None,
-          mailer: "Optional[Mailer]" = None, clock: "Optional[Clock]" = None) -> Services:
+          mailer: "Optional[Mailer]" = None, clock: "Optional[Clock]" = None,
+          key_clients: Any = None) -> Services:
     """Assemble the use cases from settings; any collaborator may be passed in instead
-    (`store`: e.g. a storage.memory.MemoryStore; `dynamodb`: a boto3 client)."""
+    (`store`: e.g. a storage.memory.MemoryStore; `dynamodb`: a boto3 client; `key_clients`:
+    an object with `kms` and `ssm`). The in-memory store comes with in-memory key services
+    (storage.memory_keys), which seal for real; every other store with AWS's."""
     from .abuse import Abuse
     from .clock import utcnow
     from .letter_service import LetterService
     from .mail import FileMailer, SesMailer
     from .ratelimit import RateLimiter
+    from .sealing.seal import LetterSealer
     from .signing import Signing
     from .transitions import Transitions
 
@@ -138,14 +177,23 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
     if store is None:
         from .storage.dynamodb import DynamoStore
         store = DynamoStore(dynamodb or boto_client("dynamodb"), settings.table_name)
+    if key_clients is None:
+        from .storage.memory import MemoryStore
+        if isinstance(store, MemoryStore):
+            from .storage.memory_keys import MemoryKeyClients
+            key_clients = MemoryKeyClients()
+        else:
+            key_clients = KeyClients()
     clock = clock or utcnow
     limiter = RateLimiter(store, settings.email_hash_key.encode())
     abuse = Abuse(settings, limiter)
     letters = LetterService(settings, store, clock)
     transitions = Transitions(store, clock)
-    signing = Signing(settings, store, letters, transitions, abuse, clock)
+    sealer = LetterSealer(settings, store, letters, key_clients, clock)
+    signing = Signing(settings, store, letters, transitions, abuse, sealer, clock)
     return Services(settings=settings, store=store, mailer=mailer, clock=clock, limiter=limiter,
-                    abuse=abuse, letters=letters, transitions=transitions, signing=signing)
+                    abuse=abuse, letters=letters, transitions=transitions,
+                    key_clients=key_clients, sealer=sealer, signing=signing)
 
 
 def environment() -> dict[str, str]:

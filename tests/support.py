@@ -78,6 +78,8 @@ def make_settings(**overrides) -> Settings:
                   sign_domain_per_hour=0, confirm_ip_per_minute=0, mail_per_address_per_day=0,
                   mail_send_per_second=10_000, mail_per_domain_per_hour=0)
     values.update(overrides)
+    # Each test's letters' keys under its own path: one test's shredding never reaches another's.
+    values.setdefault("seal_key_path", f"/undersigned/test/{values['table_name']}/letter-keys")
     return Settings(**values)
 
 

@@ -164,25 +164,23 @@ def with_filters(f):
 @cli.command()
 @click.argument("slug")
 @with_filters
-@click.option("--emails/--no-emails", default=False, help="Show email addresses.")
 @click.pass_obj
-def queue(api: Api, slug: str, emails: bool, **filters: Any) -> None:
+def queue(api: Api, slug: str, **filters: Any) -> None:
     """The moderation queue of a letter, with search."""
     rows = list(api.pages(f"/admin/letters/{slug}/signatures", "signatures",
                           {k: v for k, v in filters.items() if v}))
-    cols = ["id", "state", "kind", "name", "country", "created_at"] + (["email"] if emails else [])
+    cols = ["id", "state", "kind", "name", "country", "email_domain", "created_at"]
     _table(rows, cols)
     click.echo(f"{len(rows)} signature(s)", err=True)
 
 
 @cli.command()
 @click.argument("slug")
-@click.option("--emails/--no-emails", default=False, help="Show email addresses.")
 @click.pass_obj
-def duplicates(api: Api, slug: str, emails: bool) -> None:
+def duplicates(api: Api, slug: str) -> None:
     """Signatures that are one mailbox (Gmail dots, +tags...): a report; nothing changes."""
     out = api.call("GET", f"/admin/letters/{slug}/duplicates")
-    cols = ["id", "state", "kind", "name", "created_at"] + (["email"] if emails else [])
+    cols = ["id", "state", "kind", "name", "email_domain", "created_at"]
     for n, group in enumerate(out["groups"], 1):
         click.echo(f"-- mailbox {n}: {len(group['signatures'])} signatures")
         _table(group["signatures"], cols)
@@ -349,6 +347,8 @@ def _attach_snapshots() -> None:
     snapshots.help = (snapshots.help or "") + (
         " These commands use AWS credentials (or the local stack's settings), not the token.")
     cli.add_command(snapshots)
+    from tools.seal_cli import seal_migrate
+    cli.add_command(seal_migrate)  # AWS credentials too: the table, not the API
 
 
 _attach_snapshots()

@@ -290,8 +290,9 @@ def isolate_from_aws(environ=os.environ) -> None:
         environ.pop(name, None)
 
 
-def bootstrap(table: str, bucket: str) -> None:
-    """Create the table (with TTL) and the bucket if they do not exist. Idempotent."""
+def bootstrap(table: str, bucket: str, seal_key: str = "alias/undersigned-signer-data") -> None:
+    """Create the table (with TTL), the bucket and the KMS key that wraps letters' keys
+    (moto's KMS, under the alias SEAL_KMS_KEY names) if they do not exist. Idempotent."""
     from chalicelib.storage.keys import TTL_ATTRIBUTE, table_definition
     from chalicelib.wiring import boto_client
 
@@ -311,6 +312,12 @@ def bootstrap(table: str, bucket: str) -> None:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         pass
+    kms = boto_client("kms")
+    try:
+        kms.describe_key(KeyId=seal_key)
+    except kms.exceptions.NotFoundException:
+        key = kms.create_key(Description="Wraps each letter's private key (local)")
+        kms.create_alias(AliasName=seal_key, TargetKeyId=key["KeyMetadata"]["KeyId"])
 
 
 def write_secret(path: Path, value: str, *, replace: bool = True) -> None:

@@ -27,5 +27,6 @@ def load(app: Services, folder: Path, *, with_signatories: bool = True) -> tuple
     """Store the letter (idempotent) and import its original signatories once."""
     letter = read_letter(folder)
     app.letters.upsert_letter(letter)
+    app.sealer.ensure(letter.slug)
     added = app.signing.import_signatories(letter.slug, read_signatories(folder)) if with_signatories else 0
     return letter.slug, added

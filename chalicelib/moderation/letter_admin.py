@@ -8,13 +8,16 @@ from ..letter_service import LetterService
 from ..models import SLUG
 from ..organiser_models import LetterAdminOut, LetterAdminView
 from ..principal import Principal
+from ..sealing.seal import LetterSealer
 from ..storage import Table, Update, keys
 
 
 class LetterAdmin:
-    def __init__(self, store: Table, letters_: LetterService, clock: Clock) -> None:
+    def __init__(self, store: Table, letters_: LetterService, sealer: LetterSealer,
+                 clock: Clock) -> None:
         self.store = store
         self.letters = letters_
+        self.sealer = sealer
         self.clock = clock
 
     def save_letter(self, markdown: str, who: Principal, *, slug: str | None = None,
@@ -34,6 +37,8 @@ class LetterAdmin:
             if not existing:
                 raise NotFoundError("There is no such letter.")
         changed = self.letters.upsert_letter(letter, keep_state=not create, existing=existing)
+        # Its sealing key now, not at the first of many parallel sign-ons (sealing/seal.py).
+        self.sealer.ensure(letter.slug)
         if changed:  # loading the same file again is not an edit
             self._audit_letter(letter.slug, who, "create" if create else "edit",
                                {"text_sha256": existing["text_sha256"] if existing else None},

@@ -84,22 +84,21 @@ class Queue:
     def duplicates(self, slug: str) -> DuplicateReport:
         """Signatures that are one mailbox under the current canonical rule (text.mailbox).
 
-        Each claim holds the hash of the canonical form of its day; a rule that folds more
-        (Gmail dots, +tags) leaves older signatures of one mailbox under separate claims.
-        This reads the stored addresses and reports them; it changes nothing.
+        Each claim holds the keyed hash of the canonical form of its day; a rule that folds
+        more (Gmail dots, +tags) leaves older signatures of one mailbox under separate
+        claims. The addresses are sealed, so this compares hashes: `mailbox_hash`, the hash
+        under today's rule, written by the sealing migration (tools/seal_migrate.py) where it
+        differs from `email_hash`. It changes nothing.
         """
         letter = self.letters.letter_item(slug)
         groups: dict[str, list[dict]] = {}
         checked = 0
         for item, _ in self.items(letter, Filters(), {}):
-            if not item.get("email"):
+            mailbox = item.get("mailbox_hash") or item.get("email_hash")
+            if not mailbox:
                 continue  # withdrawn or past retention: nothing left to compare
-            try:
-                canonical = parse_email(item["email"]).canonical
-            except TextError:
-                continue  # an old import's address that no longer validates
             checked += 1
-            groups.setdefault(canonical, []).append(item)
+            groups.setdefault(mailbox, []).append(item)
         found = [sorted(g, key=lambda i: (i["created_at"], i["sig_id"]))
                  for g in groups.values() if len(g) > 1]
         found.sort(key=lambda g: (g[0]["created_at"], g[0]["sig_id"]))

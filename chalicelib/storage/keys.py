@@ -21,6 +21,7 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 | repeat request      | REPEAT#{slug}#{hmac(email)} | {minute}      |  (expires by TTL; read off the stream)   |
 | parked mail         | MAILFAIL#{slug}             | {time}#{id}   |                                          |
 | mail queue status   | MAILSTATUS                  | STATUS        |                                          |
+| migration progress  | MIGRATION#{name}            | PROGRESS      |                                          |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -41,6 +42,10 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
 14. The mail outbox is the table's stream (NEW_AND_OLD_IMAGES): a pending signature whose
     `sends` passed `mailed`, a confirmed one whose `notices` passed `noticed`, and a repeat
     request are the mail worker's work (mail_worker.py); parked mails: Query MAILFAIL#{slug}.
+15. A one-off migration's position: GetItem / PutItem MIGRATION#{name} (sealing/migrate.py).
+
+A signer's address is never in the table in clear: `email_sealed` holds it sealed to the
+letter's public key (sealing/), whose private half is wrapped by KMS outside the table.
 
 No email, token or IP appears in a key: emails and IPs are keyed-hashed (HMAC-SHA256
 with a secret); link secrets and organiser tokens are stored only as sha256 hashes.
@@ -161,6 +166,10 @@ def mail_failure_key(slug: str, at: str, sig_id: str) -> dict:
 
 def mail_status_key() -> dict:
     return {"PK": "MAILSTATUS", "SK": "STATUS"}
+
+
+def migration_key(name: str) -> dict:
+    return {"PK": f"MIGRATION#{name}", "SK": "PROGRESS"}
 
 
 def request_token(*parts: str) -> str:

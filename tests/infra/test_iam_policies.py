@@ -25,11 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Names (attributes like self._db, or parameters/locals) that hold an injected client.
 CLIENT_NAMES = {"_db": "dynamodb", "_ses": "sesv2", "s3": "s3", "s3_client": "s3",
-                "_s3": "s3", "ssm": "ssm"}
+                "_s3": "s3", "ssm": "ssm", "kms": "kms"}
 # Any receiver whose name looks like a client must be listed above, so none is missed.
-CLIENT_LIKE = re.compile(r"(^|_)(client|db|s3|ses|sesv2|ssm|sqs|sns|scheduler|dynamodb)$")
+CLIENT_LIKE = re.compile(r"(^|_)(client|db|s3|ses|sesv2|ssm|kms|sqs|sns|scheduler|dynamodb)$")
 
 IAM_PREFIX = {"dynamodb": "dynamodb", "sesv2": "ses", "ses": "ses", "ssm": "ssm", "s3": "s3",
+              "kms": "kms",
               "scheduler": "scheduler", "events": "events", "sqs": "sqs", "sns": "sns"}
 # Operations whose IAM action is not prefix:OperationName.
 SPECIAL_ACTIONS = {
@@ -62,7 +63,14 @@ EVENT_SOURCE_ACTIONS = {"mail_worker": {"dynamodb:DescribeStream", "dynamodb:Get
 # call none of these (their transactions and their mail are the API's).
 BUILT_NOT_CALLED = {"signing": "built by wiring.build; its sign-on transactions are the API's",
                     "transitions": "built by wiring.build; moves are the API's",
-                    "mail": "constructs SesMailer, never sends"}
+                    "mail": "constructs SesMailer, never sends",
+                    "seal": "built by wiring.build for signing; only the API's sign-ons and "
+                            "letter saves seal (and make a letter's key)"}
+# The letters' private keys (chalicelib/sealing): Services.unsealer and Services.shredder are
+# built on first use, by the functions named in OPENERS/SHREDDERS alone
+# (test_only_the_listed_modules_open_or_shred_addresses keeps that true).
+NOT_OPENING = {"unseal": "Services.unsealer: only the mail worker opens addresses"}
+NOT_SHREDDING = {"shred": "Services.shredder: only the retention function destroys keys"}
 RETENTION_NOT_CALLED = {"retention": "Services.retention is built on first use; only "
                                       "the retention function uses it"}
 FUNCTIONS = {
@@ -71,26 +79,30 @@ FUNCTIONS = {
     "api_handler": {"policy": "policy-api.json", "entry": ["app.py"],
                     "exclude": {"mail_worker": "the mail_worker function's own code",
                                 "mail": "constructs SesMailer, never sends: mail leaves "
-                                        "through the stream"}},
+                                        "through the stream",
+                                **NOT_OPENING, **NOT_SHREDDING}},
     # wiring.get() (settings, SSM) + organisers.authenticate (the store); it never signs
     # anyone up or sends mail.
     "organiser_auth": {"policy": "policy-authorizer.json",
                        "entry": ["chalicelib/wiring.py", "chalicelib/organisers.py"],
-                       "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED}},
+                       "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
+                                   **NOT_SHREDDING}},
     # app.nightly_snapshot: wiring.get() + snapshots.job.run_nightly, which works on
     # the store, settings, clock and the letters' cache; S3 via wiring.s3().
     "nightly_snapshot": {"policy": "policy-snapshot.json",
                          "entry": ["chalicelib/wiring.py", "chalicelib/snapshots/job.py"],
-                         "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED}},
+                         "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
+                                     **NOT_SHREDDING}},
     # app.mail_worker: wiring.get() + Services.mail_worker.handle, fed by the stream.
     "mail_worker": {"policy": "policy-mail.json",
                     "entry": ["chalicelib/wiring.py", "chalicelib/mail_worker.py"],
-                    "exclude": {k: v for k, v in {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED}.items()
-                                if k != "mail"}},
+                    "exclude": {**{k: v for k, v in {**BUILT_NOT_CALLED,
+                                                     **RETENTION_NOT_CALLED}.items()
+                                   if k != "mail"}, **NOT_SHREDDING}},
     # app.retention: wiring.get() + Services.retention.run, which uses the store.
     "retention": {"policy": "policy-retention.json",
                   "entry": ["chalicelib/wiring.py", "chalicelib/retention.py"],
-                  "exclude": BUILT_NOT_CALLED},
+                  "exclude": {**BUILT_NOT_CALLED, **NOT_OPENING}},
 }
 
 
@@ -287,6 +299,15 @@ def test_policy_resources_are_named(function):
                 assert "/index/" not in text, st
         elif prefix == "ses":
             assert ":identity/${SesIdentity}" in text, st
+        elif prefix == "ssm" and "letter-keys" in text:
+            # The letters' wrapped keys: this stack's own path, nothing else.
+            assert all(r["Fn::Sub"].endswith(("/${AWS::StackName}/letter-keys",
+                                              "/${AWS::StackName}/letter-keys/*"))
+                       for r in resources), st
+        elif prefix == "kms":
+            assert resources == [{"Fn::GetAtt": ["SignerDataKey", "Arn"]}], st
+            assert st["Condition"]["ForAllValues:StringEquals"][
+                "kms:EncryptionContextKeys"] == ["letter", "kid"], st
         elif prefix == "ssm":
             assert ":parameter${EmailHashKeyParam}" in text, st
             # Only the named secrets (the optional Turnstile one only when it is set).
@@ -305,3 +326,61 @@ def test_policy_resources_are_named(function):
                 else:  # object actions: snapshots and exports only, never the whole bucket
                     assert re.fullmatch(r'\{"Fn::Sub": "\$\{ExportsBucket\.Arn\}/'
                                         r'(letters|exports)/\*"\}', rtext), st
+
+
+# Where the powers to open and to shred are used: (module, the function whose code it is).
+OPENERS = {"chalicelib/wiring.py": "defines Services.unsealer (built on first use)",
+           "chalicelib/mail_worker.py": "mail_worker: opens an address to send its mail"}
+SHREDDERS = {"chalicelib/wiring.py": "defines Services.shredder (built on first use)",
+             "chalicelib/retention.py": "retention: destroys a letter's keys at its date"}
+
+
+def _uses(path: Path, names: set[str]) -> bool:
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in names:
+            return True
+        if isinstance(node, ast.Name) and node.id in names:
+            return True
+    return False
+
+
+def _importers(module: str) -> set[str]:
+    out = set()
+    for path in [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith(module):
+                out.add(str(path.relative_to(ROOT)))
+    return out
+
+
+def test_only_the_listed_modules_open_or_shred_addresses():
+    """What makes the excludes above true: no route (app.py) and no other module reaches
+    Services.unsealer or Services.shredder, or imports their modules."""
+    files = [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]
+    rel = lambda p: str(p.relative_to(ROOT))  # noqa: E731
+    opening = {rel(p) for p in files if _uses(p, {"unsealer", "Unsealer"})}
+    shredding = {rel(p) for p in files if _uses(p, {"shredder", "Shredder"})}
+    sealing = ROOT / "chalicelib" / "sealing"
+    assert opening - {rel(p) for p in sealing.glob("*.py")} == set(OPENERS)
+    assert shredding - {rel(p) for p in sealing.glob("*.py")} == set(SHREDDERS)
+    assert _importers("sealing.unseal") - {rel(p) for p in sealing.glob("*.py")} <= set(OPENERS)
+    assert _importers("sealing.shred") <= set(SHREDDERS)
+
+
+def key_actions(policy: dict) -> set[str]:
+    """The actions a policy grants on the letters' keys: the KMS key or their parameters."""
+    out: set[str] = set()
+    for st in policy["Statement"]:
+        if any(name in json.dumps(st["Resource"]) for name in ("SignerDataKey", "letter-keys")):
+            out |= set(st["Action"])
+    return out
+
+
+def test_only_the_mail_worker_can_decrypt_and_only_the_api_can_make_letter_keys():
+    """The matrix of docs/PRIVACY.md: each function × what it may do with letters' keys."""
+    matrix = {name: key_actions(load_policy(spec["policy"])) for name, spec in FUNCTIONS.items()}
+    assert matrix == {"api_handler": {"kms:Encrypt", "ssm:PutParameter"},
+                      "organiser_auth": set(), "nightly_snapshot": set(),
+                      "mail_worker": {"kms:Decrypt", "ssm:GetParameter"},
+                      "retention": {"ssm:GetParametersByPath", "ssm:DeleteParameters"}}

@@ -17,8 +17,10 @@ def test_four_spellings_of_one_gmail_mailbox_are_one_signature(services, mailer,
             individual(letter, name="Grace Hopper", email=email)), IP)
         clock.advance(seconds=services.settings.resend_interval_seconds + 1)
     stored = services.queue.search(letter.slug, Filters(), None, 100).signatures
-    assert len(stored) == 1 and stored[0].email == GRACE[0]  # mailed as first typed
-    for message in list(mailer.sent):  # every link sent confirms that one signature
+    assert len(stored) == 1
+    sent = list(mailer.sent)
+    assert {m.to for m in sent} == {GRACE[0]}  # mailed as first typed
+    for message in sent:  # every link sent confirms that one signature
         token = message.text.split("/confirm.html#token=")[1].split()[0]
         services.signing.confirm(token, IP)
     page = services.letters.public_list(letter.slug, cursor=None, limit=10, kind=None)
@@ -37,6 +39,7 @@ def test_duplicates_reports_old_signatures_of_one_mailbox_and_changes_nothing(se
                                    "Grace Hopper", email=email)["sig_id"])
     store_signature(services, item, "f" * 26, "individual", "Ada Lovelace", email="ada@gmail.com")
     store_signature(services, item, "g" * 26, "individual", "Gone", email=None, state="withdrawn")
+    services.seal_migration.run(dry_run=False)  # stored in clear before sealing: sealed now
     before = services.queue.search(letter.slug, Filters(), None, 100)
     report = services.queue.duplicates(letter.slug)
     assert report.checked == 5

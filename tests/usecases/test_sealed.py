@@ -1,0 +1,158 @@
+"""Signers' addresses sealed at rest (sealing/, docs/PRIVACY.md): never in the table in
+clear, opened only with the letter's private key, unreadable everywhere once it is shredded."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from chalicelib.models import signature_in
+from chalicelib.organiser_models import Filters
+from chalicelib.principal import Principal
+from chalicelib.sealing.box import SealError
+from chalicelib.sealing.unseal import KeyGone
+from chalicelib.storage import keys
+from helpers import individual, make_letter, organisation
+
+IP = "192.0.2.44"
+WHO = Principal("t", "Organiser", ())
+ADDRESSES = {"Kim Ji-woo": "kim.jiwoo.7f3a@example.org",
+             "Hanbit Relief Network": "relief.desk.91c2@hanbit.example",
+             "Grace Park": "grace.park.55e1@example.net"}
+
+
+def every_item(services) -> list[dict]:
+    """The whole table, every attribute of every item (a scan, as a backup would hold it)."""
+    if hasattr(services.store, "items"):
+        return services.store.items()
+    db, out = services.store._db, []
+    for page in db.get_paginator("scan").paginate(TableName=services.settings.table_name):
+        out += page["Items"]
+    return out
+
+
+def sign(services, letter, **kw):
+    services.signing.sign(letter.slug, signature_in.validate_python(
+        (organisation if kw.get("kind") == "organisation" else individual)(letter, **kw)), IP)
+
+
+def test_no_address_is_in_the_table_in_clear_after_signing_confirming_and_moderating(
+        services, mailer):
+    letter = make_letter(services, approval=True)
+    sign(services, letter, name="Kim Ji-woo", email=ADDRESSES["Kim Ji-woo"], updates_opt_in=True)
+    sign(services, letter, kind="organisation", name="Hanbit Relief Network",
+         email=ADDRESSES["Hanbit Relief Network"])
+    sign(services, letter, name="Grace Park", email=ADDRESSES["Grace Park"])
+    sign(services, letter, name="Kim Ji-woo", email=ADDRESSES["Kim Ji-woo"])  # a repeat
+    sent = {m.to: m for m in mailer.sent}
+    assert set(sent) == set(ADDRESSES.values())  # the worker opened each one to mail it
+    for name in ("Kim Ji-woo", "Hanbit Relief Network"):
+        token = sent[ADDRESSES[name]].text.split("/confirm.html#token=")[1].split()[0]
+        services.signing.confirm(token, IP)
+    held = services.queue.search(letter.slug, Filters(state="awaiting_approval"), None, 10)
+    services.actions.act(letter.slug, held.signatures[0].id, "approve", WHO)
+    listed = services.queue.search(letter.slug, Filters(state="listed"), None, 10).signatures
+    services.actions.act(letter.slug, next(s.id for s in listed if s.name == "Kim Ji-woo"),
+                         "hide", WHO)
+    table = json.dumps(every_item(services), default=str).lower()
+    assert "ji-woo" in table  # the search can find what is there: names are public
+    for address in ADDRESSES.values():
+        local = address.split("@")[0]
+        assert address not in table and local not in table, address
+    sealed = [i for i in every_item(services) if "email_sealed" in json.dumps(i, default=str)]
+    assert len(sealed) == 3
+
+
+def test_a_sealed_address_copied_onto_another_signature_does_not_open(services, mailer):
+    letter = make_letter(services)
+    sign(services, letter, name="Kim Ji-woo", email=ADDRESSES["Kim Ji-woo"])
+    sign(services, letter, name="Grace Park", email=ADDRESSES["Grace Park"])
+    mailer.sent  # the worker has mailed both
+    sigs = services.queue.search(letter.slug, Filters(), None, 10).signatures
+    item = services.letters.letter_item(letter.slug)
+    kim, grace = (services.store.signature(item, s.id) for s in
+                  sorted(sigs, key=lambda s: s.name != "Kim Ji-woo"))
+    assert services.unsealer.email(kim) == ADDRESSES["Kim Ji-woo"]
+    moved = {**grace, "email_sealed": kim["email_sealed"]}
+    with pytest.raises(SealError):
+        services.unsealer.email(moved)
+    other = make_letter(services, slug="other-letter")
+    with pytest.raises(SealError):  # nor onto the same id in another letter
+        services.unsealer.email({**kim, "letter": other.slug})
+
+
+def test_after_the_retention_date_a_restored_copy_of_the_items_opens_nothing(services, mailer,
+                                                                             clock):
+    letter = make_letter(services)
+    sign(services, letter, name="Kim Ji-woo", email=ADDRESSES["Kim Ji-woo"], updates_opt_in=True)
+    services.signing.confirm(mailer.last_token(), IP)
+    item = services.letters.letter_item(letter.slug)
+    sig_id = services.queue.search(letter.slug, Filters(), None, 1).signatures[0].id
+    backup = copy.deepcopy(services.store.signature(item, sig_id))  # as PITR keeps it
+    assert services.unsealer.email(backup) == ADDRESSES["Kim Ji-woo"]
+    services.letter_admin.set_status(letter.slug, "closed", None, WHO)
+    clock.advance(days=services.settings.retention_days + 1)
+    services.retention.run(clock())
+    assert "email_sealed" not in services.store.signature(item, sig_id)
+    services.unsealer.forget(letter.slug)  # a new instance: nothing cached from before
+    with pytest.raises(KeyGone):
+        services.unsealer.email(backup)
+
+
+def test_a_new_key_version_seals_new_signatures_and_the_old_one_still_opens(services, mailer):
+    letter = make_letter(services)
+    sign(services, letter, name="Kim Ji-woo", email=ADDRESSES["Kim Ji-woo"])
+    first = services.letters.letter_item(letter.slug, fresh=True)["seal_kid"]
+    rotated = services.sealer.rotate(letter.slug)
+    assert rotated["seal_kid"] != first
+    sign(services, letter, name="Grace Park", email=ADDRESSES["Grace Park"])
+    assert {m.to for m in mailer.sent} == {ADDRESSES["Kim Ji-woo"], ADDRESSES["Grace Park"]}
+    kids = {services.store.signature(rotated, s.id)["email_sealed"].split(".")[0]
+            for s in services.queue.search(letter.slug, Filters(), None, 10).signatures}
+    assert kids == {first, rotated["seal_kid"]}
+
+
+def test_a_public_key_swapped_on_the_letter_is_refused_by_the_mail_worker(services, mailer):
+    """Someone who can write the table (the sign function's role) puts their own public key
+    on the letter, to read the addresses sealed to it: the worker notices, mails nothing
+    and parks the mail where organisers see it."""
+    from chalicelib.sealing import box
+    from chalicelib.storage import Update
+    letter = make_letter(services)
+    services.sealer.ensure(letter.slug)
+    _, theirs = box.new_key_pair()
+    services.store.update(keys.letter_key(letter.slug),
+                          Update(set={"seal_public": box.b64(theirs)}))
+    services.letters.forget_letter(letter.slug)
+    sign(services, letter, name="Kim Ji-woo", email=ADDRESSES["Kim Ji-woo"])
+    assert mailer.sent == []
+    parked = list(services.store.query(keys_query(letter.slug)))
+    assert len(parked) == 1 and "does not open" in parked[0]["error"]
+
+
+def keys_query(slug):
+    from chalicelib.storage import Query
+    return Query(pk=keys.mail_failure_partition(slug))
+
+
+def test_the_migration_seals_clear_addresses_after_a_dry_run_and_resumes(services, clock):
+    from support import store_signature
+    letter = make_letter(services)
+    item = services.letters.letter_item(letter.slug)
+    for i in range(5):
+        clock.advance(seconds=1)
+        store_signature(services, item, f"{'m' * 25}{i}", "individual", f"Old Signer {i}",
+                        email=f"old.signer.{i}.c0ffee@example.org")
+    dry = services.seal_migration.run(dry_run=True)
+    assert dry.to_seal == 5 and dry.sealed == 0
+    assert "old.signer.0.c0ffee" in json.dumps(every_item(services), default=str)
+    step = services.seal_migration.run(dry_run=False, limit=2)
+    assert step.sealed == 2
+    rest = services.seal_migration.run(dry_run=False)
+    assert rest.resumed_from is not None and rest.sealed == 3
+    assert "c0ffee" not in json.dumps(every_item(services), default=str)
+    for i in range(5):
+        sig = services.store.signature(item, f"{'m' * 25}{i}")
+        assert services.unsealer.email(sig) == f"old.signer.{i}.c0ffee@example.org"
+    assert services.seal_migration.run(dry_run=True).to_seal == 0
