@@ -24,7 +24,7 @@ import threading
 import time
 from pathlib import Path
 
-from tools import localstack, seed, stackfile
+from tools import local_keys, localstack, seed, stackfile
 from tools.localstack import BUCKET, LOCAL, ROOT, TABLE
 
 TOKEN_FILE = LOCAL / "organiser-token"
@@ -135,6 +135,7 @@ def _save_left_running(record: dict) -> None:
     """Before the children of a killed run are stopped, keep what its moto holds."""
     os.environ.update(stackfile.stack_of(record).env())
     print(f"Saved {save_s3()} S3 object(s) from the stack left running.", flush=True)
+    print(f"Saved {local_keys.save(local_keys.Where.from_env())} letter key(s).", flush=True)
 
 
 def banner(*, url: str, slug: str, new_token: bool, stack: localstack.Stack, restored: int,
@@ -199,6 +200,7 @@ def serve(env=os.environ) -> int:
 
         localstack.bootstrap(TABLE, BUCKET)
         restored = restore_s3()
+        local_keys.restore(wiring.get().settings)  # before anything seals or opens
         slug, added = seed.load(wiring.get(), seed.EXAMPLE)
         new_token = ensure_token()
         try:
@@ -226,8 +228,10 @@ def serve(env=os.environ) -> int:
             server.stop()
             try:
                 print(f"Saved {save_s3()} S3 object(s) to .local/s3/", flush=True)
+                local_keys.save(wiring.get().settings)
             except Exception as exc:  # never keep the stack running because saving failed
-                print(f"Could not save S3 objects: {type(exc).__name__}", flush=True)
+                print(f"Could not save S3 objects or letter keys: {type(exc).__name__}",
+                      flush=True)
         stack.stop()
         mine = stackfile.read(run_file)
         if mine is not None and mine["run"] == stackfile.identity(os.getpid()):

@@ -203,6 +203,43 @@ def test_after_kill_9_the_next_run_stops_the_orphans_and_keeps_their_s3_objects(
     assert second.finish() == 0
 
 
+def _client(service: str, port: int):
+    import boto3
+    return boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name="eu-west-1",
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def _letter_key_opens(base: int) -> bool:
+    """The example letter's private key unwraps with this stack's KMS and is the half of the
+    public key its item seals with: its sealed addresses can be opened."""
+    from chalicelib.sealing import box
+    letter = _client("dynamodb", base + 1).get_item(
+        TableName=localstack.TABLE, Key={"PK": {"S": "LETTERS"}, "SK": {"S": SLUG}})["Item"]
+    kid, public = letter["seal_kid"]["S"], letter["seal_public"]["S"]
+    where = f"/undersigned/local/letter-keys/{SLUG}/{kid}"
+    stored = json.loads(_client("ssm", base + 2).get_parameter(Name=where)["Parameter"]["Value"])
+    private = _client("kms", base + 2).decrypt(
+        CiphertextBlob=box.unb64(stored["wrapped"]), KeyId="alias/undersigned-signer-data",
+        EncryptionContext={"letter": SLUG, "kid": kid})["Plaintext"]
+    return box.public_of(private) == box.unb64(public)
+
+
+def test_letters_keys_survive_a_restart_so_their_sealed_addresses_still_open(runs):
+    """moto keeps KMS and SSM in memory: the keys are saved on stop and put back on start."""
+    base = free_base()
+    first = runs(PORT=str(base))
+    assert first.wait_for("Press Ctrl-C"), first.output
+    assert _letter_key_opens(base)
+    first.proc.send_signal(signal.SIGINT)
+    assert first.finish() == 0
+    assert (first.local / "keys" / "letter-keys.json").stat().st_mode & 0o777 == 0o600
+    second = runs(PORT=str(base))
+    assert second.wait_for("Press Ctrl-C"), second.output
+    assert _letter_key_opens(base)
+    second.proc.send_signal(signal.SIGINT)
+    assert second.finish() == 0
+
+
 def test_stale_record_stops_only_processes_that_are_provably_ours(tmp_path):
     path = tmp_path / "run.json"
     ours = subprocess.Popen(["sleep", "600"])
