@@ -62,7 +62,7 @@ def due(change: ItemChange) -> Optional[Due]:
     if not new or not new.get("SK", "").startswith(keys.SIGNATURE_PREFIX):
         return None
     if new.get("state") == PENDING and new.get("sends", 0) > old.get("sends", 0) \
-            and new.get("email_sealed"):
+            and new.get("email_hash"):
         return Due("link", keys.key_of(new), new["sends"])
     if new.get("notices", 0) > old.get("notices", 0):
         return Due("notice", keys.key_of(new), new["notices"])

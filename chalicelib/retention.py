@@ -28,7 +28,7 @@ from .sealing.shred import Shredder
 log = logging.getLogger(__name__)
 LINK_FIELDS = ("confirm_hashes", "withdraw_hash", "language", "quarantine_reason", "link_salt",
                "notices", "noticed")
-EMAIL_FIELDS = ("email_sealed", "email", "email_hash", "email_domain")
+EMAIL_FIELDS = ("email", "email_hash", "email_domain")  # the sealed address: on the claim
 
 
 def closed_since(letter: dict, now: dt.datetime) -> dt.datetime | None:

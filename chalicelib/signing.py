@@ -48,17 +48,22 @@ class Signing:
 
     def _new_signature(self, letter: dict, sig_id: str, kind: str, name: str,
                        affiliation: Optional[str], country: Optional[str],
-                       email: Optional[str], letter_sha: str) -> dict:
-        """A pending signature's item; its address only sealed (sealing/), never in clear."""
+                       letter_sha: str) -> dict:
+        """A pending signature's item. It holds no address: its claim holds it sealed."""
         slug = letter["slug"]
-        sig = {**keys.signature_key(slug, sig_id, letter["shards"]), "sig_id": sig_id,
-               "letter": slug, "kind": kind,
-               "name": name, "affiliation": affiliation, "country": country,
-               "letter_sha256": letter_sha, "state": PENDING, "v": 0,
-               "created_at": iso(self.clock())}
-        if email:
-            sig["email_sealed"] = self.sealer.seal_email(letter, sig_id, email)[1]
-        return sig
+        return {**keys.signature_key(slug, sig_id, letter["shards"]), "sig_id": sig_id,
+                "letter": slug, "kind": kind,
+                "name": name, "affiliation": affiliation, "country": country,
+                "letter_sha256": letter_sha, "state": PENDING, "v": 0,
+                "created_at": iso(self.clock())}
+
+    def _claim(self, letter: dict, ehash: str, sig_id: str, email: str,
+               now: dt.datetime) -> dict:
+        """The mailbox's claim on the letter: its one signature, and its address sealed to the
+        letter's public key (sealing/), bound to that signature. Never in clear."""
+        return {**keys.email_claim_key(letter["slug"], ehash), "sig_id": sig_id,
+                "created_at": iso(now),
+                "email_sealed": self.sealer.seal_email(letter, sig_id, email)[1]}
 
     def _open_letter(self, slug: str) -> dict:
         item = self.letters.letter_item(slug)
@@ -101,7 +106,7 @@ class Signing:
         withdraw = link_tokens.derived_secret(self._hash_key, sig_id, salt, "withdraw")
         sig = self._new_signature(letter, sig_id, data.kind, data.name,
                                   getattr(data, "affiliation", None), data.country,
-                                  str(data.email), data.letter_sha256)
+                                  data.letter_sha256)
         sig.update(
             email_hash=ehash, email_domain=domain, language=data.language,
             consent=True, consent_version=version, consent_sha256=consent_sha,
@@ -112,7 +117,7 @@ class Signing:
             sends=1, quarantine_reason=held)
         if data.kind == "organisation":
             sig["authorised"] = True
-        claim = {**keys.email_claim_key(slug, ehash), "sig_id": sig_id, "created_at": iso(now)}
+        claim = self._claim(letter, ehash, sig_id, str(data.email), now)
         for attempt in range(3):
             try:
                 self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM),
@@ -259,7 +264,7 @@ class Signing:
             kind = row["kind"]
             sig_id = link_tokens.derived_id("import", slug, kind, row["name"])
             sig = self._new_signature(letter, sig_id, kind, row["name"], row.get("affiliation") or None,
-                                      row.get("country") or None, None, letter["text_sha256"])
+                                      row.get("country") or None, letter["text_sha256"])
             sig.update(state=LISTED, source="import", confirmed_at=sig["created_at"])
             try:
                 self.transitions.create_listed(letter, sig, run)

@@ -22,8 +22,8 @@ PUBLIC_STATES = (LISTED, AWAITING)
 # Deleted on withdrawal (and by retention): everything that identifies the signer.
 # (withdraw_hash stays until retention, so a second click answers "already withdrawn".)
 # (The link hashes stay too, so an old confirmation link answers "withdrawn", not "invalid".)
-PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email_sealed", "email",
-                   "email_hash",
+# ("email": an address stored in clear before sealing; sealed ones are on the email claim.)
+PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "email_hash",
                    "email_domain", "quarantine_reason", "updates_opt_in",
                    "language", "link_salt", "notices", "noticed")
 # Needed only while a signature waits for its confirmation; confirming drops them, which

@@ -83,7 +83,7 @@ class Services:
     def unsealer(self) -> "Unsealer":
         """Opens addresses: the mail worker's and the export jobs' alone (kms:Decrypt)."""
         from .sealing.unseal import Unsealer
-        return Unsealer(self.settings, self.key_clients)
+        return Unsealer(self.settings, self.key_clients, self.store)
 
     @cached_property
     def seal_migration(self) -> "SealMigration":

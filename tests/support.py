@@ -144,7 +144,8 @@ def start_site(outbox: Path, clock=None, **overrides) -> LiveSite:
 
 def store_signature(service, letter: dict, sig_id: str, kind: str, name: str, *,
                     affiliation=None, country=None, email=None, state="listed") -> dict:
-    """Write a signature straight into the table, as an old import would: no validation.
+    """Write a signature straight into the table, as an old import or a sign-on from before
+    sealing would (an address in clear): no validation.
 
     Listed ones get their GSI1 keys and are counted, as the service's listing does.
     """
@@ -161,5 +162,9 @@ def store_signature(service, letter: dict, sig_id: str, kind: str, name: str, *,
                    GSI1SK=keys.list_sort_key(kind, sort_key(kind, name), sig_id))
         add = {f"n_{kind}": 1, **({f"c_{country}": 1} if country else {})}
         service.store.update(keys.counter_key(slug, shard), Update(add=add))
+    if email:  # as a sign-on before sealing: in clear, with its claim under the rule of its day
+        sig["email_hash"] = service.signing.email_hash(email.strip().lower())
+        service.store.put({**keys.email_claim_key(slug, sig["email_hash"]), "sig_id": sig_id,
+                           "created_at": now})
     service.store.put(sig)
     return sig

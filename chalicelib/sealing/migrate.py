@@ -2,10 +2,12 @@
 
 Needs only the power to seal (the letter's public key) and the table: it never opens an
 address. Per letter and shard it reads the signatures that still have `email` in clear,
-seals each (its letter and id bound into the ciphertext), writes the keyed hash of its
-mailbox under today's canonical rule where that differs from its claim's (`mailbox_hash`,
-so the organisers' duplicates report works without opening anything), and removes the
-clear text, conditioned on it being unchanged. A dry run counts and writes nothing.
+seals each onto its email claim (its letter and id bound into the ciphertext), writes the
+keyed hash of its mailbox under today's canonical rule where that differs from its claim's
+(`mailbox_hash`, so the organisers' duplicates report works without opening anything), and
+removes the clear text, conditioned on it being unchanged and on the claim being the
+signature's own (else it is counted as changed meanwhile and left). A dry run counts and
+writes nothing.
 
 Resumable: every CHECKPOINT_EVERY signatures the position (letter, shard, last key) is
 written to MIGRATION#seal; a new run starts there, and what was sealed before has no `email`
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from ..clock import Clock, iso
-from ..storage import Table, Update, eq, exists, keys
+from ..storage import Change, Table, TransactionConflict, Update, absent, eq, exists, keys
 from ..text import TextError, parse_email
 from .seal import LetterSealer
 
@@ -89,21 +91,32 @@ class SealMigration:
         return True
 
     def _seal(self, letter: dict, sig: dict) -> bool:
+        """Seal one signature's clear address onto its claim and remove it, in one transaction
+        (the claim must be the signature's own; the address unchanged since it was read)."""
         email = sig["email"]
-        letter, sealed = self.sealer.seal_email(letter, sig["sig_id"], email)
-        sets: dict = {"email_sealed": sealed}
         try:
             canonical = parse_email(email).canonical
         except TextError:
             canonical = None  # an old import's address that no longer validates
+        ehash = sig.get("email_hash") or self.email_hash(canonical or email.strip().lower())
+        letter, sealed = self.sealer.seal_email(letter, sig["sig_id"], email)
+        sets: dict = {"email_hash": ehash}
         if canonical:
-            mailbox = self.email_hash(canonical)
-            if mailbox != sig.get("email_hash"):
-                sets["mailbox_hash"] = mailbox
+            if self.email_hash(canonical) != ehash:
+                sets["mailbox_hash"] = self.email_hash(canonical)
             if not sig.get("email_domain"):
                 sets["email_domain"] = canonical.rsplit("@", 1)[1]
-        return self.store.update(keys.key_of(sig), Update(set=sets, remove=("email",)),
-                                 condition=eq("email", email))
+        claim = keys.email_claim_key(letter["slug"], ehash)
+        try:
+            self.store.transact([
+                Change(claim, Update(set={"sig_id": sig["sig_id"], "email_sealed": sealed},
+                                     set_if_absent={"created_at": sig["created_at"]}),
+                       condition=absent("PK") | eq("sig_id", sig["sig_id"])),
+                Change(keys.key_of(sig), Update(set=sets, remove=("email",)),
+                       condition=eq("email", email))], "seal-migrate", sig["sig_id"], sealed)
+        except TransactionConflict:
+            return False
+        return True
 
     def _checkpoint(self, slug: str, shard: int, after: Optional[dict]) -> None:
         item = {**keys.migration_key("seal"), "slug": slug, "shard": shard,

@@ -1,5 +1,7 @@
 """Opening sealed addresses: only for the functions that must write to a signer (the mail
-worker) or hand organisers their addresses (export jobs "with emails").
+worker) or hand organisers their addresses (export jobs "with emails"). A signature's sealed
+address is on its email claim, not on the signature: withdrawal and retention delete the
+claim, and the signature stays one write unit (docs/COST.md).
 
 A letter's private key version is unwrapped once per process (`ssm:GetParameter`, then
 `kms:Decrypt` with the letter and version as encryption context, which CloudTrail records
@@ -14,6 +16,7 @@ import logging
 from typing import Any, Optional
 
 from ..settings import Settings
+from ..storage import Table, keys
 from . import box
 from .seal import EMAIL, parameter_name
 
@@ -25,27 +28,44 @@ class KeyGone(box.SealError):
 
 
 class Unsealer:
-    def __init__(self, settings: Settings, clients: Any) -> None:
+    """Opens the sealed address a signature's email claim holds (the claim, EMAIL#{slug}#{hash},
+    is the mailbox's one signature of the letter; keys.py)."""
+
+    def __init__(self, settings: Settings, clients: Any, store: Table) -> None:
         self.settings = settings
         self.clients = clients  # .kms and .ssm (wiring.KeyClients)
+        self.store = store
         self._keys: dict[tuple[str, str], bytes] = {}
 
-    def email(self, sig: dict) -> Optional[str]:
-        """The signature's address, or None if it has none (withdrawn, anonymised, imported
-        without one). Raises box.SealError if it does not open."""
-        sealed = sig.get("email_sealed")
-        if not sealed:
-            return None
-        slug = sig["letter"]
-        return box.open_sealed(self._private(slug, box.kid_of(sealed), None),
-                               sealed, slug, sig["sig_id"], EMAIL)
+    def open(self, slug: str, sig_id: str, sealed: str, public: Optional[str] = None) -> str:
+        """A sealed address, opened for this letter's signature `sig_id`; raises box.SealError
+        (KeyGone once the letter's keys are shredded). `public`: the letter's current public
+        key, checked when the sealed value is of the current version."""
+        kid = box.kid_of(sealed)
+        return box.open_sealed(self._private(slug, kid, public), sealed, slug, sig_id, EMAIL)
 
     def email_of(self, letter: dict, sig: dict) -> Optional[str]:
-        """As `email`, checking the current key version against the letter's item."""
-        sealed = sig.get("email_sealed")
-        if sealed and box.kid_of(sealed) == letter.get("seal_kid"):
-            self._private(letter["slug"], letter["seal_kid"], letter.get("seal_public"))
-        return self.email(sig)
+        """The signature's address, or None if it has none (withdrawn, anonymised, imported
+        without one): read from its claim, which must still be its own."""
+        claim = self.store.get(keys.email_claim_key(letter["slug"], sig["email_hash"])) \
+            if sig.get("email_hash") else None
+        if not claim or claim.get("sig_id") != sig["sig_id"] or not claim.get("email_sealed"):
+            return None
+        sealed = claim["email_sealed"]
+        current = box.kid_of(sealed) == letter.get("seal_kid")
+        return self.open(letter["slug"], sig["sig_id"], sealed,
+                         letter.get("seal_public") if current else None)
+
+    def emails_of(self, letter: dict, sigs: list[dict]) -> dict[str, str]:
+        """sig_id → address for a page of signatures (one BatchGetItem per 100): exports."""
+        wanted = {s["email_hash"]: s["sig_id"] for s in sigs if s.get("email_hash")}
+        claims = self.store.batch_get([keys.email_claim_key(letter["slug"], h) for h in wanted])
+        out = {}
+        for claim in claims:
+            sig_id = claim.get("sig_id")
+            if sig_id in wanted.values() and claim.get("email_sealed"):
+                out[sig_id] = self.open(letter["slug"], sig_id, claim["email_sealed"])
+        return out
 
     def _private(self, slug: str, kid: str, public: Optional[str]) -> bytes:
         cached = self._keys.get((slug, kid))

@@ -44,8 +44,10 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     request are the mail worker's work (mail_worker.py); parked mails: Query MAILFAIL#{slug}.
 15. A one-off migration's position: GetItem / PutItem MIGRATION#{name} (sealing/migrate.py).
 
-A signer's address is never in the table in clear: `email_sealed` holds it sealed to the
-letter's public key (sealing/), whose private half is wrapped by KMS outside the table.
+A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
+sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
+table. On the claim, not the signature: a confirmed signature stays under 1 KB (one WRU per
+update), and the claim is deleted wherever the address must go (withdrawal, expiry, retention).
 
 No email, token or IP appears in a key: emails and IPs are keyed-hashed (HMAC-SHA256
 with a secret); link secrets and organiser tokens are stored only as sha256 hashes.

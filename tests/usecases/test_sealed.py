@@ -12,7 +12,7 @@ from chalicelib.organiser_models import Filters
 from chalicelib.principal import Principal
 from chalicelib.sealing.box import SealError
 from chalicelib.sealing.unseal import KeyGone
-from chalicelib.storage import keys
+from chalicelib.storage import Update, keys
 from helpers import individual, make_letter, organisation
 
 IP = "192.0.2.44"
@@ -30,6 +30,11 @@ def every_item(services) -> list[dict]:
     for page in db.get_paginator("scan").paginate(TableName=services.settings.table_name):
         out += page["Items"]
     return out
+
+
+def claim_of(services, sig: dict) -> dict:
+    """The signature's email claim, which holds its sealed address."""
+    return services.store.get(keys.email_claim_key(sig["letter"], sig["email_hash"]))
 
 
 def sign(services, letter, **kw):
@@ -75,13 +80,15 @@ def test_a_sealed_address_copied_onto_another_signature_does_not_open(services, 
     item = services.letters.letter_item(letter.slug)
     kim, grace = (services.store.signature(item, s.id) for s in
                   sorted(sigs, key=lambda s: s.name != "Kim Ji-woo"))
-    assert services.unsealer.email(kim) == ADDRESSES["Kim Ji-woo"]
-    moved = {**grace, "email_sealed": kim["email_sealed"]}
-    with pytest.raises(SealError):
-        services.unsealer.email(moved)
+    assert services.unsealer.email_of(item, kim) == ADDRESSES["Kim Ji-woo"]
+    stolen = claim_of(services, kim)["email_sealed"]
+    services.store.update(keys.email_claim_key(letter.slug, grace["email_hash"]),
+                          Update(set={"email_sealed": stolen}))
+    with pytest.raises(SealError):  # Grace's claim now holds Kim's ciphertext: it does not open
+        services.unsealer.email_of(item, grace)
     other = make_letter(services, slug="other-letter")
-    with pytest.raises(SealError):  # nor onto the same id in another letter
-        services.unsealer.email({**kim, "letter": other.slug})
+    with pytest.raises(SealError):  # nor for the same id in another letter
+        services.unsealer.open(other.slug, kim["sig_id"], stolen)
 
 
 def test_after_the_retention_date_a_restored_copy_of_the_items_opens_nothing(services, mailer,
@@ -91,15 +98,17 @@ def test_after_the_retention_date_a_restored_copy_of_the_items_opens_nothing(ser
     services.signing.confirm(mailer.last_token(), IP)
     item = services.letters.letter_item(letter.slug)
     sig_id = services.queue.search(letter.slug, Filters(), None, 1).signatures[0].id
-    backup = copy.deepcopy(services.store.signature(item, sig_id))  # as PITR keeps it
-    assert services.unsealer.email(backup) == ADDRESSES["Kim Ji-woo"]
+    sig = services.store.signature(item, sig_id)
+    backup = copy.deepcopy(claim_of(services, sig))  # as point-in-time recovery keeps it
+    assert services.unsealer.open(letter.slug, sig_id, backup["email_sealed"]) == \
+        ADDRESSES["Kim Ji-woo"]
     services.letter_admin.set_status(letter.slug, "closed", None, WHO)
     clock.advance(days=services.settings.retention_days + 1)
     services.retention.run(clock())
-    assert "email_sealed" not in services.store.signature(item, sig_id)
+    assert claim_of(services, sig) is None
     services.unsealer.forget(letter.slug)  # a new instance: nothing cached from before
     with pytest.raises(KeyGone):
-        services.unsealer.email(backup)
+        services.unsealer.open(letter.slug, sig_id, backup["email_sealed"])
 
 
 def test_a_new_key_version_seals_new_signatures_and_the_old_one_still_opens(services, mailer):
@@ -110,7 +119,7 @@ def test_a_new_key_version_seals_new_signatures_and_the_old_one_still_opens(serv
     assert rotated["seal_kid"] != first
     sign(services, letter, name="Grace Park", email=ADDRESSES["Grace Park"])
     assert {m.to for m in mailer.sent} == {ADDRESSES["Kim Ji-woo"], ADDRESSES["Grace Park"]}
-    kids = {services.store.signature(rotated, s.id)["email_sealed"].split(".")[0]
+    kids = {claim_of(services, services.store.signature(rotated, s.id))["email_sealed"].split(".")[0]
             for s in services.queue.search(letter.slug, Filters(), None, 10).signatures}
     assert kids == {first, rotated["seal_kid"]}
 
@@ -120,7 +129,6 @@ def test_a_public_key_swapped_on_the_letter_is_refused_by_the_mail_worker(servic
     on the letter, to read the addresses sealed to it: the worker notices, mails nothing
     and parks the mail where organisers see it."""
     from chalicelib.sealing import box
-    from chalicelib.storage import Update
     letter = make_letter(services)
     services.sealer.ensure(letter.slug)
     _, theirs = box.new_key_pair()
@@ -156,7 +164,8 @@ def test_the_migration_seals_clear_addresses_after_a_dry_run_and_resumes(service
     assert "c0ffee" not in json.dumps(every_item(services), default=str)
     for i in range(5):
         sig = services.store.signature(item, f"{'m' * 25}{i}")
-        assert services.unsealer.email(sig) == f"old.signer.{i}.c0ffee@example.org"
+        assert "email" not in sig
+        assert services.unsealer.email_of(item, sig) == f"old.signer.{i}.c0ffee@example.org"
     assert services.seal_migration.run(dry_run=True).to_seal == 0
 
 
