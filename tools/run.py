@@ -228,7 +228,8 @@ def serve(env=os.environ) -> int:
             server.stop()
             try:
                 print(f"Saved {save_s3()} S3 object(s) to .local/s3/", flush=True)
-                local_keys.save(wiring.get().settings)
+                print(f"Saved {local_keys.save(wiring.get().settings)} letter key(s) to "
+                      ".local/keys/", flush=True)
             except Exception as exc:  # never keep the stack running because saving failed
                 print(f"Could not save S3 objects or letter keys: {type(exc).__name__}",
                       flush=True)
