@@ -192,7 +192,7 @@ def mail_worker(app, clock):
 
     limiter = RateLimiter(app.store, app.settings.email_hash_key.encode())
     return MailWorker(app.settings, app.store, app.letters, Abuse(app.settings, limiter), limiter,
-                      app.mailer, clock, sleep=sim_sleep(clock))
+                      app.mailer, clock, app.unsealer, sleep=sim_sleep(clock))
 
 
 def simulate_writes(rate: int, seconds: float, seed: int = 7) -> dict:
