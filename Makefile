@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.deps-$(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha1sum | cut -c1-12)
 NODE_STAMP := node_modules/.deps-$(shell sha1sum package-lock.json 2>/dev/null | cut -c1-12)
 
-.PHONY: help deps browser run snapshot cli lint unit test check bench clean
+.PHONY: help deps browser run snapshot cli lint unit test check bench bench-scale clean
 help:
 	@echo "make run   - serve the site and API on http://127.0.0.1:8000 (state in .local/)"
 	@echo "make test  - run every test tier"
@@ -70,3 +70,9 @@ clean:
 # Benchmarks: every one under bench/, against a local stack each starts (bench/results/latest.json).
 bench: deps browser
 	$(PY) bench/run.py
+
+# Every job at scale (issue 14): 100,000 signatures, 1/4/16 workers, projected to 10 million.
+# Not part of `make test` or `make bench` (minutes). SIZES=100000,1000000 adds a million.
+SIZES ?= 100000
+bench-scale: deps
+	$(PY) bench/scale.py --sizes $(SIZES)

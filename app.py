@@ -249,25 +249,39 @@ def mail_failures(slug):
     return http.json_response(wiring.get().queue.mail_failures(slug))
 
 
+# ---- jobs: exports, snapshots and recounts run on the job worker; 202 and a job id --------
+
+
+def job_accepted(job):
+    return http.json_response(job, status=202)
+
+
 @admin("/admin/letters/{slug}/recount", ["POST"])
 def recount(slug):
     from chalicelib.organiser_models import RecountIn
     who().require(slug)
     data = http.parse_body(app.current_request, RecountIn)
-    return http.json_response(wiring.get().recount.recount(slug, fix=data.fix))
+    return job_accepted(wiring.get().jobs.submit(slug, "recount", {"fix": data.fix}, who().who))
 
 
 @admin("/admin/letters/{slug}/exports", ["POST"])
 def export_letter(slug):
-    from chalicelib.exports.on_demand import export_to_s3
-    from chalicelib.organiser_models import ExportIn, ExportOut
+    from chalicelib.organiser_models import ExportIn
     who().require(slug)
     data = http.parse_body(app.current_request, ExportIn)
-    svc = wiring.get()
-    return http.json_response(ExportOut(**export_to_s3(
-        svc.settings, svc.store, svc.letters, wiring.s3(), slug, data.format,
-        include_email=data.include_email, states=data.states, date=data.date,
-        now=svc.clock())))
+    return job_accepted(wiring.get().jobs.submit(slug, "export", data.model_dump(), who().who))
+
+
+@admin("/admin/letters/{slug}/exports/{job_id}", ["GET"])
+def export_status(slug, job_id):
+    who().require(slug)
+    return http.json_response(wiring.get().jobs.status(slug, job_id, kind="export"))
+
+
+@admin("/admin/letters/{slug}/jobs/{job_id}", ["GET"])
+def job_status(slug, job_id):
+    who().require(slug)
+    return http.json_response(wiring.get().jobs.status(slug, job_id))
 
 
 @admin("/admin/letters/{slug}/snapshots", ["GET"])
@@ -279,14 +293,11 @@ def list_snapshots(slug):
 
 @admin("/admin/letters/{slug}/snapshots", ["POST"])
 def cut_snapshot(slug):
-    from chalicelib.organiser_models import SnapshotCutIn, SnapshotReport
-    from chalicelib.snapshots import claim, job
+    from chalicelib.organiser_models import SnapshotCutIn
     who().require(slug)
     data = http.parse_body(app.current_request, SnapshotCutIn)
-    svc = wiring.get()
-    report = job.snapshot_letter(svc, wiring.s3(), slug, svc.clock(), force=data.force,
-                                 lease_seconds=claim.API_LEASE_SECONDS)
-    return http.json_response(SnapshotReport(**report))
+    return job_accepted(wiring.get().jobs.submit(slug, "snapshot", {"force": data.force},
+                                                 who().who))
 
 
 # ---- scheduled jobs ------------------------------------------------------------------
@@ -313,8 +324,18 @@ def mail_worker(event):
     return wiring.get().mail_worker.handle(event.to_dict()["Records"])
 
 
+# The job worker: exports, snapshots, recounts and anonymisation, one SQS message at a time
+# (chalicelib/jobs/). The queue's ARN, its dead-letter queue and concurrency cap are set in
+# infra/resources.yaml.
+@app.on_sqs_message(queue_arn="arn:aws:sqs:eu-west-1:000000000000:set-by-infra-resources-yaml",
+                    batch_size=1, name="job_worker")
+def job_worker(event):
+    import json
+    return [wiring.get().jobs.handle(json.loads(record.body)) for record in event]
+
+
 @app.schedule(Cron(15, packaging_setting("retention_hour_utc"), "*", "*", "?", "*"), name="retention")
 def retention(event):
-    """Delete expired pending signatures; anonymise letters closed RETENTION_DAYS ago."""
+    """Start the anonymisation of each letter due today (pending signatures expire by TTL)."""
     svc = wiring.get()
     return svc.retention.run(svc.clock())

@@ -34,8 +34,8 @@ from .ratelimit import RateLimiter, Rule
 from .sealing.box import SealError
 from .sealing.unseal import Unsealer
 from .settings import Settings
-from .states import PENDING, WITHDRAWN
-from .storage import Table, Update, absent, eq, keys, lt
+from .states import PENDING, WITHDRAWN, pending_ttl
+from .storage import Delete, Table, TransactionConflict, Update, absent, eq, keys, lt
 from .storage.stream import ItemChange, decode
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,13 @@ def due(change: ItemChange) -> Optional[Due]:
     return None
 
 
+def expired_pending(change: ItemChange) -> bool:
+    """A pending signature deleted (by DynamoDB's TTL: nothing else deletes one)."""
+    old = change.old or {}
+    return change.event == "REMOVE" and old.get("SK", "").startswith(keys.SIGNATURE_PREFIX) \
+        and old.get("state") == PENDING
+
+
 class MailWorker:
     def __init__(self, settings: Settings, store: Table, letters: LetterService, abuse: Abuse,
                  limiter: RateLimiter, mailer: Mailer, clock: Clock, unsealer: Unsealer,
@@ -88,12 +95,16 @@ class MailWorker:
         Raises RetryLater when SES keeps throttling or another worker holds a lease: the
         whole batch comes again, and what this call already sent is skipped then.
         """
-        report = {"sent": 0, "skipped": 0, "parked": 0, "capped": 0, "requests": 0}
+        report = {"sent": 0, "skipped": 0, "parked": 0, "capped": 0, "requests": 0,
+                  "claims_deleted": 0}
         for record in records:
             change = decode(record)
             if change.new and change.new.get("PK", "").startswith("REPEAT#") \
                     and change.event == "INSERT":
                 report["requests"] += self.repeat(change.new)
+                continue
+            if expired_pending(change):
+                report["claims_deleted"] += self.delete_claim(change.old)
                 continue
             job = due(change)
             if job is not None:
@@ -136,14 +147,28 @@ class MailWorker:
             return 0
         salt = sig.get("link_salt") or link_tokens.new_salt()
         secret = link_tokens.derived_secret(self._key, sig["sig_id"], salt, "confirm", sends + 1)
-        expires = iso(now + dt.timedelta(hours=self.settings.token_ttl_hours))
+        expires = now + dt.timedelta(hours=self.settings.token_ttl_hours)
         # Every link sent stays valid until the newest expires: the hashes accumulate,
-        # bounded by the resend cap.
+        # bounded by the resend cap. The signature's TTL moves with its newest link.
         return int(self.store.update(
             keys.key_of(sig),
-            Update(set={"sends": sends + 1, "confirm_expires_at": expires, "link_salt": salt},
+            Update(set={"sends": sends + 1, "confirm_expires_at": iso(expires), "link_salt": salt,
+                        "ttl": pending_ttl(expires, self.settings.pending_grace_days)},
                    append={"confirm_hashes": [link_tokens.secret_hash(secret)]}),
             condition=eq("state", PENDING) & eq("sends", sends)))
+
+    def delete_claim(self, sig: dict) -> int:
+        """An expired pending signature's email claim goes after it (if still its own), so
+        the person can sign again; one DeleteItem, only for signatures that expired."""
+        if not sig.get("email_hash"):
+            return 0
+        claim = keys.email_claim_key(sig["letter"], sig["email_hash"])
+        try:
+            self.store.transact([Delete(claim, condition=eq("sig_id", sig["sig_id"]))],
+                                "expire-claim", sig["sig_id"])
+        except TransactionConflict:
+            return 0  # gone already, or another signature's now
+        return 1
 
     # ---- one mail ---------------------------------------------------------------------------
 

@@ -236,6 +236,7 @@ class ExportIn(_In):
 
 
 class ExportOut(BaseModel):
+    """A finished export (a job's `result`)."""
     url: str = Field(description="A presigned download link, valid for `expires_in` seconds.")
     key: str
     size: int
@@ -276,3 +277,26 @@ class SnapshotReport(BaseModel):
     replaced: bool = Field(default=False, description="This cut replaced the day's files.")
     replaced_cut: Optional[str] = Field(default=None,
                                         description="When the replaced files had been cut.")
+
+
+class JobOut(BaseModel):
+    """A job (export, snapshot, recount, anonymisation): where it is and, once done, its result."""
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    kind: Literal["export", "snapshot", "recount", "anonymise"]
+    state: Literal["queued", "running", "complete", "failed"]
+    phase: Optional[str] = Field(default=None, description="reading, writing or uploading.")
+    rows_read: int = Field(description="Signatures read from the table so far.")
+    rows_written: int = Field(description="Rows written to the file so far.")
+    rows_total: Optional[int] = Field(
+        default=None, description="Rows the file will hold, when the counters tell (listed).")
+    parts: int = Field(description="Workers the job is split over (1: not split).")
+    parts_done: int
+    attempts: int
+    created_at: str
+    updated_at: Optional[str] = None
+    finished_at: Optional[str] = None
+    error: Optional[str] = Field(default=None, description="Why it failed (no detail).")
+    result: Optional[dict] = Field(default=None, description=(
+        "When complete: an export's `url` (presigned, fresh on each read), `key`, `size`, "
+        "`sha256`, `expires_in`; a snapshot's report; a recount's drift."))

@@ -1,31 +1,49 @@
-"""Retention: what is kept, and for how long (see docs/PRIVACY.md).
+"""Retention: what is kept, and for how long (see docs/PRIVACY.md), without reading every
+signature every day.
 
-The scheduled job, for every letter:
-  * deletes pending signatures whose confirmation link expired more than
-    PENDING_GRACE_DAYS ago (with their email claim): nothing of them was ever public;
-  * once the letter has been closed for RETENTION_DAYS, anonymises it: every signature
-    loses its sealed address, email hash and domain (those who asked for updates too: the
-    last update goes before that date), its link hashes, its language; signatures that
-    were never public (rejected, hidden, quarantined, awaiting approval) lose their name,
-    affiliation and country too. Email claims are deleted. Then the letter's keys are
-    destroyed (sealing/shred.py), so its addresses are unreadable in every backup too.
+  * A pending signature carries `ttl` (states.pending_ttl): DynamoDB's TTL deletes it
+    PENDING_GRACE_DAYS after its link expired, at no charge, and the mail worker deletes
+    its email claim off the stream's REMOVE record. Nothing of it was ever public.
+  * A closed letter has one due item (keys.due_key), put when it closes (`schedule`). The
+    daily job (`run`) makes one Query of the due items up to today and calls `letter_due`
+    for each: once the letter has been closed for RETENTION_DAYS, that starts its
+    anonymisation job (jobs/, kind "anonymise"): every signature loses its sealed address,
+    email hash and domain (those who asked for updates too: the last update goes before
+    that date), its link hashes, its language; signatures that were never public (rejected,
+    hidden, quarantined, awaiting approval) lose their name, affiliation and country too.
+    Email claims (which hold the sealed address) are deleted. A large letter's job is split over shard ranges
+    (`anonymise_shards`, one part each). When every part is done, `letter_anonymised` runs
+    once for the letter: the one place a letter's retention ends. It destroys the letter's
+    keys (sealing/shred.py), so its addresses are unreadable in every backup too.
 A second run changes nothing: anonymised signatures carry `anonymised_at` and are skipped,
-and the letter carries `keys_destroyed_at`.
+and the letter carries `anonymised_at` and `keys_destroyed_at`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Optional, Protocol
 
 from .clock import Clock, iso, parse_iso
+from .progress import NO_PROGRESS, Progress
 from .settings import Settings
-from .states import LISTED, PENDING, PERSONAL_FIELDS, WITHDRAWN
-from .storage import Change, Delete, Table, TransactionConflict, Update, absent, eq, keys
-from .storage import Step
 from .sealing.shred import Shredder
+from .states import LISTED, PENDING, PERSONAL_FIELDS, WITHDRAWN, pending_ttl
+from .storage import (Change, Delete, Query, Table, TransactionConflict, Update, absent, eq,
+                      exists, keys, lt)
+from .storage import Step
+
+
+class Submit(Protocol):
+    """Starts a job (jobs.runner.Jobs.submit); injected, so this module imports no job code."""
+
+    def __call__(self, slug: str, kind: str, params: dict, who: str) -> Any: ...
+
 
 log = logging.getLogger(__name__)
+WRITE_THREADS = 16  # anonymisation's transactions in flight at once, per worker
 LINK_FIELDS = ("confirm_hashes", "withdraw_hash", "language", "quarantine_reason", "link_salt",
                "notices", "noticed")
 EMAIL_FIELDS = ("email", "email_hash", "email_domain")  # the sealed address: on the claim
@@ -40,42 +58,146 @@ def closed_since(letter: dict, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
+def due_date(letter: dict, retention_days: int) -> Optional[str]:
+    """The day (UTC) the letter's signatures are anonymised, if it has closed or will."""
+    if letter.get("anonymised_at"):
+        return None
+    closing = letter.get("closed_at") or letter.get("closes_at")
+    if not closing:
+        return None
+    return (parse_iso(closing) + dt.timedelta(days=retention_days)).date().isoformat()
+
+
+def schedule(store: Table, letter: dict, retention_days: int) -> Optional[str]:
+    """Keep the letter's one due item in step with when it closes (called after each change
+    of its status or closing time): put the new date's item, delete the old one."""
+    date, old = due_date(letter, retention_days), letter.get("retention_due")
+    if date == old:
+        return date
+    if date:
+        store.put({**keys.due_key(date, letter["slug"]), "slug": letter["slug"], "date": date})
+    store.update(keys.letter_key(letter["slug"]), Update(set={"retention_due": date}))
+    if old:
+        store.transact([Delete(keys.due_key(old, letter["slug"]))], "undue", letter["slug"], old)
+    return date
+
+
 class Retention:
-    def __init__(self, settings: Settings, store: Table, clock: Clock, shredder: Shredder) -> None:
+    def __init__(self, settings: Settings, store: Table, clock: Clock, shredder: Shredder,
+                 submit: Optional[Submit] = None) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.shredder = shredder
+        self.submit = submit
 
     def run(self, now: dt.datetime) -> list[dict]:
-        """One pass over every letter; a report per letter of what was deleted or anonymised."""
-        reports = []
-        # The run's id goes into each transaction's token: a retry within this run is
-        # idempotent, while a concurrent run's write fails its condition (and is not counted).
-        run = uuid.uuid4().hex
-        for letter in self.store.list_letters():
-            reports.append(self._letter(letter, now, run))
-        return reports
+        """The daily job: one Query of the due items up to today; `letter_due` for each."""
+        upto = now.astimezone(dt.timezone.utc).date().isoformat() + "#\U0010ffff"
+        due = self.store.query(Query(pk=keys.DUE_PK, sk_between=(" ", upto), consistent=True))
+        return [self.letter_due(item["slug"], now) for item in due]
 
-    def _letter(self, letter: dict, now: dt.datetime, run: str) -> dict:
-        report = {"slug": letter["slug"], "pending_deleted": 0, "anonymised": 0}
-        closed = closed_since(letter, now)
-        anonymise = closed is not None and \
-            now >= closed + dt.timedelta(days=self.settings.retention_days)
-        pending_cutoff = now - dt.timedelta(days=self.settings.pending_grace_days)
-        for shard in range(letter["shards"]):
-            q = self.store.shard_query(letter["slug"], shard, filter=absent("anonymised_at"))
-            for sig in self.store.query(q):
-                if sig["state"] == PENDING and sig.get("confirm_expires_at") and \
-                        parse_iso(sig["confirm_expires_at"]) < pending_cutoff:
-                    report["pending_deleted"] += self._delete_pending(letter, sig, run)
-                elif anonymise:
-                    report["anonymised"] += self._anonymise(letter, sig, now, run)
-        if anonymise and not letter.get("keys_destroyed_at"):
-            report["keys_destroyed"] = self._shred(letter, now)
-        if report["pending_deleted"] or report["anonymised"]:
-            log.info("retention %s: %s pending deleted, %s anonymised", letter["slug"],
-                     report["pending_deleted"], report["anonymised"])
+    def letter_due(self, slug: str, now: dt.datetime) -> dict:
+        """Called for a letter on its due date (and after, until its job completes): starts
+        its anonymisation job, unless one is running; a letter reopened or closing later
+        is scheduled anew instead."""
+        letter = self.store.get(keys.letter_key(slug)) or {}
+        report: dict = {"slug": slug, "status": "not due"}
+        closed = closed_since(letter, now) if letter else None
+        if closed is None or now < closed + dt.timedelta(days=self.settings.retention_days):
+            if letter and letter.get("retention_due") != due_date(letter, self.settings.retention_days):
+                schedule(self.store, letter, self.settings.retention_days)
+            return report
+        if self.submit is None:
+            raise RuntimeError("Retention needs the jobs to start an anonymisation")
+        # One job a day at most, however often the daily job runs (EventBridge retries a
+        # failed run); a job that failed is started again the next day.
+        if letter.get("retention_due") and not self.store.update(
+                keys.due_key(letter["retention_due"], slug), Update(set={"started_at": iso(now)}),
+                condition=exists("PK") & (absent("started_at") | lt(
+                    "started_at", iso(now - dt.timedelta(hours=23))))):
+            return {**report, "status": "started already"}
+        job = self.submit(slug, "anonymise", {"at": iso(now)}, "retention")
+        return {**report, "status": "started", "job": getattr(job, "id", None)}
+
+    def anonymise_shards(self, letter: dict, shards: range, now: dt.datetime, run: str,
+                         progress: Progress = NO_PROGRESS) -> dict:
+        """Anonymise the signatures of one range of the letter's shards (a job's part).
+
+        One transaction per signature, each a round trip: WRITE_THREADS of them in flight at
+        once (at most twice that many read ahead), so a part is bound by DynamoDB's write
+        rate, not by the round trip (10 million at ~10 ms each would take 28 hours in line).
+        """
+        report = {"anonymised": 0, "pending_deleted": 0}
+        lock = threading.Lock()
+        slots = threading.BoundedSemaphore(2 * WRITE_THREADS)
+
+        def one(sig: dict) -> None:
+            try:
+                if sig["state"] == PENDING:  # past its TTL by now, or soon: it goes whole
+                    done = ("pending_deleted", self._delete_pending(letter, sig, run))
+                else:
+                    done = ("anonymised", self._anonymise(letter, sig, now, run))
+                with lock:
+                    report[done[0]] += done[1]
+                    progress.wrote()
+            finally:
+                slots.release()
+
+        with ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="anonymise") as pool:
+            futures = []
+            for shard in shards:
+                q = self.store.shard_query(letter["slug"], shard, filter=absent("anonymised_at"))
+                for sig in self.store.query(q):
+                    progress.read()
+                    slots.acquire()
+                    futures.append(pool.submit(one, sig))
+                    if len(futures) >= 4 * WRITE_THREADS:
+                        for f in futures:
+                            if f.done():
+                                f.result()  # a failure surfaces now, not at the end
+                        futures = [f for f in futures if not f.done()]
+            for f in futures:
+                f.result()
+        return report
+
+    def letter_anonymised(self, slug: str, now: dt.datetime, report: dict) -> dict:
+        """Once per letter, after every part of its anonymisation: its keys are destroyed,
+        the letter is marked and its due item removed. (A second call finds it marked and
+        changes nothing; a call that failed after the keys went is run again: destroying
+        is idempotent.)"""
+        letter = self.store.get(keys.letter_key(slug)) or {}
+        if letter.get("anonymised_at"):
+            return {**report, "slug": slug, "status": "already anonymised"}
+        report = {**report, "keys_destroyed": self._shred(letter, now)}
+        if not self.store.update(keys.letter_key(slug),
+                                 Update(set={"anonymised_at": iso(now)}, remove=("retention_due",)),
+                                 condition=absent("anonymised_at")):
+            return {**report, "slug": slug, "status": "already anonymised"}
+        if letter.get("retention_due"):
+            self.store.transact([Delete(keys.due_key(letter["retention_due"], slug))],
+                                "undue", slug, letter["retention_due"])
+        log.info("retention %s: %s pending deleted, %s anonymised", slug,
+                 report.get("pending_deleted", 0), report.get("anonymised", 0))
+        return {**report, "slug": slug, "status": "anonymised"}
+
+    def migrate(self, now: dt.datetime) -> dict:
+        """Once, when this retention replaces the daily full read: each closed letter gets
+        its due item, and each pending signature stored before TTL its `ttl`."""
+        report = {"letters_with_due_date": 0, "pending_given_ttl": 0}
+        for letter in self.store.list_letters():
+            report["letters_with_due_date"] += bool(
+                schedule(self.store, letter, self.settings.retention_days))
+            for shard in range(letter["shards"]):
+                q = self.store.shard_query(letter["slug"], shard,
+                                           filter=eq("state", PENDING) & absent("ttl"))
+                for sig in self.store.query(q):
+                    ttl = pending_ttl(parse_iso(sig["confirm_expires_at"]),
+                                      self.settings.pending_grace_days)
+                    report["pending_given_ttl"] += self.store.update(
+                        keys.key_of(sig), Update(set={"ttl": ttl}),
+                        condition=eq("state", PENDING) & eq("confirm_expires_at",
+                                                            sig["confirm_expires_at"]))
         return report
 
     def _shred(self, letter: dict, now: dt.datetime) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class SettingsError(Exception):
@@ -132,8 +132,38 @@ class Settings(BaseModel):
         default=5, ge=0, le=300,
         description="How long a function instance reuses a letter's item (0: never); a change "
                     "made by another instance, such as closing the letter, shows within this time.")
+    job_queue_url: str = Field(
+        default="",
+        description="The SQS queue of the job worker (exports, snapshots, recounts, "
+                    "anonymisation); required in `prod`. Empty: a queue in this process, fed "
+                    "to the worker by `make run` (tools/job_pump.py).")
+    job_part_rows: int = Field(
+        default=250_000, ge=1,
+        description="A job over a letter with more signatures than this is split into parts, "
+                    "each a range of the letter's shards run by its own worker (fan-out).")
+    job_max_parts: int = Field(
+        default=16, ge=1, le=256,
+        description="Most parts (workers) one job is split into; never more than the letter's "
+                    "shards.")
+    job_lease_seconds: int = Field(
+        default=120, ge=10,
+        description="How long a job worker holds a job without a progress write (it writes "
+                    "every few seconds); past it, another worker may take the job over.")
+    job_attempts: int = Field(
+        default=3, ge=1, le=10,
+        description="Attempts of a job (or part) before it is reported failed.")
+    job_retry_seconds: int = Field(
+        default=960, ge=0,
+        description="How long after a lapsed lease the queue may still deliver the job again "
+                    "(the queue's visibility timeout); after it the job is reported failed.")
     list_page_max: int = Field(
         default=500, ge=10, le=1000, description="Largest page of the public list.")
+
+    @model_validator(mode="after")
+    def _prod_has_a_job_queue(self) -> "Settings":
+        if self.stage == "prod" and not self.job_queue_url:
+            raise ValueError("JOB_QUEUE_URL is required in prod")
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "Settings":
@@ -147,7 +177,8 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             problems = ", ".join(
-                f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['type']}" for e in exc.errors())
+                f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['type']}" if e['loc']
+                else e["msg"].removeprefix("Value error, ") for e in exc.errors())
             raise SettingsError(f"invalid settings: {problems}") from None
 
 

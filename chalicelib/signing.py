@@ -21,7 +21,7 @@ from .sealing.seal import LetterSealer
 from .models import SLUG, ConfirmationOut, SignAccepted, WithdrawalOut
 from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
-                     PERSONAL_FIELDS, QUARANTINED, WITHDRAWN)
+                     PERSONAL_FIELDS, QUARANTINED, WITHDRAWN, pending_ttl)
 from .storage import NEW_ITEM, Delete, Put, Table, TransactionConflict, eq, keys
 from .transitions import Transitions
 
@@ -104,6 +104,7 @@ class Signing:
         sig_id, salt = link_tokens.new_id(), link_tokens.new_salt()
         confirm = link_tokens.derived_secret(self._hash_key, sig_id, salt, "confirm", 1)
         withdraw = link_tokens.derived_secret(self._hash_key, sig_id, salt, "withdraw")
+        expires = now + dt.timedelta(hours=self.settings.token_ttl_hours)
         sig = self._new_signature(letter, sig_id, data.kind, data.name,
                                   getattr(data, "affiliation", None), data.country,
                                   data.letter_sha256)
@@ -113,8 +114,9 @@ class Signing:
             consent_at=iso(now), updates_opt_in=data.updates_opt_in, link_salt=salt,
             confirm_hashes=[link_tokens.secret_hash(confirm)],
             withdraw_hash=link_tokens.secret_hash(withdraw),
-            confirm_expires_at=iso(now + dt.timedelta(hours=self.settings.token_ttl_hours)),
-            sends=1, quarantine_reason=held)
+            confirm_expires_at=iso(expires), sends=1, quarantine_reason=held,
+            # DynamoDB deletes it if it is never confirmed (the claim goes off the stream)
+            ttl=pending_ttl(expires, self.settings.pending_grace_days))
         if data.kind == "organisation":
             sig["authorised"] = True
         claim = self._claim(letter, ehash, sig_id, str(data.email), now)

@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+import datetime as dt
+
 PENDING, LISTED, AWAITING = "pending", "listed", "awaiting_approval"
 QUARANTINED, HIDDEN, REJECTED, WITHDRAWN = "quarantined", "hidden", "rejected", "withdrawn"
 ALL_STATES = (PENDING, LISTED, AWAITING, QUARANTINED, HIDDEN, REJECTED, WITHDRAWN)
@@ -38,3 +40,9 @@ ACTIONS = {
     "hide": ((LISTED,), HIDDEN),
     "unhide": ((HIDDEN,), LISTED),
 }
+
+
+def pending_ttl(link_expires: dt.datetime, grace_days: int) -> int:
+    """When DynamoDB's TTL deletes a pending signature (epoch seconds): PENDING_GRACE_DAYS
+    after its newest link expires. Leaving `pending` drops the attribute."""
+    return int(link_expires.timestamp()) + grace_days * 86_400

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from .clock import Clock, iso
-from .states import LISTED, QUEUE_STATES
+from .states import LISTED, PENDING, QUEUE_STATES
 from .storage import NEW_ITEM, Change, Put, Table, Update, absent, eq, keys
 from .storage import Step
 from .text import sort_key
@@ -46,6 +46,8 @@ class Transitions:
         sets = {"state": to, "v": version + 1, "updated_at": now,
                 **{k: v for k, v in (set_fields or {}).items() if v is not None}}
         drop = set(remove) - set(sets)
+        if frm == PENDING and to != PENDING:  # only a pending signature expires (by TTL)
+            drop.add(keys.TTL_ATTRIBUTE)
         if to == LISTED:
             sets.update(list_keys({**sig, **sets}, letter["shards"]))
             if frm != LISTED:  # a rename keeps when it was listed

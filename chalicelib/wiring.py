@@ -17,6 +17,7 @@ from .settings import Settings
 if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays short
     from .abuse import Abuse
     from .clock import Clock
+    from .jobs.runner import Jobs
     from .letter_service import LetterService
     from .mail import Mailer
     from .mail_worker import MailWorker
@@ -72,7 +73,8 @@ class Services:
     @cached_property
     def letter_admin(self) -> "LetterAdmin":
         from .moderation.letter_admin import LetterAdmin
-        return LetterAdmin(self.store, self.letters, self.sealer, self.clock)
+        return LetterAdmin(self.store, self.letters, self.sealer, self.clock,
+                           self.settings.retention_days)
 
     @cached_property
     def recount(self) -> "Recount":
@@ -102,9 +104,15 @@ class Services:
                           self.mailer, self.clock, self.unsealer)
 
     @cached_property
+    def jobs(self) -> "Jobs":
+        from .jobs.runner import Jobs
+        return Jobs(self, job_queue(self.settings), s3)
+
+    @cached_property
     def retention(self) -> "Retention":
         from .retention import Retention
-        return Retention(self.settings, self.store, self.clock, self.shredder)
+        return Retention(self.settings, self.store, self.clock, self.shredder,
+                         submit=lambda *a, **k: self.jobs.submit(*a, **k))
 
 
 # How long an unreachable or silent endpoint may hold one AWS call (the store answers 503
@@ -234,6 +242,16 @@ def s3() -> Any:
     if _s3 is None:
         _s3 = boto_client("s3")
     return _s3
+
+
+def job_queue(settings: Settings) -> Any:
+    """Where job messages go: the SQS queue JOB_QUEUE_URL names, else (local runs, tests) a
+    queue in this process, fed to the worker by tools/job_pump.py."""
+    if settings.job_queue_url:
+        from .jobs.dispatch import SqsJobQueue
+        return SqsJobQueue(boto_client("sqs"), settings.job_queue_url)
+    from .jobs.dispatch import LocalJobQueue
+    return LocalJobQueue()
 
 
 def configure(instance: Optional[Services]) -> None:

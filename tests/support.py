@@ -90,13 +90,17 @@ class LiveSite:
     def __init__(self, service, server, outbox: Path, bucket: str) -> None:
         import threading
 
+        from tools.job_pump import JobPump
         from tools.mail_pump import MailPump
         self.service = service
         self.server = server
         self.pump = MailPump(service)
+        self.jobs = JobPump(service)
         self._stop = threading.Event()
         self._pumping = threading.Thread(target=self.pump.run, args=(self._stop, 0.1), daemon=True)
         self._pumping.start()
+        self._working = threading.Thread(target=self.jobs.run, args=(self._stop, 0.1), daemon=True)
+        self._working.start()
         self.url = server.url
         self.outbox = outbox
         self.bucket = bucket
@@ -118,6 +122,7 @@ class LiveSite:
         from chalicelib import wiring
         self._stop.set()
         self._pumping.join(timeout=5)
+        self._working.join(timeout=30)
         self.server.stop()
         wiring.configure(None)
 

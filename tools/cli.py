@@ -19,7 +19,7 @@ from typing import Any, Optional
 import click
 
 from chalicelib.states import ALL_STATES
-from tools import localstack
+from tools import job_wait, localstack
 from tools.api_client import Api, local_api
 
 DEFAULT_TOKEN_FILE = localstack.LOCAL / "organiser-token"
@@ -261,8 +261,10 @@ def invalidate(api: Api, slug: str, reason: str, apply: bool, **filters: Any) ->
 @click.option("--fix", is_flag=True, help="Repair the counters that drifted.")
 @click.pass_obj
 def recount(api: Api, slug: str, fix: bool) -> None:
-    """Recount the letter's counters from its signatures and report drift."""
-    out = api.call("POST", f"/admin/letters/{slug}/recount", {"fix": fix})
+    """Recount the letter's counters from its signatures and report drift (a job: a
+    progress bar shows it reading)."""
+    job = api.call("POST", f"/admin/letters/{slug}/recount", {"fix": fix})
+    out = job_wait.wait(api, slug, job, label="recounting")["result"]
     click.echo(f"stored    {out['stored']}\nrecounted {out['recounted']}")
     click.echo(f"drift: {out['drift'] or 'none'}" + (" (fixed)" if out["fixed"] else ""))
 
@@ -308,14 +310,16 @@ def change(before: Optional[dict], after: Optional[dict]) -> str:
 def export(api: Api, slug: str, fmt: str, emails: bool, states: tuple[str, ...],
            date: Optional[str], output: Optional[Path]) -> None:
     """Export the list (listed signatures, in the letter's order) or the delivery letter,
-    download it and check its sha256."""
+    download it and check its sha256. The export is a job: a progress bar shows its rows
+    written, another the download."""
     import hashlib
     body: dict = {"format": fmt, "include_email": emails}
     if states:
         body["states"] = list(states)
     if date:
         body["date"] = date
-    made = api.call("POST", f"/admin/letters/{slug}/exports", body)
+    job = api.call("POST", f"/admin/letters/{slug}/exports", body)
+    made = job_wait.wait(api, slug, job, label=f"exporting {fmt}", path="exports")["result"]
     target = output or Path(made["key"].rsplit("/", 1)[1])
     digest = hashlib.sha256()
     with urllib.request.urlopen(made["url"], timeout=60) as resp, target.open("wb") as out, \
@@ -342,13 +346,15 @@ def snapshot_links(api: Api, slug: str) -> None:
 
 
 def _attach_snapshots() -> None:
-    from tools.snapshot_cli import snapshot_cut, snapshots
+    from tools.snapshot_cli import retention, snapshot_cut, snapshots
     cli.add_command(snapshot_cut)  # through the API, with the token
     snapshots.help = (snapshots.help or "") + (
         " These commands use AWS credentials (or the local stack's settings), not the token.")
     cli.add_command(snapshots)
     from tools.seal_cli import seal_migrate
     cli.add_command(seal_migrate)  # AWS credentials too: the table, not the API
+    retention.help = (retention.help or "") + " It uses AWS credentials, not the token."
+    cli.add_command(retention)
 
 
 _attach_snapshots()

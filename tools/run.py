@@ -7,7 +7,8 @@
 its objects are saved to .local/s3/ on stop and restored on start), creates the table
 and bucket, loads the example letter (and its 35 signatories on first run), creates the
 local organiser token (.local/organiser-token, mode 600), serves page and API on one
-origin, runs the mail worker off the table's stream (tools/mail_pump.py), and prints each
+origin, runs the mail worker off the table's stream (tools/mail_pump.py) and the job worker
+off the local job queue (tools/job_pump.py), and prints each
 confirmation link that lands in .local/outbox/. `.local/run.json`
 records its ports and processes (tools/stackfile.py). PORT moves the whole stack
 (tools/localstack.PORT_SETTINGS); a port held by anyone else is refused, never shared.
@@ -194,6 +195,7 @@ def serve(env=os.environ) -> int:
             print(f"Could not start: {exc}", flush=True)
             return 1
         from chalicelib import wiring
+        from tools.job_pump import JobPump
         from tools.mail_pump import MailPump
         from tools.serve import Server
         import app as chalice_app
@@ -212,6 +214,10 @@ def serve(env=os.environ) -> int:
         threading.Thread(target=watch_outbox, args=(outbox, watching), daemon=True).start()
         # The mail worker, fed from the table's stream as Lambda's event source would.
         threading.Thread(target=MailPump(wiring.get()).run, args=(watching, 0.2),
+                         daemon=True).start()
+        # The job worker (exports, snapshots, recounts), fed from the local job queue as
+        # the SQS event source would feed the job_worker function.
+        threading.Thread(target=JobPump(wiring.get(), workers=2).run, args=(watching, 0.2),
                          daemon=True).start()
         print(banner(url=server.url, slug=slug, new_token=new_token, stack=stack,
                      restored=restored, added=added), flush=True)

@@ -5,6 +5,8 @@ goes through the API with the organiser's token, as the page's button does).
                                               cuts a complete day again (replaces its files)
     snapshots list SLUG                       the letter's snapshot dates
     snapshots verify SLUG DATE                download a snapshot, check every file vs its manifest
+    retention migrate                         once, after the upgrade to TTL retention: due
+                                              dates of closed letters, `ttl` of old pending ones
 
 The service comes from `ctx.obj["service"]` when the parent CLI sets one, else from
 `direct_service()`: the AWS settings in the environment, or this clone's running
@@ -78,7 +80,9 @@ def describe(report: dict, again: str) -> str:
 @click.pass_obj
 def snapshot_cut(api, slug: str, replace: bool) -> None:
     """Cut today's snapshot now, through the API (e.g. before a delivery)."""
-    report = api.call("POST", f"/admin/letters/{slug}/snapshots", {"force": replace})
+    from tools import job_wait
+    job = api.call("POST", f"/admin/letters/{slug}/snapshots", {"force": replace})
+    report = job_wait.wait(api, slug, job, label="snapshot")["result"]
     click.echo(describe(report, f"snapshot-cut {slug} --replace"))
     if report.get("status") not in ("complete", "exists"):
         raise click.exceptions.Exit(1)
@@ -140,3 +144,17 @@ def verify(ctx: click.Context, slug: str, date: str) -> None:
 
 if __name__ == "__main__":
     snapshots()
+
+
+@click.group(name="retention")
+def retention() -> None:
+    """Retention: what is kept and for how long (docs/PRIVACY.md)."""
+
+
+@retention.command("migrate")
+@click.pass_context
+def retention_migrate(ctx: click.Context) -> None:
+    """Once, after upgrading to TTL-based retention: give each closed letter its due date
+    and each pending signature stored before its `ttl` (reads every letter once)."""
+    service = _service(ctx)
+    click.echo(json.dumps(service.retention.migrate(service.clock())))

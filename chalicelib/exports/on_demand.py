@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from ..letter_service import LetterService
+from ..progress import NO_PROGRESS, Progress
 from ..settings import Settings
 from ..states import ALL_STATES
 from ..storage import Table
@@ -33,31 +34,44 @@ FORMATS = {  # format → (file name, content type, writer)
 LIST_FORMATS = ("csv", "json", "xlsx")
 
 
+def export_key(slug: str, fmt: str, include_email: bool, states: Sequence[str],
+               now: dt.datetime) -> str:
+    """exports/{slug}/{time}-{random}[-with-emails][-{states}]-{name}: the file says what it holds."""
+    name = FORMATS[fmt][0]
+    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    listing = fmt in LIST_FORMATS
+    suffix = "-with-emails" if include_email and listing else ""
+    if listing and list(states) != list(LISTED_ONLY):
+        suffix += "-" + "-".join(s for s in ALL_STATES if s in states)
+    return f"exports/{slug}/{stamp}-{uuid.uuid4().hex[:8]}{suffix}-{name}"
+
+
 def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
                  fmt: str, *, include_email: bool, now: dt.datetime,
-                 states: Sequence[str] = LISTED_ONLY, date: Optional[str] = None) -> dict:
+                 states: Sequence[str] = LISTED_ONLY, date: Optional[str] = None,
+                 progress: Progress = NO_PROGRESS) -> dict:
     """Write one export to a temporary file, stream it to the exports bucket, presign it.
 
     Exports live under exports/{slug}/ (a lifecycle rule deletes them after a day: they may
     hold emails); a Lambda response could not carry a large list, a presigned link can.
     A list export holds the signatures in `states` (default: listed), in the letter's order;
     the delivery letter is dated `date` (ISO) if given, else with the letter's own date.
+    Run by the job worker (jobs/work.py), which passes a `progress` that records the rows.
     """
     letter = letters.letter_item(slug)
     name, ctype, writer = FORMATS[fmt]
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     listing = fmt in LIST_FORMATS
-    suffix = "-with-emails" if include_email and listing else ""
-    if listing and list(states) != list(LISTED_ONLY):  # the file says what it holds
-        suffix += "-" + "-".join(s for s in ALL_STATES if s in states)
-    key = f"exports/{slug}/{stamp}-{uuid.uuid4().hex[:8]}{suffix}-{name}"
+    key = export_key(slug, fmt, include_email, states, now)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         with path.open("wb") as out:
             if listing:
-                writer(store, letter, out, include_email=include_email, states=states)
+                writer(store, letter, out, include_email=include_email, states=states,
+                       progress=progress)
             else:
+                progress.phase("writing")
                 writer(store, letter, out, date=date)
+        progress.phase("uploading")
         meta = upload(s3, settings.exports_bucket, key, path, ctype)
     expires = settings.export_url_seconds
     return {"url": presign(s3, settings.exports_bucket, key, expires), "key": key,

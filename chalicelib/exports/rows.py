@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Optional, Sequence
 
 from ..countries import country_name
+from ..progress import NO_PROGRESS, Progress
 from ..states import ALL_STATES, LISTED
 from ..storage import Cond, Table, eq, keys
 from ..storage.signature_streams import iter_signatures
@@ -59,12 +60,18 @@ def _state_filter(states: Sequence[str]) -> Optional[Cond]:
 
 def iter_in_letter_order(store: Table, letter_item: dict, tmp: Path, *,
                          states: Sequence[str] = LISTED_ONLY,
-                         fields: Sequence[str] = ROW_ATTRIBUTES) -> Iterator[dict]:
+                         fields: Sequence[str] = ROW_ATTRIBUTES,
+                         progress: Progress = NO_PROGRESS,
+                         shards: Optional[range] = None) -> Iterator[dict]:
     """The letter's signatures in `states`, in the letter's printed order (read from the
-    shards, sorted with runs spilled under `tmp`)."""
+    shards, or a range of them, sorted with runs spilled under `tmp`)."""
     sorter = ExternalSort(tmp)
-    for sig in iter_signatures(store, letter_item, fields=fields, filter=_state_filter(states)):
+    progress.phase("reading")
+    for sig in iter_signatures(store, letter_item, fields=fields, filter=_state_filter(states),
+                               shards=shards):
         sorter.add(letter_order(sig), sig)
+        progress.read()
+    progress.phase("writing")
     yield from sorter
 
 
@@ -164,28 +171,33 @@ def write_chunks(chunks: Iterable[bytes], out: IO[bytes]) -> int:
 
 
 def export_rows(store: Table, letter_item: dict, tmp: Path, *, include_email: bool = False,
-                states: Sequence[str] = LISTED_ONLY) -> Iterator[dict]:
+                states: Sequence[str] = LISTED_ONLY,
+                progress: Progress = NO_PROGRESS) -> Iterator[dict]:
     """The export rows of the signatures in `states`, in the letter's order."""
     fields = ROW_ATTRIBUTES + (("email",) if include_email else ())
-    for sig in iter_in_letter_order(store, letter_item, tmp, states=states, fields=fields):
+    for sig in iter_in_letter_order(store, letter_item, tmp, states=states, fields=fields,
+                                    progress=progress):
         yield row_of(sig, include_email=include_email)
+        progress.wrote()
 
 
 def export_csv(store: Table, letter_item: dict, out: IO[bytes], *,
-               include_email: bool = False, states: Sequence[str] = LISTED_ONLY) -> int:
+               include_email: bool = False, states: Sequence[str] = LISTED_ONLY,
+               progress: Progress = NO_PROGRESS) -> int:
     """The signatures in `states` (default: listed) as CSV into `out`, in the letter's
     order; returns bytes written. Emails only for organisers."""
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
-                           states=states)
+                           states=states, progress=progress)
         return write_chunks(iter_csv(rows, include_email=include_email), out)
 
 
 def export_json(store: Table, letter_item: dict, out: IO[bytes], *,
-                include_email: bool = False, states: Sequence[str] = LISTED_ONLY) -> int:
+                include_email: bool = False, states: Sequence[str] = LISTED_ONLY,
+                progress: Progress = NO_PROGRESS) -> int:
     """As export_csv, as JSON with the letter's metadata; `states` names what it holds."""
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
-                           states=states)
+                           states=states, progress=progress)
         extra = {"states": [s for s in ALL_STATES if s in states]}
         return write_chunks(iter_json(letter_item, rows, extra=extra), out)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Optional, Sequence
 
 from ..storage import Table
+from ..progress import NO_PROGRESS, Progress
 from .rows import CSV_HEADER, LISTED_ONLY, export_rows, neutralise
 
 SHEET = "Signatories"
@@ -90,9 +91,10 @@ def write_xlsx(rows: Iterable[dict], out: IO[bytes], *, include_email: bool = Fa
 
 
 def export_xlsx(store: Table, letter_item: dict, out: IO[bytes], *,
-                include_email: bool = False, states: Sequence[str] = LISTED_ONLY) -> None:
+                include_email: bool = False, states: Sequence[str] = LISTED_ONLY,
+                progress: Progress = NO_PROGRESS) -> None:
     """As rows.export_csv, as a workbook: the signatures in `states`, in the letter's order."""
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
-                           states=states)
+                           states=states, progress=progress)
         write_xlsx(rows, out, include_email=include_email, title=letter_item.get("title") or "")

@@ -9,16 +9,18 @@ from ..models import SLUG
 from ..organiser_models import LetterAdminOut, LetterAdminView
 from ..principal import Principal
 from ..sealing.seal import LetterSealer
+from ..retention import schedule
 from ..storage import Table, Update, keys
 
 
 class LetterAdmin:
     def __init__(self, store: Table, letters_: LetterService, sealer: LetterSealer,
-                 clock: Clock) -> None:
+                 clock: Clock, retention_days: int) -> None:
         self.store = store
         self.letters = letters_
         self.sealer = sealer
         self.clock = clock
+        self.retention_days = retention_days
 
     def save_letter(self, markdown: str, who: Principal, *, slug: str | None = None,
                     create: bool) -> LetterAdminOut:
@@ -43,7 +45,7 @@ class LetterAdmin:
             self._audit_letter(letter.slug, who, "create" if create else "edit",
                                {"text_sha256": existing["text_sha256"] if existing else None},
                                {"text_sha256": letter.text_sha256})
-        return self._letter_out(self._fresh(letter.slug), changed)
+        return self._letter_out(self._scheduled(self._fresh(letter.slug)), changed)
 
     def set_status(self, slug: str, status: str, closes_at, who: Principal) -> LetterAdminOut:
         item = self.letters.letter_item(slug, fresh=True)
@@ -58,7 +60,7 @@ class LetterAdmin:
         self._audit_letter(slug, who, f"letter-{status}",
                            {"status": item["status"], "closes_at": item.get("closes_at")},
                            {"status": status, "closes_at": new_close})
-        return self._letter_out(self._fresh(slug), True)
+        return self._letter_out(self._scheduled(self._fresh(slug)), True)
 
     def letter_view(self, slug: str) -> LetterAdminView:
         """The letter as organisers see it: read consistently, never cached."""
@@ -70,6 +72,11 @@ class LetterAdmin:
                                counts=self.letters.counts(item),
                                organisations_need_approval=item["organisations_need_approval"],
                                last_snapshot=item.get("last_snapshot"))
+
+    def _scheduled(self, item: dict) -> dict:
+        """Its anonymisation date follows its closing (one due item, retention.schedule)."""
+        schedule(self.store, item, self.retention_days)
+        return item
 
     def _fresh(self, slug: str) -> dict:
         self.letters.forget_letter(slug)

@@ -5,6 +5,7 @@ from ..errors import ServiceUnavailableError
 from ..letter_service import LetterService
 from ..models import Counts
 from ..organiser_models import Drift
+from ..progress import NO_PROGRESS, Progress
 from ..states import LISTED
 from ..storage import Table, Update, absent, all_of, eq, keys
 
@@ -16,28 +17,31 @@ class Recount:
         self.store = store
         self.letters = letters
 
-    def recount(self, slug: str, *, fix: bool = False) -> Drift:
+    def recount(self, slug: str, *, fix: bool = False,
+                progress: Progress = NO_PROGRESS) -> Drift:
         """Recompute every counter from the items; report the drift and, with fix, repair it."""
         letter = self.letters.letter_item(slug)
+        return drift_of([self.recount_shards(slug, range(letter["shards"]), fix=fix,
+                                             progress=progress)], fix)
+
+    def recount_shards(self, slug: str, shards: range, *, fix: bool = False,
+                       progress: Progress = NO_PROGRESS) -> dict:
+        """One range of the letter's shards (a fan-out part): the stored and recounted raw
+        counters, summed, and how many shards were repaired."""
         stored_raw: dict[str, int] = {}
         recount_raw: dict[str, int] = {}
         repaired = 0
-        for shard in range(letter["shards"]):
-            stored, tally, delta = self._shard(slug, shard, fix)
+        for shard in shards:
+            stored, tally, delta = self._shard(slug, shard, fix, progress)
             for k, v in stored.items():
                 stored_raw[k] = stored_raw.get(k, 0) + v
             for k, v in tally.items():
                 recount_raw[k] = recount_raw.get(k, 0) + v
             repaired += bool(delta)
-        drift = {k: recount_raw.get(k, 0) - stored_raw.get(k, 0)
-                 for k in set(stored_raw) | set(recount_raw)
-                 if recount_raw.get(k, 0) != stored_raw.get(k, 0)}
-        drift = drift if drift or not repaired else {"per_shard": repaired}
-        return Drift(stored=Counts.from_counters(stored_raw),
-                     recounted=Counts.from_counters(recount_raw), drift=drift,
-                     fixed=bool(repaired and fix))
+        return {"stored": stored_raw, "recounted": recount_raw, "repaired": repaired}
 
-    def _shard(self, slug: str, shard: int, fix: bool) -> tuple[dict, dict, dict]:
+    def _shard(self, slug: str, shard: int, fix: bool,
+               progress: Progress) -> tuple[dict, dict, dict]:
         """One shard's (stored counters, tally of its listed items, difference).
 
         A move into or out of `listed` changes the signature and its counter shard in one
@@ -52,6 +56,7 @@ class Recount:
             listed = self.store.shard_query(slug, shard, filter=eq("state", LISTED),
                                             fields=("kind", "country"))
             for item in self.store.query(listed):
+                progress.read()
                 tally[f"n_{item['kind']}"] = tally.get(f"n_{item['kind']}", 0) + 1
                 if item.get("country"):
                     tally[f"c_{item['country']}"] = tally.get(f"c_{item['country']}", 0) + 1
@@ -67,3 +72,21 @@ class Recount:
                                  condition=unchanged):
                 return stored, tally, delta
         raise ServiceUnavailableError(1)  # the shard keeps moving: try again shortly
+
+
+def drift_of(parts: list[dict], fix: bool) -> Drift:
+    """The letter's drift from its parts' raw counters (recount_shards)."""
+    stored_raw: dict[str, int] = {}
+    recount_raw: dict[str, int] = {}
+    for part in parts:
+        for total, raw in ((stored_raw, part["stored"]), (recount_raw, part["recounted"])):
+            for k, v in raw.items():
+                total[k] = total.get(k, 0) + v
+    repaired = sum(p["repaired"] for p in parts)
+    drift = {k: recount_raw.get(k, 0) - stored_raw.get(k, 0)
+             for k in set(stored_raw) | set(recount_raw)
+             if recount_raw.get(k, 0) != stored_raw.get(k, 0)}
+    drift = drift if drift or not repaired else {"per_shard": repaired}
+    return Drift(stored=Counts.from_counters(stored_raw),
+                 recounted=Counts.from_counters(recount_raw), drift=drift,
+                 fixed=bool(repaired and fix))

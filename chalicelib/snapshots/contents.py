@@ -14,6 +14,7 @@ from ..exports.external_sort import ExternalSort
 from ..exports.rows import (ROW_ATTRIBUTES, iter_csv, iter_json, letter_order, row_of,
                             write_chunks)
 from ..models import Counts
+from ..progress import NO_PROGRESS, Progress
 from ..states import LISTED
 from ..storage import Table
 from ..storage.signature_streams import iter_signatures
@@ -51,7 +52,8 @@ class Stats:
                 "listed": self.tally().model_dump()}
 
 
-def write_signature_files(store: Table, letter: dict, cut: str, tmp: Path) -> dict:
+def write_signature_files(store: Table, letter: dict, cut: str, tmp: Path,
+                          progress: Progress = NO_PROGRESS) -> dict:
     """One pass over every signature: the counts and the id list of every state, and the
     listed ones sorted locally (so DynamoDB is read once) into the letter's printed order,
     from which the CSV and JSON are written. Returns the counts and the sorted listed."""
@@ -60,7 +62,9 @@ def write_signature_files(store: Table, letter: dict, cut: str, tmp: Path) -> di
     with (tmp / "ids.csv.gz").open("wb") as fi, \
             gzip.GzipFile(filename="", fileobj=fi, mode="wb", mtime=0) as ids:
         buf: list[str] = []
+        progress.phase("reading")
         for sig in iter_signatures(store, letter, fields=ROW_ATTRIBUTES):
+            progress.read()
             if (sig.get("created_at") or "") > cut:
                 continue  # signed after the cut: tomorrow's snapshot
             stats.add(sig)
@@ -74,7 +78,8 @@ def write_signature_files(store: Table, letter: dict, cut: str, tmp: Path) -> di
     with (tmp / "signatories.csv").open("wb") as fc, \
             (tmp / "signatories.json").open("wb") as fj:
         # Both writers read one stream; tee holds at most a chunk's worth of rows between them.
-        to_csv, to_json = itertools.tee(row_of(sig) for sig in listed)
+        progress.phase("writing")
+        to_csv, to_json = itertools.tee(_counted(listed, progress))
         extra = {"time_cut": cut, "states": [LISTED]}
         for c, j in itertools.zip_longest(iter_csv(to_csv),
                                           iter_json(letter, to_json, extra=extra)):
@@ -83,6 +88,12 @@ def write_signature_files(store: Table, letter: dict, cut: str, tmp: Path) -> di
             if j:
                 fj.write(j)
     return {"stats": stats, "listed": listed}
+
+
+def _counted(listed: Any, progress: Progress) -> Any:
+    for sig in listed:
+        yield row_of(sig)
+        progress.wrote()
 
 
 def write_letter_files(letter: dict, listed: Any, counts: Counts, tmp: Path) -> None:

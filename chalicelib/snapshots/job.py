@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol
 from ..clock import Clock, iso, parse_iso
 from ..errors import LetterNotFoundError
 from ..letter_service import LetterService
+from ..progress import NO_PROGRESS, Progress
 from ..settings import Settings
 from ..storage import Table, Update, absent, keys, lt
 from ..storage.s3_objects import PART_SIZE, presign, upload
@@ -43,7 +44,8 @@ class Deps(Protocol):
 
 def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
                     force: bool = False, *, bucket: Optional[str] = None,
-                    part_size: int = PART_SIZE, lease_seconds: Optional[int] = None) -> dict:
+                    part_size: int = PART_SIZE, lease_seconds: Optional[int] = None,
+                    progress: Progress = NO_PROGRESS) -> dict:
     """Snapshot one letter for the date of `now` (UTC); returns a report.
 
     status: "complete" (written now), "exists" (already complete: a no-op), "busy" (another
@@ -76,7 +78,7 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
     try:
         published.retract(s3_client, bucket, slug, date, iso(service.clock()))
         written = _build(service, s3_client, bucket, letter, now, date, claim, part_size,
-                         lease_seconds)
+                         lease_seconds, progress)
     except BaseException:
         claim.release()
         raise
@@ -84,15 +86,16 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
 
 
 def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, date: str,
-           claim: Claim, part_size: int, lease_seconds: int) -> dict:
+           claim: Claim, part_size: int, lease_seconds: int, progress: Progress) -> dict:
     slug, cut = letter["slug"], iso(now)
     prefix = published.snapshot_prefix(slug, date)
     with tempfile.TemporaryDirectory(prefix=f"snapshot-{slug}-") as d:
         tmp = Path(d)
-        read = write_signature_files(service.store, letter, cut, tmp)
+        read = write_signature_files(service.store, letter, cut, tmp, progress)
         stats: Stats = read["stats"]
         write_letter_files(letter, read["listed"], stats.tally(), tmp)
         files = {}
+        progress.phase("uploading")
         for name, content_type in published.FILES.items():
             files[name] = upload(s3, bucket, prefix + name, tmp / name, content_type,
                                  part_size=part_size)

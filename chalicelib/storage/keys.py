@@ -22,6 +22,9 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 | parked mail         | MAILFAIL#{slug}             | {time}#{id}   |                                          |
 | mail queue status   | MAILSTATUS                  | STATUS        |                                          |
 | migration progress  | MIGRATION#{name}            | PROGRESS      |                                          |
+| job (export, ...)   | JOB#{slug}                  | {job_id}      |  (expires by TTL)                        |
+| job part (fan-out)  | JOB#{slug}                  | {job_id}#{n}  |  (expires by TTL)                        |
+| retention due       | DUE                         | {date}#{slug} |                                          |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -42,7 +45,14 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
 14. The mail outbox is the table's stream (NEW_AND_OLD_IMAGES): a pending signature whose
     `sends` passed `mailed`, a confirmed one whose `notices` passed `noticed`, and a repeat
     request are the mail worker's work (mail_worker.py); parked mails: Query MAILFAIL#{slug}.
+    A pending signature carries `ttl` (its link's expiry + PENDING_GRACE_DAYS): DynamoDB
+    deletes it, and the worker deletes its email claim off the stream's REMOVE record.
 15. A one-off migration's position: GetItem / PutItem MIGRATION#{name} (sealing/migrate.py).
+16. Jobs (exports, snapshots, recounts, anonymisation): conditional Put / Update of
+    JOB#{slug} {job_id} and its parts {job_id}#{n} (a lease each); a job and its parts: one
+    Query PK=JOB#{slug}, SK begins_with {job_id}.
+17. Retention due dates: Query PK=DUE, SK <= {today}#… (one item per closed letter not yet
+    anonymised, put when it closes); the daily job reads nothing else.
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -172,6 +182,28 @@ def mail_status_key() -> dict:
 
 def migration_key(name: str) -> dict:
     return {"PK": f"MIGRATION#{name}", "SK": "PROGRESS"}
+
+
+def job_partition(slug: str) -> str:
+    return f"JOB#{slug}"
+
+
+def job_key(slug: str, job_id: str) -> dict:
+    return {"PK": job_partition(slug), "SK": job_id}
+
+
+def job_part_key(slug: str, job_id: str, part: int) -> dict:
+    """A fan-out part: sorts after its job (`#` > end of the id), before the next job."""
+    return {"PK": job_partition(slug), "SK": f"{job_id}#{part:03d}"}
+
+
+DUE_PK = "DUE"
+
+
+def due_key(date: str, slug: str) -> dict:
+    """A closed letter's anonymisation date (retention): one item per letter, in one small
+    partition, so the daily job finds every letter due by today in one Query."""
+    return {"PK": DUE_PK, "SK": f"{date}#{slug}"}
 
 
 def request_token(*parts: str) -> str:

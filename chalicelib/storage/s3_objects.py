@@ -8,7 +8,7 @@ import hashlib
 import itertools
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from botocore.exceptions import ClientError
 
@@ -46,6 +46,45 @@ def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
                 parts.append({"PartNumber": number, "ETag": resp["ETag"]})
                 if length < part_size:
                     break
+        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
+                                     MultipartUpload={"Parts": parts})
+    except BaseException:
+        try:
+            s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+        except Exception:  # the original failure matters more; a lifecycle rule sweeps leftovers
+            pass
+        raise
+    etag = f"{hashlib.md5(b''.join(md5s)).hexdigest()}-{len(md5s)}"
+    return {"key": key, "size": size, "sha256": sha.hexdigest(), "etag": etag,
+            "content_type": content_type}
+
+
+def upload_chunks(s3: Any, bucket: str, key: str, chunks: Iterable[bytes], content_type: str,
+                  *, part_size: int = PART_SIZE) -> dict:
+    """Stream bytes to S3 by multipart upload as they come (one part held at a time, no
+    file): for a file made by merging streams. Same report as `upload`."""
+    mpu = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)
+    upload_id = mpu["UploadId"]
+    parts: list[dict] = []
+    md5s: list[bytes] = []
+    sha, size, buf = hashlib.sha256(), 0, bytearray()
+
+    def send(data: bytes) -> None:
+        md5s.append(hashlib.md5(data).digest())
+        resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
+                              PartNumber=len(parts) + 1, Body=data)
+        parts.append({"PartNumber": len(parts) + 1, "ETag": resp["ETag"]})
+
+    try:
+        for chunk in chunks:
+            sha.update(chunk)
+            size += len(chunk)
+            buf += chunk
+            if len(buf) >= part_size:
+                send(bytes(buf[:part_size]))
+                del buf[:part_size]
+        if buf or not parts:
+            send(bytes(buf))
         s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
                                      MultipartUpload={"Parts": parts})
     except BaseException:

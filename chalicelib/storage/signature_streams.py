@@ -89,16 +89,18 @@ def _merged(streams: list[Callable[[], Iterator[dict]]], key: Callable[[dict], A
 
 def iter_signatures(store: Table, letter_item: dict, *, parallel: bool = True,
                     fields: Optional[Iterable[str]] = None, filter: Optional[Cond] = None,
-                    page: int = PAGE_ITEMS) -> Iterator[dict]:
+                    page: int = PAGE_ITEMS, shards: Optional[range] = None) -> Iterator[dict]:
     """Every signature of the letter, in every state, ordered by id (key attributes stripped).
+    `shards` narrows the read to a range of the letter's shards (a job's part).
 
     A consistent, paginated Query of each shard's partition (access pattern 8); each
     shard is sorted by id, so a k-way merge orders the whole letter by id. `fields`
     narrows what is read (a projection), `filter` which items come back (e.g. a state);
     default: every attribute of every signature.
     """
-    slug, shards = letter_item["slug"], letter_item["shards"]
+    slug = letter_item["slug"]
     wanted = tuple(dict.fromkeys(["sig_id", *fields])) if fields else None
+    shards = shards if shards is not None else range(letter_item["shards"])
 
     def shard(n: int) -> Callable[[], Iterator[dict]]:
         def read() -> Iterator[dict]:
@@ -109,7 +111,7 @@ def iter_signatures(store: Table, letter_item: dict, *, parallel: bool = True,
                 yield item
         return read
 
-    yield from _merged([shard(n) for n in range(shards)], key=lambda i: i["sig_id"],
+    yield from _merged([shard(n) for n in shards], key=lambda i: i["sig_id"],
                        parallel=parallel, page=page)
 
 

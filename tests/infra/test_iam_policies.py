@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Names (attributes like self._db, or parameters/locals) that hold an injected client.
 CLIENT_NAMES = {"_db": "dynamodb", "_ses": "sesv2", "s3": "s3", "s3_client": "s3",
-                "_s3": "s3", "ssm": "ssm", "kms": "kms"}
+                "_s3": "s3", "ssm": "ssm", "kms": "kms", "_sqs": "sqs"}
 # Any receiver whose name looks like a client must be listed above, so none is missed.
 CLIENT_LIKE = re.compile(r"(^|_)(client|db|s3|ses|sesv2|ssm|kms|sqs|sns|scheduler|dynamodb)$")
 
@@ -70,9 +70,17 @@ BUILT_NOT_CALLED = {"signing": "built by wiring.build; its sign-on transactions 
 # built on first use, by the functions named in OPENERS/SHREDDERS alone
 # (test_only_the_listed_modules_open_or_shred_addresses keeps that true).
 NOT_OPENING = {"unseal": "Services.unsealer: only the mail worker opens addresses"}
-NOT_SHREDDING = {"shred": "Services.shredder: only the retention function destroys keys"}
+NOT_SHREDDING = {"shred": "Services.shredder: only the job worker destroys keys (at the end "
+                          "of a letter's anonymisation job)"}
 RETENTION_NOT_CALLED = {"retention": "Services.retention is built on first use; only "
                                       "the retention function uses it"}
+MAIL_WORKER_NOT_CALLED = {"mail_worker": "Services.mail_worker is built on first use; only "
+                                          "the mail_worker function uses it"}
+# Services.jobs is built on first use: the API and the retention function start jobs
+# (dispatch: SQS), only the job worker runs them (work).
+JOBS_NOT_CALLED = {"runner": "Services.jobs is built on first use; this function starts no job",
+                   "dispatch": "the job queue: only the API, retention and the job worker send",
+                   "work": "the job worker's own code"}
 FUNCTIONS = {
     # app.py holds every handler; the API function runs the routes, which queue mail (the
     # table's stream) and never send it.
@@ -86,23 +94,40 @@ FUNCTIONS = {
     "organiser_auth": {"policy": "policy-authorizer.json",
                        "entry": ["chalicelib/wiring.py", "chalicelib/organisers.py"],
                        "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
-                                   **NOT_SHREDDING}},
+                                   **NOT_SHREDDING, **JOBS_NOT_CALLED,
+                                   **MAIL_WORKER_NOT_CALLED}},
     # app.nightly_snapshot: wiring.get() + snapshots.job.run_nightly, which works on
     # the store, settings, clock and the letters' cache; S3 via wiring.s3().
     "nightly_snapshot": {"policy": "policy-snapshot.json",
                          "entry": ["chalicelib/wiring.py", "chalicelib/snapshots/job.py"],
                          "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
-                                     **NOT_SHREDDING}},
+                                     **NOT_SHREDDING, **JOBS_NOT_CALLED,
+                                     **MAIL_WORKER_NOT_CALLED}},
     # app.mail_worker: wiring.get() + Services.mail_worker.handle, fed by the stream.
     "mail_worker": {"policy": "policy-mail.json",
                     "entry": ["chalicelib/wiring.py", "chalicelib/mail_worker.py"],
                     "exclude": {**{k: v for k, v in {**BUILT_NOT_CALLED,
-                                                     **RETENTION_NOT_CALLED}.items()
+                                                     **RETENTION_NOT_CALLED,
+                                                     **JOBS_NOT_CALLED}.items()
                                    if k != "mail"}, **NOT_SHREDDING}},
-    # app.retention: wiring.get() + Services.retention.run, which uses the store.
+    # app.retention: wiring.get() + Services.retention.run, which uses the store and
+    # starts each due letter's anonymisation job (Jobs.submit: the queue, no file); the
+    # job worker anonymises and destroys the keys.
     "retention": {"policy": "policy-retention.json",
-                  "entry": ["chalicelib/wiring.py", "chalicelib/retention.py"],
-                  "exclude": {**BUILT_NOT_CALLED, **NOT_OPENING}},
+                  "entry": ["chalicelib/wiring.py", "chalicelib/retention.py",
+                            "chalicelib/jobs/runner.py"],
+                  "exclude": {**BUILT_NOT_CALLED, **NOT_OPENING,
+                              "shred": "the job worker destroys a letter's keys, once its "
+                                       "anonymisation job is done",
+                              "work": JOBS_NOT_CALLED["work"],
+                              "s3_objects": "Jobs.status presigns a finished export's link; "
+                                            "the retention function only submits"}},
+    # app.job_worker: wiring.get() + Services.jobs.handle, which runs exports, snapshots,
+    # recounts and anonymisation (jobs/work.py), destroys an anonymised letter's keys, and
+    # queues retries and a split job's parts.
+    "job_worker": {"policy": "policy-jobs.json",
+                   "entry": ["chalicelib/wiring.py", "chalicelib/jobs/runner.py"],
+                   "exclude": {**BUILT_NOT_CALLED, **NOT_OPENING}},
 }
 
 
@@ -315,6 +340,9 @@ def test_policy_resources_are_named(function):
                 {"EmailHashKeyParam", "TurnstileSecretParam"}, st
             if "TurnstileSecretParam" in text:
                 assert '"Fn::If": ["HasTurnstileSecret"' in text, st
+        elif prefix == "sqs":  # the job queue (the mail worker's dead-letter queue)
+            assert resources in ([{"Fn::GetAtt": ["JobQueue", "Arn"]}],
+                                 [{"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]}]), st
         elif prefix == "logs":
             assert "log-group:/aws/lambda/${AWS::StackName}-" in text, st
         elif prefix == "s3":
@@ -332,7 +360,8 @@ def test_policy_resources_are_named(function):
 OPENERS = {"chalicelib/wiring.py": "defines Services.unsealer (built on first use)",
            "chalicelib/mail_worker.py": "mail_worker: opens an address to send its mail"}
 SHREDDERS = {"chalicelib/wiring.py": "defines Services.shredder (built on first use)",
-             "chalicelib/retention.py": "retention: destroys a letter's keys at its date"}
+             "chalicelib/retention.py": "Retention.letter_anonymised (run by the job worker at "
+                                        "the end of a letter's anonymisation job) destroys its keys"}
 
 
 def _uses(path: Path, names: set[str]) -> bool:
@@ -383,4 +412,5 @@ def test_only_the_mail_worker_can_decrypt_and_only_the_api_can_make_letter_keys(
     assert matrix == {"api_handler": {"kms:Encrypt", "ssm:PutParameter"},
                       "organiser_auth": set(), "nightly_snapshot": set(),
                       "mail_worker": {"kms:Decrypt", "ssm:GetParameter"},
-                      "retention": {"ssm:GetParametersByPath", "ssm:DeleteParameters"}}
+                      "retention": set(),  # it starts the anonymisation job; the worker shreds
+                      "job_worker": {"ssm:GetParametersByPath", "ssm:DeleteParameters"}}

@@ -30,7 +30,7 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 # Pages other sites may frame (tools/serve.py's FRAMEABLE): their own headers policy.
 FRAMEABLE = {"/embed.html": "EmbedHeadersPolicy"}
 # Every function: fixed name suffix (its log group and its policy's log permission use it).
-FUNCTION_NAMES = {"APIHandler": "api", "OrganiserAuth": "auth",
+FUNCTION_NAMES = {"APIHandler": "api", "OrganiserAuth": "auth", "JobWorker": "jobs",
                   "NightlySnapshot": "snapshot", "Retention": "retention", "MailWorker": "mail"}
 SCHEDULED = {"NightlySnapshot": "snapshot_hour_utc", "Retention": "retention_hour_utc"}
 
@@ -125,24 +125,24 @@ def test_on_demand_exports_expire_after_a_day_and_snapshots_do_not(package):
         == [EXPORTS_RULE]
 
 
-def _export_key_head() -> str:
-    """The constant start of the key chalicelib.exports.on_demand.export_to_s3 writes."""
+def _key_head(module: str, function: str) -> str:
+    """The constant start of the key a function returns (an f-string)."""
     import ast
-    tree = ast.parse((ROOT / "chalicelib" / "exports" / "on_demand.py").read_text())
-    fn = next(n for n in ast.walk(tree)
-              if isinstance(n, ast.FunctionDef) and n.name == "export_to_s3")
+    tree = ast.parse((ROOT / "chalicelib" / "exports" / module).read_text())
+    fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     for node in ast.walk(fn):
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "key" for t in node.targets):
+        if isinstance(node, ast.Return) and node.value is not None:
             first = node.value.values[0] if isinstance(node.value, ast.JoinedStr) else node.value
             assert isinstance(first, ast.Constant), "the key should start with a constant prefix"
             return first.value
-    raise AssertionError("export_to_s3 assigns no `key`")
+    raise AssertionError(f"{function} returns no key")
 
 
 def test_exports_are_written_where_the_lifecycle_rule_expires_them(package):
+    """The file (on_demand.export_key) and a split export's sorted runs (fanout.run_key)."""
     rules = {r["Id"]: r for r in package.props("ExportsBucket")["LifecycleConfiguration"]["Rules"]}
-    assert _export_key_head().startswith(rules[EXPORTS_RULE]["Prefix"])
+    for module, function in (("on_demand.py", "export_key"), ("fanout.py", "run_key")):
+        assert _key_head(module, function).startswith(rules[EXPORTS_RULE]["Prefix"]), function
 
 
 # ---- edge ----------------------------------------------------------------------
@@ -391,7 +391,8 @@ CONCURRENCY = {"APIHandler": ("ReserveApi", "ApiConcurrency"),
                "OrganiserAuth": ("ReserveAuth", "AuthConcurrency"),
                "NightlySnapshot": ("ReserveJobs", "JobConcurrency"),
                "Retention": ("ReserveJobs", "JobConcurrency"),
-               "MailWorker": ("ReserveMail", "MailConcurrency")}
+               "MailWorker": ("ReserveMail", "MailConcurrency"),
+               "JobWorker": ("ReserveWorker", "WorkerConcurrency")}
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))
@@ -405,7 +406,8 @@ def test_functions_have_reserved_concurrency_by_parameter(package, function):
     default = package.template["Parameters"][param]["Default"]
     assert 1 <= default <= 100  # room for AWS's 100 unreserved in a 1,000 quota
     total = sum(package.template["Parameters"][p]["Default"] * (2 if p == "JobConcurrency" else 1)
-                for p in ("ApiConcurrency", "AuthConcurrency", "JobConcurrency", "MailConcurrency"))
+                for p in ("ApiConcurrency", "AuthConcurrency", "JobConcurrency", "MailConcurrency",
+                          "WorkerConcurrency"))
     assert total <= 900
 
 

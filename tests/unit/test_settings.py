@@ -17,9 +17,20 @@ def test_missing_required_settings_fail_loudly():
 def test_settings_come_from_upper_case_variables():
     s = Settings.from_env({"STAGE": "prod", "TABLE_NAME": "tbl", "EXPORTS_BUCKET": "bkt",
                            "SITE_URL": "https://x.example", "EMAIL_HASH_KEY": "k" * 32,
-                           "MAIL_BACKEND": "ses", "COUNT_SHARDS": "8"})
+                           "MAIL_BACKEND": "ses", "COUNT_SHARDS": "8",
+                           "JOB_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/jobs"})
     assert s.count_shards == 8 and s.mail_backend == "ses"
     assert "k" * 32 not in repr(s)  # the secret stays out of logs and tracebacks
+
+
+def test_prod_without_a_job_queue_fails_loudly():
+    """In AWS the jobs must reach the worker's queue; a queue in the API's own process would
+    leave every export queued until it failed."""
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({"STAGE": "prod", "TABLE_NAME": "tbl", "EXPORTS_BUCKET": "bkt",
+                           "SITE_URL": "https://x.example", "EMAIL_HASH_KEY": "k" * 32,
+                           "MAIL_BACKEND": "ses"})
+    assert "JOB_QUEUE_URL" in str(err.value)
 
 
 def test_every_setting_is_documented():

@@ -86,21 +86,6 @@ def test_recount_finds_and_repairs_drift(services, mailer):
     assert services.letters.get_letter(letter.slug).counts.total == 1
 
 
-def test_retention_deletes_expired_pending_signatures_once(services, mailer, clock):
-    letter = make_letter(services)
-    services.signing.sign(letter.slug, signature_in.validate_python(individual(letter)), IP)
-    assert len(mailer.sent) == 1  # its link went out, and was never used
-    clock.advance(hours=services.settings.token_ttl_hours, days=services.settings.pending_grace_days,
-                  seconds=1)
-    first = services.retention.run(clock())
-    assert [r["pending_deleted"] for r in first if r["slug"] == letter.slug] == [1]
-    assert [r["pending_deleted"] for r in services.retention.run(clock())
-            if r["slug"] == letter.slug] == [0]
-    # the address may sign again: its claim went with it
-    services.signing.sign(letter.slug, signature_in.validate_python(individual(letter)), IP)
-    assert len(mailer.sent) == 2
-
-
 def test_organiser_tokens_authenticate_until_revoked(services):
     created = services.organisers.create("Press team", ["test-letter"])
     me = services.organisers.authenticate(f"Bearer {created.token}")

@@ -52,8 +52,10 @@ export const invalidate = (slug, body) => call("POST", `${base(slug)}/invalidati
 export const setStatus = (slug, status, closesAt) =>
   call("POST", `${base(slug)}/status`, { body: closesAt ? { status, closes_at: closesAt } : { status } });
 // options: { states } for the lists, { date } for the delivery letter (sent only when set).
+// Exports, snapshot cuts and recounts answer with a job (jobs.js follows it).
 export const exportLetter = (slug, format, includeEmail, options = {}) =>
   call("POST", `${base(slug)}/exports`, { body: { format, include_email: includeEmail, ...options } });
+export const getJob = (slug, id) => call("GET", `${base(slug)}/jobs/${q(id)}`);
 export const listSnapshots = (slug) => call("GET", `${base(slug)}/snapshots`);
 export const cutSnapshot = (slug, force = false) => call("POST", `${base(slug)}/snapshots`, { body: { force } });
 export const auditTrail = (slug, { cursor, limit = 50 } = {}) =>

@@ -1,6 +1,7 @@
-// Exports (a presigned download link per request) and snapshots (list, cut one now).
+// Exports (a job each, then a presigned download link) and snapshots (list, cut one now).
 import { cutSnapshot, exportLetter, listSnapshots } from "./api.js";
 import { ask } from "./ask.js";
+import { follow, progressView } from "./jobs.js";
 import { $, el, errorText, formatSize, formatTime, isDisabled, say, setDisabled, srOnly } from "./dom.js";
 import { STATE } from "./labels.js";
 
@@ -47,8 +48,13 @@ export function exportsPanel(ctx) {
     // The focused button is only marked disabled: a disabled one would drop the focus.
     buttons.forEach((b) => setDisabled(b, true));
     say(status, `Preparing the ${label} export…`);
+    const view = progressView(`Progress of the ${label} export`);
+    const item = el("li", {}, view.node);
     try {
-      const r = await exportLetter(ctx.slug(), format, email, opts.body);
+      const job = await exportLetter(ctx.slug(), format, email, opts.body);
+      list.prepend(item);
+      const r = (await follow(ctx.slug(), job, view.update)).result;
+      item.remove();
       const file = r.key.split("/").pop();
       // A presigned link to another origin: `download` is only a hint there, so open it in a
       // new tab rather than navigate away from this page.
@@ -61,6 +67,7 @@ export function exportsPanel(ctx) {
       // The next step is the link: take the organiser there (unless they went elsewhere).
       if (document.activeElement === button || document.activeElement === document.body) link.focus();
     } catch (err) {
+      item.remove();
       if (!err.tokenRefused) say(status, errorText(err), "error");
     } finally {
       running = false;
@@ -126,8 +133,11 @@ export function snapshotsPanel(ctx) {
     if (isDisabled(button)) return;
     setDisabled(button, true);
     say(status, force ? "Cutting today's snapshot again…" : "Cutting a snapshot…");
+    const view = progressView("Progress of the snapshot");
     try {
-      const r = await cutSnapshot(ctx.slug(), force);
+      const job = await cutSnapshot(ctx.slug(), force);
+      status.after(view.node);
+      const r = (await follow(ctx.slug(), job, view.update)).result;
       say(status, report(r), r.status === "failed" ? "error" : "ok");
       await load();
       // Today's snapshot is complete now (or was): the next step may be to cut it again.
@@ -135,6 +145,7 @@ export function snapshotsPanel(ctx) {
     } catch (err) {
       if (!err.tokenRefused) say(status, errorText(err), "error");
     } finally {
+      view.node.remove();
       setDisabled(button, false);
     }
   }

@@ -1,0 +1,52 @@
+// Following a job (an export, a snapshot): its status polled until it ends, shown as a
+// progress bar with its rows ("12,000 of 40,000 rows written") for the organiser.
+import { getJob } from "./api.js";
+import { el } from "./dom.js";
+
+const POLL_MS = 1000;
+const PHASE = { reading: "reading the signatures", writing: "writing the file", uploading: "uploading the file", done: "done" };
+const n = (x) => Number(x || 0).toLocaleString("en");
+
+/** What the job has done, in words. */
+export function progressText(job) {
+  if (job.state === "queued") return "Waiting for a worker…";
+  const rows = job.rows_total != null ? `${n(job.rows_written)} of ${n(job.rows_total)} rows written`
+    : `${n(job.rows_written)} rows written`;
+  const read = job.rows_read ? `, ${n(job.rows_read)} read` : "";
+  const parts = job.parts > 1 ? `; ${job.parts_done} of ${job.parts} parts done` : "";
+  return `${PHASE[job.phase] ? `${PHASE[job.phase][0].toUpperCase()}${PHASE[job.phase].slice(1)}: ` : ""}${rows}${read}${parts}`;
+}
+
+/** A progress bar and its text for one job; `update(job)` redraws both. */
+export function progressView(label) {
+  const bar = el("progress", { max: 1 });
+  bar.setAttribute("aria-label", label);
+  const text = el("span", { className: "hint" });
+  const node = el("div", { className: "job-progress" }, bar, " ", text);
+  return {
+    node,
+    update(job) {
+      if (job.rows_total) {
+        bar.max = job.rows_total;
+        bar.value = Math.min(job.rows_written || 0, job.rows_total);
+      } else if (job.state === "complete") {
+        bar.value = bar.max;
+      } else {
+        bar.removeAttribute("value"); // indeterminate: no total to measure against
+      }
+      text.textContent = ` ${progressText(job)}`;
+    },
+  };
+}
+
+/** Poll the job until it is complete (its final state) or failed (thrown). */
+export async function follow(slug, job, onUpdate = () => {}, { poll = POLL_MS } = {}) {
+  onUpdate(job);
+  while (job.state !== "complete" && job.state !== "failed") {
+    await new Promise((resolve) => setTimeout(resolve, poll));
+    job = await getJob(slug, job.id);
+    onUpdate(job);
+  }
+  if (job.state === "failed") throw new Error(`The job stopped without finishing${job.error ? ` (${job.error})` : ""}. Try again.`);
+  return job;
+}
