@@ -23,8 +23,8 @@ from ..progress import Progress
 from ..storage import Table
 from ..storage.s3_objects import upload, upload_chunks
 from ..states import ALL_STATES
-from .rows import (LISTED_ONLY, ROW_ATTRIBUTES, iter_csv, iter_in_letter_order, iter_json,
-                   letter_order, row_of)
+from .rows import (EMAIL_FIELDS, LISTED_ONLY, ROW_ATTRIBUTES, iter_csv, iter_in_letter_order,
+                   iter_json, letter_order, row_of, with_emails)
 
 SPLIT_FORMATS = ("csv", "json")
 RUN_CONTENT_TYPE = "application/x-ndjson"
@@ -35,15 +35,18 @@ def run_key(slug: str, job_id: str, first_shard: int) -> str:
 
 
 def write_run(store: Table, s3: Any, bucket: str, letter: dict, shards: range, key: str, *,
-              include_email: bool, states: Sequence[str], progress: Progress) -> dict:
-    """One part: its shard range's rows, sorted, uploaded as one run."""
-    fields = ROW_ATTRIBUTES + (("email",) if include_email else ())
+              include_email: bool, states: Sequence[str], progress: Progress,
+              unsealer: Any = None) -> dict:
+    """One part: its shard range's rows, sorted, uploaded as one run (with emails, opened
+    a page at a time as they are written)."""
+    fields = ROW_ATTRIBUTES + (EMAIL_FIELDS if include_email else ())
     with tempfile.TemporaryDirectory(prefix="export-run-") as tmp:
         path, n = Path(tmp) / "run.jsonl", 0
         with path.open("w", encoding="utf-8", newline="\n") as out:
-            for sig in iter_in_letter_order(store, letter, Path(tmp), states=states,
-                                            fields=fields, progress=progress, shards=shards):
-                row = row_of(sig, include_email=include_email)
+            sigs = iter_in_letter_order(store, letter, Path(tmp), states=states,
+                                        fields=fields, progress=progress, shards=shards)
+            for sig, email in with_emails(sigs, letter, unsealer, include_email):
+                row = row_of(sig, include_email=include_email, email=email)
                 out.write(f"{json.dumps(letter_order(sig), ensure_ascii=False)}\t"
                           f"{json.dumps(row, ensure_ascii=False)}\n")
                 n += 1

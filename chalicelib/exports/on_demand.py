@@ -49,14 +49,15 @@ def export_key(slug: str, fmt: str, include_email: bool, states: Sequence[str],
 def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
                  fmt: str, *, include_email: bool, now: dt.datetime,
                  states: Sequence[str] = LISTED_ONLY, date: Optional[str] = None,
-                 progress: Progress = NO_PROGRESS) -> dict:
+                 progress: Progress = NO_PROGRESS, unsealer: Any = None) -> dict:
     """Write one export to a temporary file, stream it to the exports bucket, presign it.
 
     Exports live under exports/{slug}/ (a lifecycle rule deletes them after a day: they may
     hold emails); a Lambda response could not carry a large list, a presigned link can.
     A list export holds the signatures in `states` (default: listed), in the letter's order;
     the delivery letter is dated `date` (ISO) if given, else with the letter's own date.
-    Run by the job worker (jobs/work.py), which passes a `progress` that records the rows.
+    Run by the job worker (jobs/work.py), which passes a `progress` that records the rows,
+    and, for an export with emails, the `unsealer` that opens them.
     """
     letter = letters.letter_item(slug)
     name, ctype, writer = FORMATS[fmt]
@@ -67,7 +68,7 @@ def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: A
         with path.open("wb") as out:
             if listing:
                 writer(store, letter, out, include_email=include_email, states=states,
-                       progress=progress)
+                       progress=progress, unsealer=unsealer)
             else:
                 progress.phase("writing")
                 writer(store, letter, out, date=date)

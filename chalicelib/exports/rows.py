@@ -75,16 +75,43 @@ def iter_in_letter_order(store: Table, letter_item: dict, tmp: Path, *,
     yield from sorter
 
 
-def row_of(sig: dict, *, include_email: bool = False) -> dict:
-    """One export row (public id, never an internal key; email only when asked for)."""
+def row_of(sig: dict, *, include_email: bool = False, email: Optional[str] = None) -> dict:
+    """One export row (public id, never an internal key; email only when asked for: the
+    address opened from its claim, or one stored in clear before sealing)."""
     code = sig.get("country")
     row = {"id": sig["sig_id"], "kind": sig.get("kind"), "name": sig.get("name"),
            "affiliation": sig.get("affiliation"), "country": country_name(code),
            "country_code": code, "state": sig.get("state"),
            "signed_at": sig.get("created_at"), "confirmed_at": sig.get("confirmed_at")}
     if include_email:
-        row["email"] = sig.get("email")
+        row["email"] = email or sig.get("email")
     return row
+
+
+EMAIL_FIELDS = ("email", "email_hash")  # read for an export with emails (the claim's key)
+OPEN_PAGE = 100  # signatures whose claims are read (and opened) at once: one BatchGetItem
+
+
+def with_emails(sigs: Iterable[dict], letter_item: dict, unsealer: Any,
+                include_email: bool) -> Iterator[tuple[dict, Optional[str]]]:
+    """(signature, its address) in the order given; addresses only with `include_email`, and
+    then opened a page at a time by `unsealer` (sealing/unseal.py): only a function that may
+    open addresses (the job worker) can make an export with emails."""
+    if not include_email:
+        yield from ((sig, None) for sig in sigs)
+        return
+    if unsealer is None:
+        raise ValueError("an export with emails needs the power to open them (an Unsealer)")
+    page: list[dict] = []
+    for sig in sigs:
+        page.append(sig)
+        if len(page) == OPEN_PAGE:
+            opened = unsealer.emails_of(letter_item, page)
+            yield from ((s, opened.get(s["sig_id"])) for s in page)
+            page = []
+    if page:
+        opened = unsealer.emails_of(letter_item, page)
+        yield from ((s, opened.get(s["sig_id"])) for s in page)
 
 
 # Spreadsheets skip leading spaces (NBSP included) and quotes before a formula, and read the
@@ -171,33 +198,34 @@ def write_chunks(chunks: Iterable[bytes], out: IO[bytes]) -> int:
 
 
 def export_rows(store: Table, letter_item: dict, tmp: Path, *, include_email: bool = False,
-                states: Sequence[str] = LISTED_ONLY,
-                progress: Progress = NO_PROGRESS) -> Iterator[dict]:
+                states: Sequence[str] = LISTED_ONLY, progress: Progress = NO_PROGRESS,
+                unsealer: Any = None) -> Iterator[dict]:
     """The export rows of the signatures in `states`, in the letter's order."""
-    fields = ROW_ATTRIBUTES + (("email",) if include_email else ())
-    for sig in iter_in_letter_order(store, letter_item, tmp, states=states, fields=fields,
-                                    progress=progress):
-        yield row_of(sig, include_email=include_email)
+    fields = ROW_ATTRIBUTES + (EMAIL_FIELDS if include_email else ())
+    sigs = iter_in_letter_order(store, letter_item, tmp, states=states, fields=fields,
+                                progress=progress)
+    for sig, email in with_emails(sigs, letter_item, unsealer, include_email):
+        yield row_of(sig, include_email=include_email, email=email)
         progress.wrote()
 
 
 def export_csv(store: Table, letter_item: dict, out: IO[bytes], *,
                include_email: bool = False, states: Sequence[str] = LISTED_ONLY,
-               progress: Progress = NO_PROGRESS) -> int:
+               progress: Progress = NO_PROGRESS, unsealer: Any = None) -> int:
     """The signatures in `states` (default: listed) as CSV into `out`, in the letter's
     order; returns bytes written. Emails only for organisers."""
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
-                           states=states, progress=progress)
+                           states=states, progress=progress, unsealer=unsealer)
         return write_chunks(iter_csv(rows, include_email=include_email), out)
 
 
 def export_json(store: Table, letter_item: dict, out: IO[bytes], *,
                 include_email: bool = False, states: Sequence[str] = LISTED_ONLY,
-                progress: Progress = NO_PROGRESS) -> int:
+                progress: Progress = NO_PROGRESS, unsealer: Any = None) -> int:
     """As export_csv, as JSON with the letter's metadata; `states` names what it holds."""
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
-                           states=states, progress=progress)
+                           states=states, progress=progress, unsealer=unsealer)
         extra = {"states": [s for s in ALL_STATES if s in states]}
         return write_chunks(iter_json(letter_item, rows, extra=extra), out)

@@ -92,9 +92,9 @@ def write_xlsx(rows: Iterable[dict], out: IO[bytes], *, include_email: bool = Fa
 
 def export_xlsx(store: Table, letter_item: dict, out: IO[bytes], *,
                 include_email: bool = False, states: Sequence[str] = LISTED_ONLY,
-                progress: Progress = NO_PROGRESS) -> None:
+                progress: Progress = NO_PROGRESS, unsealer: Any = None) -> None:
     """As rows.export_csv, as a workbook: the signatures in `states`, in the letter's order."""
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
-                           states=states, progress=progress)
+                           states=states, progress=progress, unsealer=unsealer)
         write_xlsx(rows, out, include_email=include_email, title=letter_item.get("title") or "")

@@ -41,6 +41,12 @@ def _export_options(ctx: Context) -> dict:
             "states": p.get("states") or ["listed"]}
 
 
+def _opener(ctx: Context) -> dict:
+    """An export with emails opens them here, in the job worker (kms:Decrypt): never in the
+    API, which only queued the job."""
+    return {"unsealer": ctx.services.unsealer} if ctx.params.get("include_email") else {}
+
+
 def _export(ctx: Context, shards: range) -> dict:
     """The whole export on one worker, or (a split job) one part's sorted run."""
     from ..exports import fanout
@@ -50,10 +56,10 @@ def _export(ctx: Context, shards: range) -> dict:
         letter = svc.letters.letter_item(ctx.slug)
         return fanout.write_run(svc.store, ctx.s3, svc.settings.exports_bucket, letter, shards,
                                 fanout.run_key(ctx.slug, ctx.job["job_id"], shards.start),
-                                progress=ctx.progress, **_export_options(ctx))
+                                progress=ctx.progress, **_export_options(ctx), **_opener(ctx))
     out = export_to_s3(svc.settings, svc.store, svc.letters, ctx.s3, ctx.slug, p["format"],
                        now=ctx.submitted, date=p.get("date"), progress=ctx.progress,
-                       **_export_options(ctx))
+                       **_export_options(ctx), **_opener(ctx))
     return {k: out[k] for k in ("key", "size", "sha256")}
 
 

@@ -60,11 +60,14 @@ class Unsealer:
         """sig_id → address for a page of signatures (one BatchGetItem per 100): exports."""
         wanted = {s["email_hash"]: s["sig_id"] for s in sigs if s.get("email_hash")}
         claims = self.store.batch_get([keys.email_claim_key(letter["slug"], h) for h in wanted])
-        out = {}
+        out, ids = {}, set(wanted.values())
         for claim in claims:
             sig_id = claim.get("sig_id")
-            if sig_id in wanted.values() and claim.get("email_sealed"):
-                out[sig_id] = self.open(letter["slug"], sig_id, claim["email_sealed"])
+            if sig_id in ids and claim.get("email_sealed"):
+                try:
+                    out[sig_id] = self.open(letter["slug"], sig_id, claim["email_sealed"])
+                except box.SealError as exc:  # one that does not open: left out, and said
+                    log.warning("signature %s: its address does not open: %s", sig_id, exc)
         return out
 
     def _private(self, slug: str, kid: str, public: Optional[str]) -> bytes:

@@ -191,14 +191,22 @@ def test_markup_in_names_is_literal_text_in_html_and_docx(example, service):
     assert not any(r.bold for r in para.runs)
 
 
+def test_an_export_with_emails_needs_the_power_to_open_them(example, service):
+    """The API (which may not open addresses) cannot make one by leaving the opener out."""
+    with pytest.raises(ValueError, match="open"):
+        export_rows.export_csv(service.store, letter_item(service), io.BytesIO(),
+                               include_email=True)
+
+
 def test_emails_only_with_include_email(example, service):
     raw_signature(service, "Pending Person", email="pending@example.org", state=PENDING)
     raw_signature(service, "Listed Person", email="listed@example.org")
     for fn in (export_rows.export_csv, export_rows.export_json):
         plain, organiser, both = io.BytesIO(), io.BytesIO(), io.BytesIO()
         fn(service.store, letter_item(service), plain)
-        fn(service.store, letter_item(service), organiser, include_email=True)
-        fn(service.store, letter_item(service), both, include_email=True,
+        fn(service.store, letter_item(service), organiser, include_email=True,
+           unsealer=service.unsealer)
+        fn(service.store, letter_item(service), both, include_email=True, unsealer=service.unsealer,
            states=[LISTED, PENDING])
         assert b"@example.org" not in plain.getvalue()
         assert b"listed@example.org" in organiser.getvalue()
@@ -339,7 +347,7 @@ def test_xlsx_never_writes_a_formula(example, service):
     raw_signature(service, evil, affiliation="+1 caller", country=None)
     raw_signature(service, "#N/A", kind="organisation", country=None)
     raw_signature(service, "@SUM(A1)\x07bell", kind="organisation", country="KR")
-    book, data = read_xlsx(service, include_email=True)
+    book, data = read_xlsx(service, include_email=True, unsealer=service.unsealer)
     ws = book["Signatories"]
     cells = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
     for value in (evil, "+1 caller", "#N/A", "@SUM(A1)bell"):

@@ -353,7 +353,8 @@ def test_withdrawal_unlists_uncounts_and_forgets(client, service, mailer):
         assert field not in item
     import io
     out = io.BytesIO()
-    export_rows.export_csv(service.store, service.store.get_letter("test-letter"), out, include_email=True)
+    export_rows.export_csv(service.store, service.store.get_letter("test-letter"), out,
+                           include_email=True, unsealer=service.unsealer)
     assert b"ada@example.org" not in out.getvalue() and b"Ada Lovelace" not in out.getvalue()
     again = post(client, "/withdrawals", {"token": withdraw_token})
     assert again.json_body["already_withdrawn"] is True

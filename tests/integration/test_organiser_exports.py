@@ -203,3 +203,28 @@ def test_a_large_letters_list_export_split_over_workers_is_the_same_file(client,
     job = client.http.get(f"/admin/letters/{SLUG}/exports/{started.json_body['id']}",
                           headers={"authorization": f"Bearer {token}"}).json_body
     assert (job["parts_done"], job["rows_read"], job["rows_written"]) == (3, 36, 36)
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+def test_an_export_with_emails_opens_the_sealed_addresses_in_the_job_worker(client, svc, token,
+                                                                            mailer, parts):
+    """A signer's address is only sealed in the table; the export job (the one function
+    besides the mail worker that may open it) writes it into the file, whole or split."""
+    from chalicelib.models import signature_in
+    from helpers import individual
+    from support import with_mail_pump
+    with_mail_pump(svc)
+    sha = svc.letters.letter_item(SLUG)["text_sha256"]
+    svc.signing.sign(SLUG, signature_in.validate_python(individual(
+        type("L", (), {"text_sha256": sha})(), name="Kim Sealed", country="KR",
+        email="kim.sealed.5d1e@example.org")), "192.0.2.8")
+    token_ = mailer.last_token()
+    svc.signing.confirm(token_, "192.0.2.8")
+    svc.settings = svc.settings.model_copy(update={"job_part_rows": 10, "job_max_parts": parts})
+    with_emails = csv_of(fetch(svc, export(client, token, format="csv",
+                                           include_email=True).json_body["key"]))
+    without = fetch(svc, export(client, token, format="csv").json_body["key"])
+    kim = [r for r in with_emails if r["name"] == "Kim Sealed"]
+    assert kim and kim[0]["email"] == "kim.sealed.5d1e@example.org"
+    assert b"kim.sealed.5d1e" not in without
+    assert len(with_emails) == 36
