@@ -23,7 +23,7 @@ from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
                      PERSONAL_FIELDS, QUARANTINED, WITHDRAWN, pending_ttl)
 from .storage import NEW_ITEM, Delete, Put, Table, TransactionConflict, eq, keys
-from .transitions import Transitions
+from .transitions import Transitions, hourly_step
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,13 @@ class Signing:
         if data.kind == "organisation":
             sig["authorised"] = True
         claim = self._claim(letter, ehash, sig_id, str(data.email), now)
+        # The dashboard's count (last, so the limits keep their places in the reasons).
+        hour = hourly_step(slug, keys.shard_of(sig_id, letter["shards"]), sig["created_at"],
+                           "signed", data.kind)
         for attempt in range(3):
             try:
                 self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM),
-                                     *limits.steps], "sign", sig_id, str(attempt))
+                                     *limits.steps, hour], "sign", sig_id, str(attempt))
                 return self._accepted()
             except TransactionConflict as conflict:
                 failed = [i for i in range(len(limits.steps)) if conflict.failed(2 + i)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from .clock import Clock, iso
-from .states import LISTED, PENDING, QUEUE_STATES
+from .states import CONFIRMED_STATES, LISTED, PENDING, QUEUE_STATES, WITHDRAWN
 from .storage import NEW_ITEM, Change, Put, Table, Update, absent, eq, keys
 from .storage import Step
 from .text import sort_key
@@ -23,6 +23,24 @@ def count_step(slug: str, shard: int, sig: dict, delta: int) -> Change:
     if sig.get("country"):
         add[f"c_{sig['country']}"] = delta
     return Change(keys.counter_key(slug, shard), Update(add=add))
+
+
+def hourly_step(slug: str, shard: int, at: str, event: str, kind: str) -> Change:
+    """Add one to the hour's `event` count (signed, confirmed, withdrawn) of `kind`.
+
+    Written in the transaction of the move it counts, on the signature's counter shard,
+    so the dashboard's figures are exactly the moves that happened (keys.py pattern 15).
+    """
+    return Change(keys.hourly_key(slug, shard, at), Update(add={f"{event}_{kind}": 1}))
+
+
+def hourly_event(frm: str, to: str) -> Optional[str]:
+    """What the dashboard counts of a move: a confirmation, or a withdrawal."""
+    if frm == PENDING and to in CONFIRMED_STATES:
+        return "confirmed"
+    if to == WITHDRAWN and frm != WITHDRAWN:
+        return "withdrawn"
+    return None
 
 
 class Transitions:
@@ -62,9 +80,12 @@ class Transitions:
         steps: list[Step] = [Change(keys.key_of(sig), Update(set=sets, remove=tuple(sorted(drop))),
                                     condition=unchanged)]
         delta = (to == LISTED) - (frm == LISTED)
+        shard = keys.shard_of(sig["sig_id"], letter["shards"])
         if delta:
-            shard = keys.shard_of(sig["sig_id"], letter["shards"])
             steps.append(count_step(letter["slug"], shard, sig, delta))
+        event = hourly_event(frm, to)
+        if event:
+            steps.append(hourly_step(letter["slug"], shard, now, event, sig["kind"]))
         if audit is not None:
             steps.append(Put(self._audit_item(letter["slug"], sig, frm, to, audit, now)))
         steps.extend(also)

@@ -14,6 +14,7 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 |                     |                             |               |   Q#{slug}#{state} / {created_at}#{id}   |
 | email claim         | EMAIL#{slug}#{hmac(email)}  | EMAIL         |                                          |
 | counter shard       | COUNT#{slug}#{shard}        | COUNT         |                                          |
+| hourly counter shard| HOURS#{slug}#{shard}        | {YYYY-MM-DDTHH}|                                         |
 | audit record        | AUDIT#{slug}                | {time}#{seq}  |                                          |
 | snapshot claim      | SNAP#{slug}                 | {date}        |                                          |
 | rate-limit window   | RATE#{rule}#{hmac(subject)} | {window start}|  (expires by TTL)                        |
@@ -53,6 +54,9 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     Query PK=JOB#{slug}, SK begins_with {job_id}.
 17. Retention due dates: Query PK=DUE, SK <= {today}#… (one item per closed letter not yet
     anonymised, put when it closes); the daily job reads nothing else.
+18. The dashboard's activity: an ADD on HOURS#{slug}#{shard} / {hour} in the same
+    transaction as the sign-on (3) or the confirmation (5); read by a Query per shard
+    (dashboard.py), never by reading signatures.
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -139,6 +143,15 @@ def queue_keys(slug: str, state: str, created_at: str, sig_id: str) -> dict:
 
 def counter_key(slug: str, shard: int) -> dict:
     return {"PK": f"COUNT#{slug}#{shard:03d}", "SK": "COUNT"}
+
+
+def hourly_partition(slug: str, shard: int) -> str:
+    return f"HOURS#{slug}#{shard:03d}"
+
+
+def hourly_key(slug: str, shard: int, at: str) -> dict:
+    """The counter shard of one hour: `at` is an ISO time (UTC); the hour is its first 13 chars."""
+    return {"PK": hourly_partition(slug, shard), "SK": at[:13]}
 
 
 def audit_partition(slug: str) -> str:
