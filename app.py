@@ -6,6 +6,7 @@ two hops from here to the code. Routes are mounted under the API Gateway stage `
 Modules only some routes use (exports, snapshots, retention, the OpenAPI document, the
 organiser models) are imported in their handlers, to keep a public request's cold start short.
 """
+import functools
 import os
 
 # pydantic scans every installed package's entry points for plugins when the first model
@@ -16,7 +17,7 @@ from chalice import AuthResponse, Chalice, Cron, Response  # noqa: E402
 
 from chalicelib import http, logs, models, wiring  # noqa: E402
 from chalicelib.models import ConfirmationIn, signature_in  # noqa: E402
-from chalicelib.principal import NOBODY, principal_from  # noqa: E402
+from chalicelib.principal import MANAGE, MODERATE, NOBODY, READ, principal_from  # noqa: E402
 from chalicelib.settings import packaging_setting  # noqa: E402
 
 app = Chalice(app_name="undersigned")
@@ -110,7 +111,8 @@ def organiser_auth(auth_request):
     if principal is None:
         return AuthResponse(routes=["*"], principal_id=NOBODY)
     return AuthResponse(routes=["*"], principal_id=principal.token_id,
-                        context={"name": principal.name, "letters": ",".join(principal.letters)})
+                        context={"name": principal.name, "letters": ",".join(principal.letters),
+                                 "role": principal.role})
 
 
 @app.middleware("http")
@@ -121,24 +123,34 @@ def organiser_guard(event, get_response):
     return get_response(event)
 
 
-def admin(path, methods):
-    if methods == ["GET"]:
-        return get(path, authorizer=organiser_auth)
-    return app.route(path, methods=methods, authorizer=organiser_auth)
+def admin(path, methods, role=MANAGE):
+    """An organiser route; its token's role must include `role` (principal.ROLES), checked
+    before the handler runs. Unnamed, a route needs the strongest role."""
+    def register(handler):
+        @functools.wraps(handler)
+        def guarded(*args, **kwargs):
+            who().allow(role)
+            return handler(*args, **kwargs)
+        guarded.role = role  # tests/security/test_authz.py reads it
+        if methods == ["GET"]:
+            return get(path, authorizer=organiser_auth)(guarded)
+        return app.route(path, methods=methods, authorizer=organiser_auth)(guarded)
+    return register
 
 
 def who():
     return principal_from(app.current_request)
 
 
-@admin("/admin/me", ["GET"])
+@admin("/admin/me", ["GET"], role=READ)
 def whoami():
     from chalicelib.organiser_models import Me
     me = who()
-    return http.json_response(Me(id=me.token_id, name=me.name, letters=list(me.letters)))
+    return http.json_response(Me(id=me.token_id, name=me.name, letters=list(me.letters),
+                                 role=me.role))
 
 
-@admin("/admin/letters/{slug}", ["GET"])
+@admin("/admin/letters/{slug}", ["GET"], role=READ)
 def letter_for_organisers(slug):
     who().require(slug)
     return http.json_response(wiring.get().letter_admin.letter_view(slug))
@@ -156,7 +168,8 @@ def create_token():
     from chalicelib.organiser_models import TokenCreateIn
     who().require()
     data = http.parse_body(app.current_request, TokenCreateIn)
-    return http.json_response(wiring.get().organisers.create(data.name, data.letters), status=201)
+    return http.json_response(wiring.get().organisers.create(data.name, data.letters, data.role),
+                              status=201)
 
 
 @admin("/admin/tokens/{token_id}", ["DELETE"])
@@ -165,11 +178,16 @@ def revoke_token(token_id):
     return http.json_response(wiring.get().organisers.revoke(token_id))
 
 
+@admin("/admin/letters", ["GET"], role=READ)
+def letters_for_organisers():
+    return http.json_response(wiring.get().letter_admin.letters_for(who()))
+
+
 @admin("/admin/letters", ["POST"])
 def create_letter():
     from chalicelib.organiser_models import LetterSourceIn
     data = http.parse_body(app.current_request, LetterSourceIn)
-    return http.json_response(wiring.get().letter_admin.save_letter(data.markdown, who(), create=True),
+    return http.json_response(wiring.get().letter_admin.save_letter(data, who(), create=True),
                               status=201)
 
 
@@ -179,7 +197,28 @@ def edit_letter(slug):
     who().require(slug)
     data = http.parse_body(app.current_request, LetterSourceIn)
     return http.json_response(wiring.get().letter_admin.save_letter(
-        data.markdown, who(), slug=slug, create=False))
+        data, who(), slug=slug, create=False))
+
+
+@admin("/admin/letters/{slug}/source", ["GET"], role=READ)
+def letter_source(slug):
+    who().require(slug)
+    return http.json_response(wiring.get().letter_admin.source(slug))
+
+
+@admin("/admin/preview", ["POST"], role=READ)
+def preview_letter():
+    from chalicelib.workspace_models import PreviewIn
+    data = http.parse_body(app.current_request, PreviewIn)
+    if data.slug:
+        who().require(data.slug)
+    return http.json_response(wiring.get().letter_admin.preview(data.body, data.slug))
+
+
+@admin("/admin/letters/{slug}/dashboard", ["GET"], role=READ)
+def dashboard(slug):
+    who().require(slug)
+    return http.json_response(wiring.get().dashboard.view(slug))
 
 
 @admin("/admin/letters/{slug}/status", ["POST"])
@@ -191,7 +230,7 @@ def set_letter_status(slug):
                                                                  who()))
 
 
-@admin("/admin/letters/{slug}/signatures", ["GET"])
+@admin("/admin/letters/{slug}/signatures", ["GET"], role=READ)
 def moderation_queue(slug):
     from chalicelib.organiser_models import Filters
     who().require(slug)
@@ -201,13 +240,13 @@ def moderation_queue(slug):
         slug, filters, q.get("cursor"), http.query_int(q, "limit", 100, 1, 500)))
 
 
-@admin("/admin/letters/{slug}/duplicates", ["GET"])
+@admin("/admin/letters/{slug}/duplicates", ["GET"], role=READ)
 def duplicates(slug):
     who().require(slug)
     return http.json_response(wiring.get().queue.duplicates(slug))
 
 
-@admin("/admin/letters/{slug}/signatures/{sig_id}/actions", ["POST"])
+@admin("/admin/letters/{slug}/signatures/{sig_id}/actions", ["POST"], role=MODERATE)
 def moderate(slug, sig_id):
     from chalicelib.organiser_models import ActionIn
     who().require(slug)
@@ -216,7 +255,7 @@ def moderate(slug, sig_id):
         slug, sig_id, data.action, who(), reason=data.reason, name=data.name))
 
 
-@admin("/admin/letters/{slug}/bulk", ["POST"])
+@admin("/admin/letters/{slug}/bulk", ["POST"], role=MODERATE)
 def moderate_many(slug):
     from chalicelib.organiser_models import BulkIn
     who().require(slug)
@@ -225,7 +264,7 @@ def moderate_many(slug):
                                                         data.reason))
 
 
-@admin("/admin/letters/{slug}/invalidations", ["POST"])
+@admin("/admin/letters/{slug}/invalidations", ["POST"], role=MODERATE)
 def invalidate(slug):
     from chalicelib.organiser_models import InvalidationIn
     who().require(slug)
@@ -235,7 +274,7 @@ def invalidate(slug):
                                                               data.dry_run))
 
 
-@admin("/admin/letters/{slug}/audit", ["GET"])
+@admin("/admin/letters/{slug}/audit", ["GET"], role=READ)
 def audit_trail(slug):
     who().require(slug)
     q = app.current_request.query_params or {}
@@ -243,7 +282,7 @@ def audit_trail(slug):
         slug, q.get("cursor"), http.query_int(q, "limit", 100, 1, 500)))
 
 
-@admin("/admin/letters/{slug}/mail-failures", ["GET"])
+@admin("/admin/letters/{slug}/mail-failures", ["GET"], role=READ)
 def mail_failures(slug):
     who().require(slug)
     return http.json_response(wiring.get().queue.mail_failures(slug))
@@ -256,7 +295,7 @@ def job_accepted(job):
     return http.json_response(job, status=202)
 
 
-@admin("/admin/letters/{slug}/recount", ["POST"])
+@admin("/admin/letters/{slug}/recount", ["POST"], role=MODERATE)
 def recount(slug):
     from chalicelib.organiser_models import RecountIn
     who().require(slug)
@@ -264,7 +303,7 @@ def recount(slug):
     return job_accepted(wiring.get().jobs.submit(slug, "recount", {"fix": data.fix}, who().who))
 
 
-@admin("/admin/letters/{slug}/exports", ["POST"])
+@admin("/admin/letters/{slug}/exports", ["POST"], role=MODERATE)
 def export_letter(slug):
     from chalicelib.organiser_models import ExportIn
     who().require(slug)
@@ -272,26 +311,26 @@ def export_letter(slug):
     return job_accepted(wiring.get().jobs.submit(slug, "export", data.model_dump(), who().who))
 
 
-@admin("/admin/letters/{slug}/exports/{job_id}", ["GET"])
+@admin("/admin/letters/{slug}/exports/{job_id}", ["GET"], role=MODERATE)  # its link
 def export_status(slug, job_id):
     who().require(slug)
     return http.json_response(wiring.get().jobs.status(slug, job_id, kind="export"))
 
 
-@admin("/admin/letters/{slug}/jobs/{job_id}", ["GET"])
+@admin("/admin/letters/{slug}/jobs/{job_id}", ["GET"], role=MODERATE)  # an export's link
 def job_status(slug, job_id):
     who().require(slug)
     return http.json_response(wiring.get().jobs.status(slug, job_id))
 
 
-@admin("/admin/letters/{slug}/snapshots", ["GET"])
+@admin("/admin/letters/{slug}/snapshots", ["GET"], role=READ)
 def list_snapshots(slug):
     from chalicelib.snapshots import job
     who().require(slug)
     return http.json_response(job.snapshot_list(wiring.get(), wiring.s3(), slug))
 
 
-@admin("/admin/letters/{slug}/snapshots", ["POST"])
+@admin("/admin/letters/{slug}/snapshots", ["POST"], role=MODERATE)
 def cut_snapshot(slug):
     from chalicelib.organiser_models import SnapshotCutIn
     who().require(slug)

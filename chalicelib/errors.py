@@ -46,6 +46,12 @@ class ForbiddenError(AppError):
     MESSAGE = "This token may not do that."
 
 
+class RoleForbiddenError(ForbiddenError):
+    """A valid token whose role (read-only, moderate) does not reach this route."""
+    CODE = "role_forbidden"
+    MESSAGE = "This token's role may not do that."
+
+
 class TokenRefusedError(ForbiddenError):
     """The authorizer refused the token: API Gateway answers it (infra's gateway responses),
     in this shape and with this code."""

@@ -43,6 +43,13 @@ class LetterService:
         self._letters[slug] = (item, now)
         return item
 
+    def public_item(self, slug: str) -> dict:
+        """The letter item, unless it is a draft (never opened): those are not public."""
+        item = self.letter_item(slug)
+        if item.get("draft"):
+            raise LetterNotFoundError()
+        return item
+
     def forget_letter(self, slug: str) -> None:
         self._letters.pop(slug, None)
 
@@ -63,10 +70,10 @@ class LetterService:
 
     def list_letters(self) -> list[LetterSummary]:
         return [LetterSummary(**self._summary_fields(i, self.counts(i)))
-                for i in self.store.list_letters()]
+                for i in self.store.list_letters() if not i.get("draft")]
 
     def get_letter(self, slug: str) -> LetterOut:
-        return self.letter_out(self.letter_item(slug))
+        return self.letter_out(self.public_item(slug))
 
     def letter_out(self, item: dict, counts: Optional[Counts] = None) -> LetterOut:
         counts = counts or self.counts(item)
@@ -81,7 +88,7 @@ class LetterService:
             turnstile_site_key=self.settings.turnstile_site_key or None)
 
     def upsert_letter(self, letter: letters.Letter, *, keep_state: bool = True,
-                      existing: Optional[dict] = None) -> bool:
+                      existing: Optional[dict] = None, draft: bool = False) -> bool:
         """Store a letter (a new text gets a new version). Returns True if anything changed.
 
         With keep_state, an existing letter keeps its status and closing time, so
@@ -89,7 +96,8 @@ class LetterService:
         the letter's own fields (what the service adds, such as when it closed or its last
         snapshot, stays), on the condition that the text is still the one read: of two
         edits at once, the second is refused (409), not silently lost. `existing` is the
-        item as the caller read it (consistently), if it did.
+        item as the caller read it (consistently), if it did. A new `draft` is kept off the
+        public pages until it is first opened (LetterAdmin.set_status).
         """
         if existing is None:
             existing = self.store.get(keys.letter_key(letter.slug))
@@ -111,7 +119,8 @@ class LetterService:
             if not self.store.put({**keys.letter_key(letter.slug), "slug": letter.slug,
                                    **fields, **state, "versions": [sha],
                                    "shards": self.settings.count_shards,  # fixed for life
-                                   "created_at": iso(self.clock())}, condition=NEW_ITEM):
+                                   "created_at": iso(self.clock()),
+                                   **({"draft": True} if draft else {})}, condition=NEW_ITEM):
                 raise LetterChangedError()
             self.forget_letter(letter.slug)
             return True
@@ -132,7 +141,7 @@ class LetterService:
 
     def public_list(self, slug: str, *, cursor: Optional[str], limit: int,
                     kind: Optional[str]) -> SignatureList:
-        letter = self.letter_item(slug)
+        letter = self.public_item(slug)
         after = cursors.decode_public(cursor) if cursor else ""
         prefix = f"{keys.KIND_ORDER[kind]}#" if kind else ""
         items, more = self.store.list_page(slug, letter["shards"], after, limit, prefix)

@@ -14,7 +14,7 @@ from chalice import Response
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from . import models, organiser_models as om
+from . import models, organiser_models as om, workspace_models as wm
 from .states import ALL_STATES
 
 __all__ = ["OPERATIONS", "document", "response"]
@@ -95,10 +95,19 @@ OPERATIONS: tuple[Operation, ...] = (
          (201, om.TokenCreated), om.TokenCreateIn, BODY, (), ()),
         ("DELETE", "/admin/tokens/{token_id}", "Revoke a token", (200, om.TokenInfo), None,
          (), ("token_id",), ()),
-        ("POST", "/admin/letters", "Create a letter from Markdown",
+        ("GET", "/admin/letters", "The letters this token may act on, drafts included",
+         (200, wm.LetterAdminList), None, (), (), ()),
+        ("POST", "/admin/letters", "Create a letter from a letter file or the editor's fields",
          (201, om.LetterAdminOut), om.LetterSourceIn, (*BODY, 409), (), ()),
         ("PUT", "/admin/letters/{slug}", "Edit a letter (a new text version)",
          (200, om.LetterAdminOut), om.LetterSourceIn, (*BODY, 409), SLUG, ()),
+        ("GET", "/admin/letters/{slug}/source", "The letter's current text, as the editor's form",
+         (200, wm.LetterSource), None, (), SLUG, ()),
+        ("POST", "/admin/preview", "A body rendered as the public page renders it",
+         (200, wm.PreviewOut), wm.PreviewIn, BODY, (), ()),
+        ("GET", "/admin/letters/{slug}/dashboard",
+         "Sign-ons and confirmations over time, by kind and country; queue sizes",
+         (200, wm.DashboardOut), None, (), SLUG, ()),
         ("POST", "/admin/letters/{slug}/status", "Open or close a letter, or set its closing time",
          (200, om.LetterAdminOut), om.LetterStatusIn, BODY, SLUG, ()),
         ("GET", "/admin/letters/{slug}/signatures", "The moderation queue, with search",

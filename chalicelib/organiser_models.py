@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .models import Counts, CountryCode, Kind, Sha256, Slug, Timestamp, _custom, _In
+from .workspace_models import LetterFields
 
 # ---- organisers ---------------------------------------------------------------
 
@@ -15,18 +16,23 @@ from .models import Counts, CountryCode, Kind, Sha256, Slug, Timestamp, _custom,
 State = Literal["pending", "awaiting_approval", "listed", "quarantined", "hidden", "rejected",
                 "withdrawn"]
 Action = Literal["approve", "reject", "hide", "unhide", "rename"]
+# principal.ROLES, spelled for the schema (a test holds them equal)
+Role = Literal["read", "moderate", "manage"]
 
 
 class TokenCreateIn(_In):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")
     letters: list[Slug] = Field(default_factory=list, max_length=100,
                                 description="Letters this token may act on; empty means all.")
+    role: Role = Field(default="manage", description="read: look only; moderate: also act on "
+                                                     "signatures and export; manage: everything.")
 
 
 class TokenInfo(BaseModel):
     id: str
     name: str
     letters: list[str] = Field(description="Empty: every letter.")
+    role: Role = "manage"
     created_at: str
     last_used_at: Optional[str] = None
     revoked_at: Optional[str] = None
@@ -41,8 +47,20 @@ class TokenList(BaseModel):
 
 
 class LetterSourceIn(_In):
-    markdown: str = Field(min_length=10, max_length=200_000,
-                          description="The letter file: YAML front matter, then Markdown.")
+    """A letter file (`markdown`), or the editor's form (`letter`): one of the two."""
+
+    markdown: Optional[str] = Field(default=None, min_length=10, max_length=200_000,
+                                    description="The letter file: YAML front matter, then Markdown.")
+    letter: Optional["LetterFields"] = Field(
+        default=None, description="The letter's fields and Markdown body (the editor's form). "
+                                  "A new letter made this way starts as a draft: not public "
+                                  "until it is first opened.")
+
+    @model_validator(mode="after")
+    def _one(self) -> "LetterSourceIn":
+        if (self.markdown is None) == (self.letter is None):
+            raise _custom("one_of", "give either markdown or letter")
+        return self
 
 
 class LetterStatusIn(_In):
@@ -73,12 +91,14 @@ class LetterAdminView(LetterAdminOut):
     counts: Counts
     organisations_need_approval: bool
     last_snapshot: Optional[str] = None
+    draft: bool = Field(default=False, description="Never opened yet: not on the public pages.")
 
 
 class Me(BaseModel):
     id: str
     name: str
     letters: list[str] = Field(description="Letters this token may act on; empty: all.")
+    role: Role = "manage"
 
 
 class SignatureAdmin(BaseModel):

@@ -1,7 +1,8 @@
 """Organiser tokens: issued and revoked through the API or CLI, stored only as hashes.
 
 A token is `us_` + 256 random bits. Its item (PK=ORGTOKENS, SK=sha256) holds a name,
-the letters it may act on (empty: all), and its last-used time.
+the letters it may act on (empty: all), its role (principal.ROLES; none stored: manage) and
+its last-used time.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, NoReturn, Optional
 
 from .clock import iso, parse_iso
 from .errors import NotFoundError, TokenRefusedError, TooManyRequestsError
-from .principal import Principal
+from .principal import MANAGE, ROLES, Principal
 from .ratelimit import RateLimiter, Rule
 from .storage import NEW_ITEM, Table, Update, keys
 
@@ -37,12 +38,14 @@ class OrganiserTokens:
         self.clock = clock
         self.failure_rule = Rule("auth-fail", failures_per_minute, 60)
 
-    def create(self, name: str, letters: list[str]) -> "TokenCreated":
+    def create(self, name: str, letters: list[str], role: str = MANAGE) -> "TokenCreated":
         from .organiser_models import TokenCreated
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
         token = PREFIX + secrets.token_urlsafe(32)
         digest = _hash(token)
         item = {**keys.organiser_token_key(digest), "id": digest[:12], "name": name,
-                "letters": sorted(set(letters)), "created_at": iso(self.clock())}
+                "letters": sorted(set(letters)), "role": role, "created_at": iso(self.clock())}
         if not self.store.put(item, condition=NEW_ITEM):
             raise RuntimeError("organiser token collision")  # 256 random bits: never
         return TokenCreated(token=token, **_info(item).model_dump())
@@ -76,7 +79,8 @@ class OrganiserTokens:
         last = item.get("last_used_at")
         if last is None or parse_iso(last) < now - LAST_USED_EVERY:
             self.store.update(keys.key_of(item), Update(set={"last_used_at": iso(now)}))
-        return Principal(item["id"], item["name"], tuple(item.get("letters") or ()))
+        return Principal(item["id"], item["name"], tuple(item.get("letters") or ()),
+                         item.get("role") or MANAGE)
 
     def refuse(self, source_ip: str) -> NoReturn:
         """Refuse a request whose token was not accepted: 403, or 429 with Retry-After once
@@ -91,6 +95,6 @@ class OrganiserTokens:
 def _info(item: dict) -> "TokenInfo":
     from .organiser_models import TokenInfo
     return TokenInfo(id=item["id"], name=item["name"], letters=item.get("letters") or [],
-                     created_at=item["created_at"], last_used_at=item.get("last_used_at"),
+                     role=item.get("role") or MANAGE, created_at=item["created_at"], last_used_at=item.get("last_used_at"),
                      revoked_at=item.get("revoked_at"))
 

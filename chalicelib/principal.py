@@ -4,10 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import ForbiddenError
+from .errors import ForbiddenError, RoleForbiddenError
 
 
 NOBODY = "nobody"  # the authorizer's principal for a token it did not accept
+# What a token may do, each role including the ones before it: read (the letter, its queue,
+# audit trail, dashboard), moderate (act on signatures, export, recount, snapshots), manage
+# (the letter's text and status, the team's tokens). A token stored before roles: manage.
+READ, MODERATE, MANAGE = "read", "moderate", "manage"
+ROLES = (READ, MODERATE, MANAGE)
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,7 @@ class Principal:
     token_id: str
     name: str
     letters: tuple[str, ...]  # empty: every letter
+    role: str = MANAGE
 
     @property
     def everything(self) -> bool:
@@ -27,6 +33,11 @@ class Principal:
         if self.everything or (slug is not None and slug in self.letters):
             return
         raise ForbiddenError()
+
+    def allow(self, role: str) -> None:
+        """Raise 403 `role_forbidden` unless this token's role includes `role`."""
+        if ROLES.index(self.role if self.role in ROLES else READ) < ROLES.index(role):
+            raise RoleForbiddenError()
 
     @property
     def who(self) -> str:
@@ -39,4 +50,5 @@ def principal_from(request) -> Principal:
     if not ctx.get("principalId") or ctx.get("principalId") == NOBODY:
         raise ForbiddenError()
     letters = tuple(x for x in (ctx.get("letters") or "").split(",") if x)
-    return Principal(ctx["principalId"], ctx.get("name", ""), letters)
+    return Principal(ctx["principalId"], ctx.get("name", ""), letters,
+                     ctx.get("role") or MANAGE)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .clock import Clock
     from .jobs.runner import Jobs
     from .letter_service import LetterService
+    from .dashboard import Dashboard
     from .mail import Mailer
     from .mail_worker import MailWorker
     from .moderation.actions import Actions
@@ -75,6 +76,11 @@ class Services:
         from .moderation.letter_admin import LetterAdmin
         return LetterAdmin(self.store, self.letters, self.sealer, self.clock,
                            self.settings.retention_days)
+
+    @cached_property
+    def dashboard(self) -> "Dashboard":
+        from .dashboard import Dashboard
+        return Dashboard(self.store, self.letters, self.clock)
 
     @cached_property
     def recount(self) -> "Recount":

@@ -24,8 +24,9 @@ PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{s
           ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
           ("POST", "/withdrawals"), ("GET", "/openapi.json"), ("GET", "/letters.html")}
 # Routes that are neither per letter nor token management: /admin/me answers "who am I" to
-# any valid token, scoped or not (it reveals only that token's own name and letters).
-ANY_VALID_TOKEN = {("GET", "/admin/me")}
+# any valid token, scoped or not (it reveals only that token's own name and letters), and
+# GET /admin/letters lists the letters in the token's own scope.
+ANY_VALID_TOKEN = {("GET", "/admin/me"), ("GET", "/admin/letters")}
 
 
 def _routes():
@@ -47,6 +48,7 @@ def _body(method: str, path: str, sig_id: str) -> dict | None:
         "/admin/letters/{slug}/recount": {},
         "/admin/letters/{slug}/exports": {"format": "csv"},
         "/admin/letters/{slug}/snapshots": {},
+        "/admin/preview": {"body": "Hello {{total}}", "slug": SLUG},
     }[path]
 
 
@@ -152,3 +154,68 @@ def test_a_scoped_token_cannot_reach_another_letter_through_the_body(client, ser
     # and its own letter works
     own = client.http.get("/admin/letters/other-letter/signatures", headers=auth)
     assert own.status_code == 200
+
+
+ROLE_ORDER = ("read", "moderate", "manage")
+
+
+def test_every_organiser_route_names_a_role():
+    for method, path in _routes():
+        if (method, path) in PUBLIC:
+            continue
+        role = getattr(app.app.routes[path][method].view_function, "role", None)
+        assert role in ROLE_ORDER, (method, path, role)
+    # what organisers depend on: reading is open to every role, moderation is not
+    assert app.app.routes["/admin/letters/{slug}/signatures"]["GET"].view_function.role == "read"
+    assert app.app.routes["/admin/letters/{slug}/signatures/{sig_id}/actions"]["POST"] \
+        .view_function.role == "moderate"
+    assert app.app.routes["/admin/tokens"]["POST"].view_function.role == "manage"
+
+
+def test_every_organiser_route_refuses_a_role_below_its_own_and_changes_nothing(
+        client, service, example, clock):
+    """A read-only and a moderating token on every organiser route: below the route's role,
+    403 role_forbidden and nothing stored changes; at or above it, not refused."""
+    from tools import localstack
+    localstack.bootstrap(service.settings.table_name, service.settings.exports_bucket)
+    tokens = {r: service.organisers.create(f"role {r}", [], r) for r in ("read", "moderate")}
+    victim = service.organisers.create("role victim", [])
+    sig_id = service.letters.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
+    refused = allowed = 0
+    for method, path in _routes():
+        if (method, path) in PUBLIC:
+            continue
+        need = app.app.routes[path][method].view_function.role
+        concrete = path.replace("{slug}", SLUG).replace("{sig_id}", sig_id) \
+            .replace("{token_id}", victim.id)
+        body = _body(method, path, sig_id)
+        raw = json.dumps(body).encode() if body is not None else b""
+        for role, token in tokens.items():
+            before = _state(service)
+            resp = client.http.request(method, concrete, body=raw, headers={
+                "content-type": "application/json", "authorization": f"Bearer {token.token}"})
+            if ROLE_ORDER.index(role) < ROLE_ORDER.index(need):
+                assert resp.status_code == 403, (method, path, role, resp.status_code, resp.body)
+                assert resp.json_body["error"]["code"] == "role_forbidden", (method, path, role)
+                assert _state(service) == before, (method, path, role, "changed something")
+                refused += 1
+            else:
+                assert resp.status_code not in (401, 403), (method, path, role, resp.body)
+                allowed += 1
+    assert refused and allowed
+    print(f"\nroles: {refused} refused, {allowed} allowed")
+
+
+def test_a_read_only_co_organiser_gets_403_on_moderation_and_can_still_read(client, service,
+                                                                             example):
+    reader = service.organisers.create("reader", [SLUG], "read")
+    auth = {"authorization": f"Bearer {reader.token}", "content-type": "application/json"}
+    sig = service.letters.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0]
+    resp = client.http.post(f"/admin/letters/{SLUG}/signatures/{sig.id}/actions", headers=auth,
+                            body=json.dumps({"action": "hide"}))
+    assert resp.status_code == 403 and resp.json_body["error"]["code"] == "role_forbidden"
+    assert sig.id in [s.id for s in service.letters.public_list(
+        SLUG, cursor=None, limit=500, kind=None).signatures]
+    me = client.http.get("/admin/me", headers=auth).json_body
+    assert me["role"] == "read"
+    assert client.http.get(f"/admin/letters/{SLUG}/dashboard", headers=auth).status_code == 200
