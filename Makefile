@@ -37,9 +37,11 @@ snapshot: deps
 cli: deps
 	$(PY) -m tools.cli $(ARGS)
 
-# Browser tests drive Debian's chromium; never a downloaded browser.
+# Browser tests drive Debian's chromium; never a downloaded browser. Debian's Noto CJK fonts
+# too, so the Korean pages' screenshots show Hangul, not boxes.
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
 # Lint (ruff: unused or undefined names, syntax; ruff.toml), then every test tier.
 lint: deps

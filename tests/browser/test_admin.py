@@ -341,6 +341,8 @@ def test_pick_a_letter_then_close_and_reopen_it(page, site, token, own_letter):
     assert page.url.endswith(f"/admin.html#letter={own_letter}")
     expect(page.locator("#f-status")).to_have_text("Open")
     page.click("#close-letter")
+    expect(page.locator("#ask")).to_be_visible()  # closing asks first
+    page.click("#ask-ok")
     expect(page.locator("#status-result")).to_have_text(
         "The letter is closed: it takes no more signatures.")
     expect(page.locator("#f-status")).to_have_text("Closed")
@@ -618,6 +620,8 @@ def test_focus_stays_with_the_control_that_was_used(page, site, token, own_lette
     close = page.locator("#close-letter")
     close.focus()
     close.press("Enter")
+    expect(page.locator("#ask-cancel")).to_be_focused()  # closing asks, the safe choice first
+    page.locator("#ask-ok").press("Enter")
     expect(page.locator("#status-result")).to_have_text(
         "The letter is closed: it takes no more signatures.")
     expect(close).to_be_focused()

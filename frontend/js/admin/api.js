@@ -13,7 +13,7 @@ let onRefused = () => {};
 /** fn(err) runs whenever the token is refused (before the error is thrown to the caller). */
 export function onTokenRefused(fn) { onRefused = fn; }
 
-async function call(method, path, { body, token, admin = true } = {}) {
+export async function call(method, path, { body, token, admin = true } = {}) {
   const headers = admin ? { Authorization: `Bearer ${token ?? currentToken()}` } : {};
   try {
     return await request(method, path, { body, headers, cache: "no-store", referrerPolicy: "no-referrer" });

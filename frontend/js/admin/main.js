@@ -1,6 +1,6 @@
 // The organisers' page: sign-in with a token (sessionStorage only), the letter picker with
 // its counts and status, and the panels (queue, invalidation, exports, snapshots, audit).
-import { getLetter, listLetters, onTokenRefused, searchSignatures, setStatus } from "./api.js";
+import { call, onTokenRefused, setStatus } from "./api.js";
 import { $, el, errorText, formatTime, isDisabled, isoToLocal, localToIso, say, setDisabled } from "./dom.js";
 import { clearToken, currentToken, setToken } from "./session.js";
 import { initAsk } from "./ask.js";
@@ -8,6 +8,11 @@ import { queue } from "./queue.js";
 import { invalidation } from "./invalidate.js";
 import { exportsPanel, snapshotsPanel } from "./files.js";
 import { auditPanel } from "./audit.js";
+import { ask } from "./ask.js";
+import { dashboardPanel } from "./dashboard.js";
+import { editorPanel } from "./editor.js";
+import { start as startLanguage, t } from "./i18n.js";
+import { teamPanel } from "./team.js";
 
 const LETTER_KEY = "undersigned.organiser-letter"; // last letter picked, this tab only
 const REFUSED = "The token was not accepted. Check it and sign in again. (After many failed "
@@ -16,6 +21,7 @@ const REFUSED = "The token was not accepted. Check it and sign in again. (After 
 let slug = null;
 let signedIn = false;
 let letters = [];
+let me = null; // GET /admin/me: the token's name, letters and role
 
 const ctx = {
   slug: () => slug,
@@ -23,7 +29,14 @@ const ctx = {
   changed({ queue: reloadQueue = false } = {}) {
     refreshLetter();
     panels.audit.load();
+    panels.dashboard.load();
     if (reloadQueue) panels.queue.load();
+  },
+  /** A letter was created or edited (editor.js): the picker and that letter reload. */
+  async lettersChanged(next) {
+    letters = (await call("GET", "/admin/letters")).letters;
+    fillLetters(next);
+    await selectLetter(next);
   },
 };
 
@@ -59,24 +72,30 @@ function signOut(message) {
 
 onTokenRefused(() => { if (signedIn) signOut(REFUSED); });
 
-/** Verify a token on the letters' moderation queue; returns the first letter it may act on. */
+/** Verify a token (GET /admin/me) and list its letters, drafts included; returns the letter
+ *  to start on (null when there is none yet: the editor writes the first). */
 async function verify(token) {
-  letters = (await listLetters()).letters;
-  if (!letters.length) throw Object.assign(new Error("There are no letters yet."), { plain: true });
+  me = await call("GET", "/admin/me", { token });
+  letters = (await call("GET", "/admin/letters", { token })).letters;
+  if (!letters.length && me.role !== "manage") {
+    throw Object.assign(new Error(t("This token may not act on any letter.")), { plain: true });
+  }
   // Preferred: admin.html#letter={slug} (a link to one letter's queue), else the last one picked.
   let remembered = (location.hash.match(/^#letter=([a-z0-9-]+)$/) || [])[1] || null;
   try { remembered = remembered || sessionStorage.getItem(LETTER_KEY); } catch { /* none */ }
   const order = [...letters].sort((a, b) => (b.slug === remembered) - (a.slug === remembered)
     || (b.status === "open") - (a.status === "open"));
-  for (const l of order) {
-    try {
-      await searchSignatures(l.slug, { state: "awaiting_approval" }, { limit: 1, token });
-      return l.slug;
-    } catch (err) {
-      if (err.code !== "forbidden") throw err; // refused, network, …: stop here
-    }
-  }
-  throw Object.assign(new Error("This token may not act on any letter."), { plain: true });
+  return order[0]?.slug ?? null;
+}
+
+/** What the token's role may see: the editor needs manage, the team manage over every letter. */
+function showRole() {
+  const manage = me.role === "manage";
+  $("editor-section").hidden = !manage;
+  $("team-section").hidden = !(manage && !me.letters.length);
+  $("session-role").textContent = t({ read: "Read only", moderate: "Moderate", manage: "Manage" }[me.role] || me.role);
+  $("open-letter").hidden = $("close-letter").hidden = !manage;
+  if (!$("team-section").hidden) panels.team.load();
 }
 
 async function signIn(token, { restoring = false } = {}) {
@@ -94,10 +113,12 @@ async function signIn(token, { restoring = false } = {}) {
     $("session-bar").hidden = false;
     $("workspace").hidden = false;
     fillLetters(first);
-    say($("notice"), "Signed in.");
+    showRole();
+    say($("notice"), t("Signed in."));
     // Focus moves now, not after the panels load: by then the organiser may be working.
     $("letter-select").focus();
-    await selectLetter(first);
+    if (first) await selectLetter(first);
+    else panels.editor.load();
   } catch (err) {
     clearToken();
     say($("notice"), "");
@@ -125,7 +146,7 @@ function fillLetters(selected) {
   const select = $("letter-select");
   select.replaceChildren(...letters.map((l) => el("option", {
     value: l.slug, selected: l.slug === selected,
-    text: `${l.title} (${l.slug}) · ${l.status}`,
+    text: `${l.title} (${l.slug}) · ${t(l.draft ? "draft" : l.status)}`,
   })));
 }
 
@@ -139,13 +160,13 @@ function showFacts(letter) {
   $("f-countries").textContent = String(letter.counts.countries);
   $("closes-at").value = letter.closes_at ? isoToLocal(letter.closes_at) : "";
   const option = [...$("letter-select").options].find((o) => o.value === letter.slug);
-  if (option) option.textContent = `${letter.title} (${letter.slug}) · ${letter.status}`;
+  if (option) option.textContent = `${letter.title} (${letter.slug}) · ${t(letter.draft ? "draft" : letter.status)}`;
 }
 
 async function refreshLetter() {
   const mine = slug;
   try {
-    const letter = await getLetter(mine);
+    const letter = await call("GET", `/admin/letters/${encodeURIComponent(mine)}`); // drafts too
     if (mine === slug) showFacts(letter);
   } catch (err) {
     if (mine === slug) say($("status-result"), errorText(err), "error");
@@ -160,7 +181,8 @@ async function selectLetter(next) {
   say($("status-result"), "");
   for (const id of ["f-status", "f-closes", "f-orgs", "f-inds", "f-total", "f-countries"]) $(id).textContent = "—";
   $("f-status").className = "";
-  await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load()]);
+  await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load(),
+    panels.dashboard.load(), panels.editor.load()]);
 }
 
 $("letter-select").addEventListener("change", (ev) => selectLetter(ev.target.value));
@@ -198,16 +220,25 @@ async function changeStatus(status) {
   }
 }
 $("open-letter").addEventListener("click", (ev) => { if (!isDisabled(ev.currentTarget)) changeStatus("open"); });
-$("close-letter").addEventListener("click", (ev) => { if (!isDisabled(ev.currentTarget)) changeStatus("closed"); });
+$("close-letter").addEventListener("click", async (ev) => {
+  if (isDisabled(ev.currentTarget)) return;
+  const sure = await ask({ title: t("Close this letter?"), confirm: t("Close the letter"),
+    text: t("It takes no more signatures from now on. You can open it again later.") });
+  if (sure) changeStatus("closed");
+});
 
 // ---- start --------------------------------------------------------------------------
 
+startLanguage($("lang-switch"));
 initAsk();
 panels.queue = queue(ctx);
 panels.invalidation = invalidation(ctx);
 panels.exports = exportsPanel(ctx);
 panels.snapshots = snapshotsPanel(ctx);
 panels.audit = auditPanel(ctx);
+panels.dashboard = dashboardPanel(ctx);
+panels.editor = editorPanel(ctx);
+panels.team = teamPanel(ctx);
 
 const saved = currentToken();
 if (saved) signIn(saved, { restoring: true });

@@ -1,0 +1,166 @@
+"""The organisers' workspace in a real browser: a letter written from nothing (fields, body,
+server-side preview), opened, signed from the public page in Korean, and seen on the
+dashboard's chart; a read-only co-organiser; axe on every organiser screen in English and
+Korean at 375 and 1366 px."""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from test_page import fill_individual
+
+WIDE, NARROW = {"width": 1366, "height": 900}, {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="module")
+def ws_site(stack, tmp_path_factory):
+    from support import start_site
+    site = start_site(tmp_path_factory.mktemp("workspace-outbox"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def site(ws_site):
+    from chalicelib import wiring
+    wiring.configure(ws_site.service)
+    return ws_site
+
+
+@pytest.fixture(scope="module")
+def token(ws_site):
+    return ws_site.service.organisers.create("coordinator", []).token
+
+
+def settle(page):
+    page.wait_for_load_state("networkidle")
+
+
+def sign_in(page, site, token, slug=None):
+    page.goto(f"{site.url}/admin.html" + (f"#letter={slug}" if slug else ""))
+    page.fill("#token", token)
+    page.click("#signin-submit")
+    expect(page.locator("#workspace")).to_be_visible()
+    settle(page)
+
+
+def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, site, token):
+    slug = f"w-{uuid.uuid4().hex[:8]}"
+    page = new_page("ko", viewport=WIDE)
+    sign_in(page, site, token)
+    expect(page.locator("#editor-h")).to_have_text("서한 쓰기")  # the organiser page in Korean
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    page.click("#ed-new")
+    page.fill("#ed-slug", slug)
+    page.fill("#ed-title", "Open letter on clean air")
+    page.fill("#ed-date", "2026-12-01")
+    page.fill("#ed-addressee", "To the Minister of Environment\nSejong")
+    page.fill("#ed-salutation", "Dear Minister,")
+    page.fill("#ed-closing", "Respectfully,")
+    page.fill("#ed-body", "We, **{{total}}** signatories from {{countries}} countries, ask for "
+                          "clean air.\n\n<script>alert(1)</script>")
+    preview = page.locator("#ed-preview")
+    expect(preview.locator("strong")).to_have_text("0")  # rendered by the server, tally filled
+    expect(preview).to_contain_text("<script>alert(1)</script>")  # shown as text, never run
+    page.click("#ed-save")
+    expect(page.locator("#ed-status")).to_contain_text("초안")
+    expect(page.locator("#letter-select")).to_have_value(slug)
+    page.locator("#editor-section").screenshot(path=str(_docs("admin-editor.png")))
+    # a draft is not public
+    assert page.request.get(f"{site.url}/api/letters/{slug}").status == 404
+    page.click("#open-letter")
+    expect(page.locator("#f-status")).to_have_text("열림")
+
+    public = new_page("ko", viewport=NARROW)
+    public.goto(f"{site.url}/l/{slug}")
+    expect(public.locator("html")).to_have_attribute("lang", "ko")
+    fill_individual(public, name="김서연", email=f"k-{uuid.uuid4().hex[:8]}@example.org",
+                    affiliation="교사", country="KR")
+    public.click("#f-submit")
+    expect(public.locator("#sent-h")).to_be_visible()
+    public.goto(site.links()[-1])
+    expect(public.locator(".outcome")).to_be_visible()
+
+    page.click("#dash-refresh")
+    bar = page.locator('#dash-hours rect[data-series="signed"][data-value="1"]')
+    expect(bar).to_have_count(1)
+    expect(page.locator('#dash-hours rect[data-series="confirmed"][data-value="1"]')).to_have_count(1)
+    expect(page.locator("#dash-hours-table tbody td").first).to_be_attached()
+    expect(page.locator("#dash-body")).to_contain_text("대한민국")
+    page.locator("#dash-section").screenshot(path=str(_docs("admin-dashboard.png")))
+    assert not page.errors and not public.errors, (page.errors, public.errors)
+
+
+def _docs(name):
+    from conftest import ROOT
+    path = ROOT / "docs" / "screenshots" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def test_a_read_only_co_organiser_sees_but_gets_403_on_moderation(new_page, site, token):
+    from helpers import make_letter
+    slug = f"r-{uuid.uuid4().hex[:8]}"
+    make_letter(site.service, slug)
+    page = new_page(viewport=WIDE)
+    sign_in(page, site, token, slug)
+    page.click("#team-create")  # no name: asked for one, nothing created
+    expect(page.locator("#team-name")).to_have_attribute("aria-invalid", "true")
+    page.fill("#team-name", "Reader")
+    page.select_option("#team-role", "read")
+    page.click("#team-create")
+    expect(page.locator("#team-token")).not_to_have_value("")
+    reader = page.locator("#team-token").input_value()
+    assert reader.startswith("us_")
+    expect(page.locator("#team-body tr", has_text="Reader")).to_contain_text("Read only")
+    page.click("#team-done")
+    expect(page.locator("#team-new")).to_be_hidden()
+
+    other = new_page(viewport=WIDE)
+    sign_in(other, site, reader, slug)
+    expect(other.locator("#session-role")).to_have_text("Read only")
+    expect(other.locator("#editor-section")).to_be_hidden()
+    expect(other.locator("#team-section")).to_be_hidden()
+    expect(other.locator("#dash-body .stats")).to_be_visible()
+    sig = site.service.letters.public_list("eu-hrc43-dprk", cursor=None, limit=1, kind=None).signatures[0]
+    resp = other.request.post(f"{site.url}/api/admin/letters/eu-hrc43-dprk/signatures/{sig.id}/actions",
+                              data=json.dumps({"action": "hide"}), headers={
+                                  "Authorization": f"Bearer {reader}", "Content-Type": "application/json"})
+    assert resp.status == 403 and resp.json()["error"]["code"] == "role_forbidden"
+    # revoking it: asked first, then it no longer signs in
+    page.locator("#team-body tr", has_text="Reader").get_by_role("button").click()
+    page.click("#ask-ok")
+    expect(page.locator("#team-body tr", has_text="Reader")).to_contain_text("Revoked")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_axe_on_every_organiser_screen(new_page, site, token, axe, lang):
+    page = new_page(lang, viewport=NARROW, bypass_csp=True)  # axe is injected inline
+    found = {}
+    for size in (NARROW, WIDE):
+        page.set_viewport_size(size)
+        page.goto(f"{site.url}/admin.html#letter=eu-hrc43-dprk")
+        found[f"sign-in {size['width']}"] = axe(page)
+        page.fill("#token", token)
+        page.click("#signin-submit")
+        expect(page.locator("#dash-body .stats")).to_be_visible()
+        settle(page)
+        page.locator("#dash-days-table, #dash-hours-table").first.evaluate(
+            "t => t.closest('details').open = true")
+        found[f"workspace {size['width']}"] = axe(page)
+        page.click("#close-letter")
+        expect(page.locator("#ask")).to_be_visible()
+        found[f"close dialog {size['width']}"] = axe(page)
+        page.click("#ask-cancel")
+        page.fill("#team-name", f"axe {lang}")
+        page.click("#team-create")
+        expect(page.locator("#team-new")).to_be_visible()
+        found[f"new token {size['width']}"] = axe(page)
+        page.click("#team-done")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), size
+        page.click("#sign-out")
+    bad = {k: v for k, v in found.items() if v}
+    assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
