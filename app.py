@@ -206,6 +206,21 @@ def letter_source(slug):
     return http.json_response(wiring.get().letter_admin.source(slug))
 
 
+@admin("/admin/letters/{slug}/translations", ["GET"], role=READ)
+def letter_translations(slug):
+    from chalicelib.workspace_models import TranslationList
+    who().require(slug)
+    return http.json_response(TranslationList(translations=wiring.get().translations.sources(slug)))
+
+
+@admin("/admin/letters/{slug}/translations/{language}", ["PUT"])
+def save_translation(slug, language):
+    from chalicelib.workspace_models import TranslationIn
+    who().require(slug)
+    data = http.parse_body(app.current_request, TranslationIn)
+    return http.json_response(wiring.get().translations.save(slug, language, data, who()))
+
+
 @admin("/admin/preview", ["POST"], role=READ)
 def preview_letter():
     from chalicelib.workspace_models import PreviewIn

@@ -9,7 +9,7 @@ from . import consent, cursors, letters
 from .clock import Clock, iso, parse_iso
 from .errors import LetterChangedError, LetterNotFoundError
 from .models import (SLUG, ConsentText, Counts, LetterOut, LetterSummary, PublicSignature,
-                     SignatureList)
+                     SignatureList, TranslationOut)
 from .settings import Settings
 from .storage import NEW_ITEM, Table, Update, eq, keys
 
@@ -20,6 +20,7 @@ class LetterService:
         self.store = store
         self.clock = clock
         self._letters: dict[str, tuple[dict, float]] = {}
+        self._translations: dict[str, tuple[dict, list[dict]]] = {}
         self._monotonic = time.monotonic
 
     def letter_item(self, slug: str, *, fresh: bool = False) -> dict:
@@ -53,6 +54,20 @@ class LetterService:
     def forget_letter(self, slug: str) -> None:
         self._letters.pop(slug, None)
 
+    def translation_items(self, item: dict) -> list[dict]:
+        """The letter's translations (one BatchGetItem), kept while the letter item names
+        the same ones: a changed translation has a new hash in its `translations` map."""
+        wanted = item.get("translations") or {}
+        if not wanted:
+            return []
+        hit = self._translations.get(item["slug"])
+        if hit is not None and hit[0] == wanted:
+            return hit[1]
+        found = self.store.batch_get([keys.translation_key(item["slug"], lang) for lang in sorted(wanted)])
+        found.sort(key=lambda t: t["language"])
+        self._translations[item["slug"]] = (wanted, found)
+        return found
+
     def counts(self, item: dict) -> Counts:
         return Counts.from_counters(self.store.counter_totals(item["slug"], item["shards"]))
 
@@ -84,6 +99,13 @@ class LetterService:
             body_html=letters.fill_tally(item["body_html"], counts),
             text_sha256=item["text_sha256"],
             organisations_need_approval=item["organisations_need_approval"],
+            organisers=item.get("organisers"),
+            translations=[TranslationOut(
+                **{k: t.get(k) for k in ("language", "title", "addressee", "subject",
+                                         "salutation", "closing", "text_sha256")},
+                body_html=letters.fill_tally(t["body_html"], counts),
+                current=t.get("of_sha256") == item["text_sha256"])
+                for t in self.translation_items(item)],
             consent=ConsentText(version=consent.VERSION, texts=consent.TEXTS, updates=consent.UPDATES),
             turnstile_site_key=self.settings.turnstile_site_key or None)
 
@@ -108,6 +130,7 @@ class LetterService:
             "salutation": letter.salutation, "closing": letter.closing,
             "language": letter.language,
             "organisations_need_approval": letter.organisations_need_approval,
+            "organisers": letter.organisers.model_dump() if letter.organisers else None,
             "body_html": letters.render_body(letter.body), "text_sha256": sha,
         }
         state = {"status": letter.status,

@@ -14,7 +14,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .models import Counts, Slug
+from .models import Counts, Organisers, Slug
 
 _FRONT = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n(.*)\Z", re.S)
 PLACEHOLDER = re.compile(r"\{\{\s*(total|organisations|individuals|countries)\s*\}\}")
@@ -38,6 +38,7 @@ class Letter(BaseModel):
     status: Literal["open", "closed"] = "open"
     closes_at: Optional[dt.datetime] = None
     organisations_need_approval: bool = False
+    organisers: Optional[Organisers] = None  # who is behind it: not part of the signed text
     body: str = Field(min_length=1, max_length=100_000)
 
     @property

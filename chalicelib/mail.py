@@ -6,7 +6,8 @@ import secrets
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from typing import Optional
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,11 +30,22 @@ class Message:
     to: str
     subject: str
     text: str
+    from_name: Optional[str] = None  # the letter's organisers: the From name (the address stays)
+    reply_to: Optional[str] = None   # their published contact address
+
+    def sender(self, sender: str) -> str:
+        """MAIL_FROM with the organisers' name in place of its own, when the letter has one
+        (RFC 2047-encoded when not ASCII, as SES wants its FromEmailAddress)."""
+        if not self.from_name:
+            return sender
+        return formataddr((self.from_name, parseaddr(sender)[1]), charset="utf-8")
 
     def to_mime(self, sender: str) -> EmailMessage:
         msg = EmailMessage()
-        msg["From"] = sender
+        msg["From"] = self.sender(sender)
         msg["To"] = self.to
+        if self.reply_to:
+            msg["Reply-To"] = self.reply_to
         msg["Subject"] = self.subject
         msg["Date"] = formatdate(localtime=False, usegmt=False).replace("-0000", "+0000")
         msg["Message-ID"] = make_msgid(domain="undersigned.invalid")
@@ -74,7 +86,7 @@ class SesMailer:
     def send(self, message: Message) -> None:
         try:
             self._ses.send_email(
-                FromEmailAddress=self.sender,
+                FromEmailAddress=message.sender(self.sender),
                 Destination={"ToAddresses": [message.to]},
                 Content={"Raw": {"Data": bytes(message.to_mime(self.sender))}},
             )

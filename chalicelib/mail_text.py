@@ -19,6 +19,8 @@ TEXT = {
         "already_nolink": ("This email address has already signed \"{title}\" as {name}. There is "
                            "nothing more to do. To take your name off, use the link in the first "
                            "email you received.\n"),
+        "footer": ("\n--\nSent for {name}, who organise this letter. Questions: {contact}\n"
+                   "Data controller: {controller}. Privacy notice: {privacy}\n"),
         "withdraw": ("\nChanged your mind later? This link takes your name off the letter and "
                      "deletes your details:\n\n{withdraw}\n"),
     },
@@ -35,6 +37,8 @@ TEXT = {
                     "직접 서명하지 않으셨거나 이름을 빼고 싶으시면 이 링크를 여세요:\n\n{withdraw}\n"),
         "already_nolink": ("이 이메일 주소로 \"{title}\"에 이미 {name}(으)로 서명하셨습니다. 다시 "
                            "서명할 필요는 없습니다. 이름을 빼려면 처음 받은 메일의 링크를 쓰세요.\n"),
+        "footer": ("\n--\n이 메일은 서한을 주최하는 {name}을(를) 대신해 보냈습니다. 문의: {contact}\n"
+                   "개인정보 처리 책임자: {controller}. 개인정보 처리방침: {privacy}\n"),
         "withdraw": ("\n나중에 마음이 바뀌면 이 링크로 서한에서 이름을 빼고 정보를 삭제할 수 "
                      "있습니다:\n\n{withdraw}\n"),
     },
@@ -63,3 +67,14 @@ def already_signed(letter: dict, language: str, site: str, name: str,
     else:
         body = t["already_nolink"].format(title=letter["title"], name=name)
     return t["already_subject"].format(title=letter["title"][:120]), body
+
+
+def organisers_footer(organisers: dict, language: str) -> str:
+    """Who sends the mail, for its reader: empty when the letter names no organisers (the
+    mail then claims no one)."""
+    if not organisers:
+        return ""
+    t = TEXT.get(language, TEXT["en"])
+    return t["footer"].format(name=organisers["name"], contact=organisers["contact_email"],
+                              controller=organisers["controller"],
+                              privacy=organisers["privacy_url"])

@@ -241,7 +241,10 @@ class MailWorker:
         else:
             subject, text = mail_text.already_signed(letter, language, self.settings.site_url,
                                                      sig.get("name", ""), withdraw_token)
-        return Message(to=self.address(letter, sig), subject=subject, text=text)
+        organisers = letter.get("organisers") or {}
+        text += mail_text.organisers_footer(organisers, language)
+        return Message(to=self.address(letter, sig), subject=subject, text=text,
+                       from_name=organisers.get("name"), reply_to=organisers.get("contact_email"))
 
     def address(self, letter: dict, sig: dict) -> str:
         """The one place the worker reads a signer's address: opened from its seal."""

@@ -169,6 +169,46 @@ class ConsentText(BaseModel):
     updates: dict[str, str] = Field(description="Language → the optional updates opt-in text.")
 
 
+def _contact(v: str) -> str:
+    try:
+        text.parse_email(v)
+    except text.TextError:
+        raise _custom("invalid_email", "give an email address") from None
+    return v
+
+
+class Organisers(BaseModel):
+    """Who is behind a letter, as the public page, the emails and the withdrawal page name
+    them. Published: the contact is the organisers' own address, never a signer's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f<>\"]+$",
+                      description="The coalition or organisation; also the mail's From name.")
+    contact_email: Annotated[str, Field(max_length=254), AfterValidator(_contact)] = Field(
+        description="The organisers' published address; the mail's Reply-To.")
+    privacy_url: str = Field(max_length=500, pattern=r"^https?://[^\s<>\"]+$",
+                             description="Their privacy notice.")
+    controller: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f]+$",
+                            description="The data controller: who is responsible for the "
+                                        "signatories' data (name and address).")
+
+
+class TranslationOut(BaseModel):
+    """The letter in another language: its own text and hash (a signer reading it signs it)."""
+
+    language: str
+    title: str
+    addressee: str
+    subject: Optional[str] = None
+    salutation: str
+    closing: str
+    body_html: str
+    text_sha256: Sha256
+    current: bool = Field(description="False: translated from an earlier version of the "
+                                      "authoritative text.")
+
+
 class LetterOut(LetterSummary):
     addressee: str
     subject: Optional[str] = None
@@ -178,6 +218,12 @@ class LetterOut(LetterSummary):
                                        "disabled and the tally placeholders filled in.")
     text_sha256: Sha256
     organisations_need_approval: bool
+    organisers: Optional[Organisers] = Field(
+        default=None, description="Who is behind the letter; absent when the organisers have "
+                                  "not said (never made up).")
+    translations: list[TranslationOut] = Field(
+        default_factory=list, description="The letter in other languages. The text in "
+                                          "`language` (above) is the authoritative one.")
     consent: ConsentText
     turnstile_site_key: Optional[str] = Field(
         default=None, description="Set when the sign-on form must carry a Turnstile token.")

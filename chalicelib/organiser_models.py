@@ -92,6 +92,9 @@ class LetterAdminView(LetterAdminOut):
     organisations_need_approval: bool
     last_snapshot: Optional[str] = None
     draft: bool = Field(default=False, description="Never opened yet: not on the public pages.")
+    warnings: list[Literal["no_organisers", "mail_from_unset"]] = Field(
+        default_factory=list, description="no_organisers: the letter names no one behind it; "
+                                          "mail_from_unset: MAIL_FROM is the placeholder address.")
 
 
 class Me(BaseModel):

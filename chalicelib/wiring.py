@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .moderation.letter_admin import LetterAdmin
     from .moderation.queue import Queue
     from .moderation.recount import Recount
+    from .moderation.translations import Translations
     from .organisers import OrganiserTokens
     from .ratelimit import RateLimiter
     from .retention import Retention
@@ -76,6 +77,11 @@ class Services:
         from .moderation.letter_admin import LetterAdmin
         return LetterAdmin(self.store, self.letters, self.sealer, self.clock,
                            self.settings.retention_days)
+
+    @cached_property
+    def translations(self) -> "Translations":
+        from .moderation.translations import Translations
+        return Translations(self.store, self.letters, self.clock)
 
     @cached_property
     def dashboard(self) -> "Dashboard":

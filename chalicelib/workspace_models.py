@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, Field
 
-from .models import Counts, Slug, _In
+from .models import Counts, Organisers, Slug, _In
 
 LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
@@ -25,6 +25,7 @@ class LetterFields(_In):
     closing: str = Field(min_length=1, max_length=200)
     language: str = Field(default="en", pattern=LANGUAGE)
     organisations_need_approval: bool = False
+    organisers: Optional[Organisers] = Field(default=None, description="Who is behind it.")
     body: str = Field(min_length=1, max_length=100_000, description="Markdown.")
 
 
@@ -40,6 +41,7 @@ class LetterSource(BaseModel):
     closing: str
     language: str
     organisations_need_approval: bool
+    organisers: Optional[Organisers] = None
     body: str
     text_sha256: str
     versions: list[str]
@@ -55,6 +57,33 @@ class LetterAdminSummary(BaseModel):
 
 class LetterAdminList(BaseModel):
     letters: list[LetterAdminSummary]
+
+
+class TranslationIn(_In):
+    """The letter's text in another language (its date and slug are the letter's)."""
+
+    title: str = Field(min_length=1, max_length=300)
+    addressee: str = Field(min_length=1, max_length=2000)
+    subject: Optional[str] = Field(default=None, max_length=500)
+    salutation: str = Field(min_length=1, max_length=200)
+    closing: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=100_000, description="Markdown.")
+
+
+class TranslationSource(BaseModel):
+    language: str
+    title: str
+    addressee: str
+    subject: Optional[str] = None
+    salutation: str
+    closing: str
+    body: str
+    text_sha256: str
+    current: bool = Field(description="False: made from an earlier version of the letter's text.")
+
+
+class TranslationList(BaseModel):
+    translations: list[TranslationSource]
 
 
 class PreviewIn(_In):

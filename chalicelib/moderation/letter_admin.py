@@ -90,7 +90,16 @@ class LetterAdmin:
                                counts=self.letters.counts(item),
                                organisations_need_approval=item["organisations_need_approval"],
                                last_snapshot=item.get("last_snapshot"),
-                               draft=bool(item.get("draft")))
+                               draft=bool(item.get("draft")), warnings=self.warnings(item))
+
+    def warnings(self, item: dict) -> list[str]:
+        """What organisers must fix before the public sees the letter as theirs."""
+        out = []
+        if not item.get("organisers"):
+            out.append("no_organisers")  # the public page names no one; mail has no Reply-To
+        if self.letters.settings.mail_from.rstrip(">").endswith(".invalid"):
+            out.append("mail_from_unset")  # MAIL_FROM is the placeholder: mail cannot be answered
+        return out
 
     def letters_for(self, who: Principal) -> "LetterAdminList":
         """Every letter this token may act on, drafts included (the public list has none)."""
@@ -109,7 +118,7 @@ class LetterAdmin:
         version = self.store.get(keys.version_key(slug, item["text_sha256"])) or {}
         return LetterSource(**{k: item.get(k) for k in (
             "slug", "title", "date", "addressee", "subject", "salutation", "closing", "language",
-            "organisations_need_approval", "text_sha256", "versions")},
+            "organisations_need_approval", "organisers", "text_sha256", "versions")},
             body=version.get("body_md", ""))
 
     def preview(self, body: str, slug: str | None) -> "PreviewOut":

@@ -7,6 +7,7 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 |---------------------|-----------------------------|---------------|------------------------------------------|
 | letter (current)    | LETTERS                     | {slug}        |                                          |
 | letter text version | LETTER#{slug}               | V#{sha256}    |                                          |
+| letter translation  | LETTER#{slug}               | T#{language}  |                                          |
 | signature           | SIGS#{slug}#{shard}         | SIG#{sig_id}  | GSI1 while listed:                       |
 |                     |                             |               |   LIST#{slug}#{shard} / {k}#{sortkey}#{id} |
 |                     |                             |               |   (k=1 organisation, 2 individual)       |
@@ -92,6 +93,12 @@ def letter_key(slug: str) -> dict:
 
 def version_key(slug: str, sha: str) -> dict:
     return {"PK": f"LETTER#{slug}", "SK": f"V#{sha}"}
+
+
+def translation_key(slug: str, language: str) -> dict:
+    """The letter's text in another language (the letter item's `translations` maps each
+    language to its text's hash)."""
+    return {"PK": f"LETTER#{slug}", "SK": f"T#{language}"}
 
 
 def shard_of(sig_id: str, shards: int) -> int:

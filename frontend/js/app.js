@@ -2,11 +2,12 @@
 // one letter: text, live tally, signatories, sign-on form and share. Only body_html (the
 // API's sanitised rendering of the letter's Markdown) is inserted as HTML.
 import { getLetter, listLetters, ApiError } from "./api.js";
-import { apply, mountSwitch, onChange, t } from "./i18n.js";
+import { apply, getLang, LANGS, mountSwitch, onChange, t } from "./i18n.js";
 import { liveTally, tallyText } from "./tally.js";
 import { signatoryList } from "./list.js";
 import { signForm } from "./form.js";
 import { shareWidget } from "./share.js";
+import { showOrganisers } from "./organisers.js";
 
 const $ = (id) => document.getElementById(id);
 let statusKey = "loading";
@@ -25,40 +26,95 @@ function letterDate(iso, language) {
   } catch { return iso; }
 }
 
-function showLetter(letter) {
-  document.title = `${letter.title} · Undersigned`;
-  const lang = letter.language || "en";
+/** The text to show: the translation in `lang` when there is one, else the letter's own. */
+const versionIn = (letter, lang) => (letter.translations || []).find((x) => x.language === lang && lang !== letter.language) || letter;
+
+function showText(letter, text) {
+  document.title = `${text.title} · Undersigned`;
+  const lang = text.language || "en";
   const title = $("l-title");
   title.lang = lang;
-  title.textContent = letter.title;
+  title.textContent = text.title;
   const article = $("letter");
   article.lang = lang;
   const date = document.createElement("time"); // made here: the served page has no empty <time>
   date.dateTime = letter.date;
   date.textContent = letterDate(letter.date, lang);
   $("l-date").replaceChildren(date);
-  $("l-addressee").textContent = letter.addressee;
-  $("l-subject").textContent = letter.subject || "";
-  $("l-subject").hidden = !letter.subject;
-  $("l-salutation").textContent = letter.salutation;
-  $("l-body").innerHTML = letter.body_html; // sanitised by the API; the only HTML we insert
-  $("l-closing").textContent = letter.closing;
+  $("l-addressee").textContent = text.addressee;
+  $("l-subject").textContent = text.subject || "";
+  $("l-subject").hidden = !text.subject;
+  $("l-salutation").textContent = text.salutation;
+  $("l-body").innerHTML = text.body_html; // sanitised by the API; the only HTML we insert
+  $("l-closing").textContent = text.closing;
+}
+
+/** "Read this letter in: English (authoritative) · 한국어", and what a translation is. */
+function showSwitch(letter, text, pick) {
+  const node = $("l-translations");
+  node.replaceChildren();
+  node.hidden = !(letter.translations || []).length;
+  if (node.hidden) return;
+  node.append(`${t("readIn")} `);
+  [letter, ...letter.translations].forEach((v, i) => {
+    if (i) node.append(" · ");
+    const name = `${LANGS[v.language] || v.language}${v === letter ? ` (${t("authoritative")})` : ""}`;
+    if (v === text) {
+      const cur = document.createElement("strong");
+      cur.textContent = name;
+      cur.setAttribute("aria-current", "true");
+      node.append(cur);
+    } else {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "link-btn";
+      b.lang = v.language;
+      b.textContent = name;
+      b.addEventListener("click", () => pick(v));
+      node.append(b);
+    }
+  });
+  if (text !== letter) {
+    const note = document.createElement("span");
+    note.className = "translation-note";
+    note.textContent = ` ${t("translationNote", LANGS[letter.language] || letter.language)}`;
+    node.append(note);
+  }
+}
+
+function showLetter(letter) {
+  const lang = letter.language || "en";
+  // What the form signs is the text on the screen: its hash follows the switch.
+  const reading = { ...letter };
+  let text = versionIn(letter, getLang());
+  const pick = (v) => {
+    text = v;
+    reading.text_sha256 = v.text_sha256;
+    showText(letter, v);
+    showSwitch(letter, v, pick);
+  };
+  pick(text);
+  showOrganisers($("l-organisers"), letter.organisers);
   status(null);
   $("letter-view").hidden = false;
 
   const list = signatoryList($("signatories"), letter.slug, lang, letter.counts);
-  let shown = letter.counts.total, body = letter.body_html;
+  let shown = letter.counts.total;
   // A refresh must not disturb the reader: the text is replaced only when it changed (the
   // tally inside it moves), and the list is never reloaded under them, only offered anew.
   const tally = liveTally($("tally"), letter.slug, letter.counts, {
     onLetter: (fresh) => {
-      if (fresh.body_html !== body) { body = fresh.body_html; $("l-body").innerHTML = body; }
+      const now = text === letter ? fresh : (fresh.translations || []).find((x) => x.language === text.language);
+      if (now && now.body_html !== text.body_html) { text.body_html = now.body_html; $("l-body").innerHTML = now.body_html; }
       if (fresh.counts.total !== shown) { shown = fresh.counts.total; list.stale(); }
     },
   });
-  signForm(letter);
+  signForm(reading);
   shareWidget(letter);
-  onChange(() => { tally.render(); list.relabel(); });
+  onChange((l) => {
+    tally.render(); list.relabel(); showOrganisers($("l-organisers"), letter.organisers);
+    pick(versionIn(letter, l));
+  });
   if (location.hash === "#sign") requestAnimationFrame(() => $("sign").scrollIntoView());
 }
 

@@ -78,6 +78,10 @@ const S = {
     wDone: "Your name has been removed from the letter and your details deleted.",
     wAlready: "Your name was already removed from this letter. Nothing more to do.",
     wLetter: "Letter:",
+    orgBy: "Organised by", orgContact: "Contact", orgPrivacy: "Privacy notice",
+    orgController: "Data controller",
+    readIn: "Read this letter in:", authoritative: "authoritative",
+    translationNote: (main) => `This is a translation. The ${main} text is authoritative; signing here signs this translation of it.`,
   },
   ko: {
     site: "Undersigned", skip: "서한 본문으로 건너뛰기", langLabel: "언어",
@@ -153,6 +157,10 @@ const S = {
     wDone: "서한에서 이름을 뺐으며 입력하신 정보를 삭제했습니다.",
     wAlready: "이미 서한에서 이름을 뺐습니다. 더 하실 일은 없습니다.",
     wLetter: "서한:",
+    orgBy: "주최", orgContact: "문의", orgPrivacy: "개인정보 처리방침",
+    orgController: "개인정보 처리 책임자",
+    readIn: "다른 언어로 읽기:", authoritative: "원문",
+    translationNote: (main) => `번역본입니다. ${main} 원문이 공식 문안이며, 여기서 서명하면 이 번역본에 서명하게 됩니다.`,
   },
 };
 

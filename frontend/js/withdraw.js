@@ -6,6 +6,7 @@
 // more read, left out if that fails).
 import { getLetter, withdraw, ApiError, TOKEN_RE } from "./api.js";
 import { apply, mountSwitch, onChange, t } from "./i18n.js";
+import { showOrganisers } from "./organisers.js";
 
 const $ = (id) => document.getElementById(id);
 let token = "";
@@ -41,6 +42,11 @@ function render() {
     named.append(`${t("wLetter")} `, cite);
     $("w-result").append(named);
   }
+  // Who is behind the letter (the data controller the signer may ask), when it says.
+  const who = document.createElement("p");
+  who.className = "organisers";
+  showOrganisers(who, letter?.organisers);
+  if (!who.hidden) $("w-result").append(who);
   const actions = $("w-actions");
   actions.replaceChildren();
   if (ask) actions.append(button(kind ? "cRetry" : "wButton", true, run));
@@ -57,8 +63,8 @@ function render() {
 async function letterNamed(slug) {
   if (!slug) return null;
   try {
-    const { title, language } = await getLetter(slug);
-    return title ? { title, language } : null;
+    const { title, language, organisers } = await getLetter(slug);
+    return title ? { title, language, organisers } : null;
   } catch { return null; }
 }
 

@@ -62,6 +62,10 @@ def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, si
     page.fill("#ed-closing", "Respectfully,")
     page.fill("#ed-body", "We, **{{total}}** signatories from {{countries}} countries, ask for "
                           "clean air.\n\n<script>alert(1)</script>")
+    page.fill("#ed-org-name", "Clean Air Coalition")
+    page.fill("#ed-org-contact", "hello@cleanair.example")
+    page.fill("#ed-org-privacy", "https://cleanair.example/privacy")
+    page.fill("#ed-org-controller", "Clean Air Coalition, Seoul")
     preview = page.locator("#ed-preview")
     expect(preview.locator("strong")).to_have_text("0")  # rendered by the server, tally filled
     expect(preview).to_contain_text("<script>alert(1)</script>")  # shown as text, never run
@@ -71,18 +75,36 @@ def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, si
     page.locator("#editor-section").screenshot(path=str(_docs("admin-editor.png")))
     # a draft is not public
     assert page.request.get(f"{site.url}/api/letters/{slug}").status == 404
+    # a Korean translation, previewed by the server
+    page.select_option("#tr-language", "ko")
+    page.fill("#tr-title", "맑은 공기를 위한 공개 서한")
+    page.fill("#tr-addressee", "환경부 장관 귀하\n세종")
+    page.fill("#tr-salutation", "장관님께,")
+    page.fill("#tr-closing", "삼가 드림,")
+    page.fill("#tr-body", "우리 서명자 **{{total}}** 명은 맑은 공기를 요청합니다.")
+    expect(page.locator("#tr-preview strong")).to_have_text("0")
+    page.click("#tr-save")
+    expect(page.locator("#tr-status")).to_contain_text("번역을 저장했습니다")
     page.click("#open-letter")
     expect(page.locator("#f-status")).to_have_text("열림")
 
     public = new_page("ko", viewport=NARROW)
     public.goto(f"{site.url}/l/{slug}")
     expect(public.locator("html")).to_have_attribute("lang", "ko")
+    expect(public.locator("#l-title")).to_have_text("맑은 공기를 위한 공개 서한")  # the visitor's language
+    expect(public.locator("#l-translations")).to_contain_text("English (원문)")  # which is authoritative
+    expect(public.locator("#l-organisers")).to_contain_text("Clean Air Coalition")
+    public.screenshot(path=str(_docs("letter-translated-ko-375.png")))
     fill_individual(public, name="김서연", email=f"k-{uuid.uuid4().hex[:8]}@example.org",
                     affiliation="교사", country="KR")
     public.click("#f-submit")
     expect(public.locator("#sent-h")).to_be_visible()
     public.goto(site.links()[-1])
     expect(public.locator(".outcome")).to_be_visible()
+    from chalicelib.storage.signature_streams import iter_signatures
+    item = site.service.letters.letter_item(slug, fresh=True)
+    korean = item["translations"]["ko"]
+    assert [s["letter_sha256"] for s in iter_signatures(site.service.store, item)] == [korean]
 
     page.click("#dash-refresh")
     bar = page.locator('#dash-hours rect[data-series="signed"][data-value="1"]')

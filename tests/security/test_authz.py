@@ -49,6 +49,9 @@ def _body(method: str, path: str, sig_id: str) -> dict | None:
         "/admin/letters/{slug}/exports": {"format": "csv"},
         "/admin/letters/{slug}/snapshots": {},
         "/admin/preview": {"body": "Hello {{total}}", "slug": SLUG},
+        "/admin/letters/{slug}/translations/{language}": {
+            "title": "공개 서한", "addressee": "유엔 인권이사회", "salutation": "이사국 여러분께,",
+            "closing": "삼가 드림,", "body": "본문"},
     }[path]
 
 
@@ -102,7 +105,7 @@ def test_every_non_public_route_refuses_missing_malformed_revoked_and_out_of_sco
         if (method, path) in PUBLIC:
             continue
         concrete = path.replace("{slug}", SLUG).replace("{sig_id}", sig_id) \
-            .replace("{token_id}", victim.id)
+            .replace("{token_id}", victim.id).replace("{language}", "ko")
         body = _body(method, path, sig_id)
         raw = json.dumps(body).encode() if body is not None else b""
 
@@ -187,7 +190,7 @@ def test_every_organiser_route_refuses_a_role_below_its_own_and_changes_nothing(
             continue
         need = app.app.routes[path][method].view_function.role
         concrete = path.replace("{slug}", SLUG).replace("{sig_id}", sig_id) \
-            .replace("{token_id}", victim.id)
+            .replace("{token_id}", victim.id).replace("{language}", "ko")
         body = _body(method, path, sig_id)
         raw = json.dumps(body).encode() if body is not None else b""
         for role, token in tokens.items():

@@ -124,3 +124,76 @@ def test_a_token_keeps_its_role(services):
     assert created.role == "moderate"
     assert services.organisers.authenticate(created.token).role == "moderate"
     assert [t.role for t in services.organisers.list() if t.id == created.id] == ["moderate"]
+
+
+ORGANISERS = {"name": "Clean Air Coalition", "contact_email": "hello@cleanair.example",
+              "privacy_url": "https://cleanair.example/privacy",
+              "controller": "Clean Air Coalition, 1 Main St, Seoul"}
+
+
+def test_the_organisers_are_named_on_the_letter_and_in_its_mail(services, mailer):
+    services.letter_admin.save_letter(LetterSourceIn.model_validate(
+        {"letter": {**FIELDS, "organisers": ORGANISERS}}), WHO, create=True)
+    services.letter_admin.set_status("from-the-form", "open", None, WHO)
+    public = services.letters.get_letter("from-the-form")
+    assert public.organisers.model_dump() == ORGANISERS
+    assert "no_organisers" not in services.letter_admin.letter_view("from-the-form").warnings
+    sign(services, public, {**individual(public), "letter_sha256": public.text_sha256})
+    mail = mailer.sent[-1]
+    assert (mail.from_name, mail.reply_to) == ("Clean Air Coalition", "hello@cleanair.example")
+    assert "Data controller: Clean Air Coalition, 1 Main St, Seoul" in mail.text
+    assert services.letter_admin.source("from-the-form").organisers.name == "Clean Air Coalition"
+
+
+def test_a_letter_without_organisers_names_no_one_and_warns_its_organisers(services, mailer):
+    letter = make_letter(services, slug="nobody-behind")
+    assert services.letters.get_letter(letter.slug).organisers is None
+    assert "no_organisers" in services.letter_admin.letter_view(letter.slug).warnings
+    sign(services, letter, individual(letter))
+    mail = mailer.sent[-1]
+    assert mail.from_name is None and mail.reply_to is None and "--\n" not in mail.text
+
+
+def test_organisers_with_a_bad_contact_or_link_are_refused():
+    from pydantic import ValidationError
+    for bad in ({"contact_email": "not an address"}, {"privacy_url": "javascript:alert(1)"},
+                {"name": "Evil\r\nBcc: x@y.z"}):
+        with pytest.raises(ValidationError):
+            LetterSourceIn.model_validate({"letter": {**FIELDS, "organisers": {**ORGANISERS, **bad}}})
+
+
+KOREAN = {"title": "맑은 공기를 위한 공개 서한", "addressee": "이사회 귀중", "salutation": "이사 여러분께,",
+          "closing": "삼가 드림,", "body": "우리 **{{total}}** 명은 요청합니다."}
+
+
+def test_a_translation_has_its_own_hash_and_a_signer_who_read_it_signs_it(services, mailer):
+    from chalicelib.workspace_models import TranslationIn
+    letter = make_letter(services, slug="translated")
+    ko = services.translations.save(letter.slug, "ko", TranslationIn(**KOREAN), WHO)
+    assert ko.text_sha256 != letter.text_sha256 and ko.current
+    public = services.letters.get_letter(letter.slug)
+    assert public.language == "en" and public.text_sha256 == letter.text_sha256  # authoritative
+    assert [(t.language, t.text_sha256) for t in public.translations] == [("ko", ko.text_sha256)]
+    assert "<strong>0</strong>" in public.translations[0].body_html
+    sign(services, letter, individual(letter, letter_sha256=ko.text_sha256, language="ko"))
+    services.signing.confirm(mailer.last_token(), IP)
+    item = services.letters.letter_item(letter.slug)
+    from chalicelib.storage.signature_streams import iter_signatures
+    assert [s["letter_sha256"] for s in iter_signatures(services.store, item)] == [ko.text_sha256]
+    # a new main text leaves the translation, marked as made from an earlier one
+    services.letter_admin.save_letter(LetterSourceIn.model_validate({"letter": {
+        **FIELDS, "slug": letter.slug, "title": letter.title, "date": letter.date.isoformat(),
+        "addressee": letter.addressee, "salutation": letter.salutation,
+        "closing": letter.closing}}), WHO, slug=letter.slug, create=False)
+    assert not services.letters.get_letter(letter.slug).translations[0].current
+    assert [t.language for t in services.translations.sources(letter.slug)] == ["ko"]
+
+
+def test_the_main_language_is_not_a_translation(services):
+    from chalicelib.errors import ValidationFailedError
+    from chalicelib.workspace_models import TranslationIn
+    letter = make_letter(services, slug="one-language")
+    with pytest.raises(ValidationFailedError):
+        services.translations.save(letter.slug, "en", TranslationIn(**KOREAN), WHO)
+    with pytest.raises(ValidationFailedError):
+        services.translations.save(letter.slug, "ko;drop", TranslationIn(**KOREAN), WHO)

@@ -7,6 +7,8 @@ import { t } from "./i18n.js";
 
 const FIELDS = ["slug", "title", "date", "addressee", "subject", "salutation", "closing", "language", "body"];
 const q = encodeURIComponent;
+const ORG = [["name", "ed-org-name"], ["contact_email", "ed-org-contact"],
+  ["privacy_url", "ed-org-privacy"], ["controller", "ed-org-controller"]];
 
 export function editorPanel(ctx) {
   const form = $("ed-form"), status = $("ed-status"), preview = $("ed-preview");
@@ -18,6 +20,7 @@ export function editorPanel(ctx) {
   function fill(source) {
     for (const name of FIELDS) field(name).value = source?.[name] ?? "";
     $("ed-approval").checked = Boolean(source?.organisations_need_approval);
+    for (const [key, id] of ORG) $(id).value = source?.organisers?.[key] ?? "";
     if (!source) {
       field("date").value = new Date().toISOString().slice(0, 10);
       field("language").value = "en";
@@ -65,13 +68,19 @@ export function editorPanel(ctx) {
     for (const name of FIELDS) v[name] = field(name).value.normalize("NFC").trim();
     if (!v.subject) delete v.subject;
     v.organisations_need_approval = $("ed-approval").checked;
+    const org = Object.fromEntries(ORG.map(([key, id]) => [key, $(id).value.normalize("NFC").trim()]));
+    if (Object.values(org).some(Boolean)) v.organisers = org; // all four, or the API says which is missing
     return v;
   }
 
   function markFields(err) {
     for (const name of FIELDS) field(name).removeAttribute("aria-invalid");
+    for (const [, id] of ORG) $(id).removeAttribute("aria-invalid");
     for (const f of err.fields || []) {
-      const name = (f.loc || []).find((p) => FIELDS.includes(p));
+      const loc = f.loc || [];
+      const org = loc.includes("organisers") && ORG.find(([key]) => loc.includes(key));
+      if (org) { $(org[1]).setAttribute("aria-invalid", "true"); continue; }
+      const name = loc.find((p) => FIELDS.includes(p));
       if (name) field(name).setAttribute("aria-invalid", "true");
     }
     form.querySelector('[aria-invalid="true"]')?.focus();
@@ -87,11 +96,12 @@ export function editorPanel(ctx) {
       const r = editing
         ? await call("PUT", `/admin/letters/${q(editing)}`, { body: { letter } })
         : await call("POST", "/admin/letters", { body: { letter } });
-      say(status, !r.changed ? t("Nothing changed: the text is the same.")
-        : editing ? t("Saved as a new text version ({0}). People who signed before keep the version they signed.", r.text_sha256.slice(0, 12))
-          : t("The letter “{0}” is saved as a draft. Open it when it is ready.", letter.title), "ok");
+      const created = !editing;
       for (const name of FIELDS) field(name).removeAttribute("aria-invalid");
-      await ctx.lettersChanged(letter.slug);
+      await ctx.lettersChanged(letter.slug); // reloads the panels (this one too): say it after
+      say(status, !r.changed ? t("Nothing changed: the text is the same.")
+        : created ? t("The letter “{0}” is saved as a draft. Open it when it is ready.", letter.title)
+          : t("Saved as a new text version ({0}). People who signed before keep the version they signed.", r.text_sha256.slice(0, 12)), "ok");
     } catch (err) {
       if (!err.tokenRefused) { say(status, errorText(err), "error"); markFields(err); }
     } finally {

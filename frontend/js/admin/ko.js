@@ -163,3 +163,29 @@ export const KO_PATTERNS = [
   [/^Reject (\d+)$/, "$1건 거부"],
   [/^Yes, reject (\d+)$/, "예, $1건 거부"],
 ];
+
+Object.assign(KO, {
+  "Who is behind the letter": "서한을 주최하는 이",
+  "Shown on the public page, in every email (the From name and Reply-To) and on the withdrawal page. Give all four, or none: a letter without them names no one.": "공개 페이지, 모든 메일(보낸 사람 이름과 회신 주소), 서명 철회 페이지에 표시됩니다. 네 가지를 모두 입력하거나 모두 비워 두세요. 비워 두면 누구의 이름도 표시하지 않습니다.",
+  "Coalition or organisation": "연대체 또는 단체",
+  "Published contact address": "공개 연락처 이메일",
+  "Privacy notice (link)": "개인정보 처리방침 (링크)",
+  "Data controller (name and address)": "개인정보 처리 책임자 (이름과 주소)",
+  "This letter names no organisers: the public page, the emails and the withdrawal page say no one is behind it. Add them under “Write the letter”.": "이 서한에는 주최자가 없습니다. 공개 페이지, 메일, 철회 페이지에 주최자가 표시되지 않습니다. “서한 쓰기”에서 추가하세요.",
+  "This deployment's MAIL_FROM is the placeholder address: mail is sent from no-reply@undersigned.invalid. Set MAIL_FROM to your verified sender.": "이 배포의 MAIL_FROM이 임시 주소입니다. 메일이 no-reply@undersigned.invalid에서 발송됩니다. MAIL_FROM을 인증된 발신 주소로 설정하세요.",
+});
+
+Object.assign(KO, {
+  "Translations": "번역",
+  "Each translation is a text of its own: a visitor reading in its language sees it, and signs it. The letter's own language stays the authoritative text, and the delivery letter's.": "번역은 각각 독립된 문안입니다. 그 언어로 읽는 방문자는 번역본을 보고 번역본에 서명합니다. 서한 본래 언어의 문안이 공식 문안이며 전달용 서한에도 쓰입니다.",
+  "Language of the translation": "번역 언어",
+  "The translated letter (Markdown)": "번역한 본문 (Markdown)",
+  "Preview of the translation": "번역 미리 보기",
+  "Save the translation": "번역 저장",
+  "No translations yet.": "아직 번역이 없습니다.",
+  "This translation was made from an earlier version of the letter's text: check it.": "이 번역은 서한의 이전 판을 바탕으로 만들어졌습니다. 확인하세요.",
+});
+KO_PATTERNS.push(
+  [/^Translated into: (.+)\.$/, "번역된 언어: $1."],
+  [/^Translation saved \((.+)\): its own text version (\w+)\.$/, "번역을 저장했습니다 ($1): 고유한 본문 판 $2."],
+);

@@ -13,6 +13,7 @@ import { dashboardPanel } from "./dashboard.js";
 import { editorPanel } from "./editor.js";
 import { start as startLanguage, t } from "./i18n.js";
 import { teamPanel } from "./team.js";
+import { translationPanel } from "./translate.js";
 
 const LETTER_KEY = "undersigned.organiser-letter"; // last letter picked, this tab only
 const REFUSED = "The token was not accepted. Check it and sign in again. (After many failed "
@@ -22,6 +23,10 @@ let slug = null;
 let signedIn = false;
 let letters = [];
 let me = null; // GET /admin/me: the token's name, letters and role
+const WARNING = {
+  no_organisers: "This letter names no organisers: the public page, the emails and the withdrawal page say no one is behind it. Add them under “Write the letter”.",
+  mail_from_unset: "This deployment's MAIL_FROM is the placeholder address: mail is sent from no-reply@undersigned.invalid. Set MAIL_FROM to your verified sender.",
+};
 
 const ctx = {
   slug: () => slug,
@@ -159,6 +164,8 @@ function showFacts(letter) {
   $("f-total").textContent = String(letter.counts.total);
   $("f-countries").textContent = String(letter.counts.countries);
   $("closes-at").value = letter.closes_at ? isoToLocal(letter.closes_at) : "";
+  $("letter-warnings").replaceChildren(...(letter.warnings || []).map((w) => el("li", { text: t(WARNING[w] || w) })));
+  $("letter-warnings").hidden = !letter.warnings?.length;
   const option = [...$("letter-select").options].find((o) => o.value === letter.slug);
   if (option) option.textContent = `${letter.title} (${letter.slug}) · ${t(letter.draft ? "draft" : letter.status)}`;
 }
@@ -182,7 +189,7 @@ async function selectLetter(next) {
   for (const id of ["f-status", "f-closes", "f-orgs", "f-inds", "f-total", "f-countries"]) $(id).textContent = "—";
   $("f-status").className = "";
   await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load(),
-    panels.dashboard.load(), panels.editor.load()]);
+    panels.dashboard.load(), panels.editor.load(), panels.translations.load()]);
 }
 
 $("letter-select").addEventListener("change", (ev) => selectLetter(ev.target.value));
@@ -239,6 +246,7 @@ panels.audit = auditPanel(ctx);
 panels.dashboard = dashboardPanel(ctx);
 panels.editor = editorPanel(ctx);
 panels.team = teamPanel(ctx);
+panels.translations = translationPanel(ctx);
 
 const saved = currentToken();
 if (saved) signIn(saved, { restoring: true });
