@@ -7,7 +7,7 @@ from typing import Optional
 
 from . import consent, cursors, letters
 from .clock import Clock, iso, parse_iso
-from .errors import LetterChangedError, LetterNotFoundError
+from .errors import LetterChangedError, LetterNotFoundError, NotFoundError
 from .models import (SLUG, ConsentText, Counts, LetterOut, LetterSummary, PublicSignature,
                      SignatureList, TranslationOut)
 from .settings import Settings
@@ -50,6 +50,18 @@ class LetterService:
         if item.get("draft"):
             raise LetterNotFoundError()
         return item
+
+    def in_language(self, item: dict, language: Optional[str]) -> dict:
+        """The letter item with its text in `language` (a translation's), for the delivery
+        letter; the letter's own text when `language` is None or its own. 404 if none."""
+        if not language or language == item["language"]:
+            return item
+        found = [t for t in self.translation_items(item) if t["language"] == language]
+        if not found:
+            raise NotFoundError("The letter has no translation in that language.")
+        return {**item, **{k: found[0].get(k) for k in (
+            "language", "title", "addressee", "subject", "salutation", "closing", "body_html",
+            "text_sha256")}}
 
     def forget_letter(self, slug: str) -> None:
         self._letters.pop(slug, None)

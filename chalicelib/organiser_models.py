@@ -227,6 +227,10 @@ class ExportIn(_In):
                     "listed signatures only); each row's state is in its `state` column. "
                     "The delivery letter always lists the listed signatures.")
 
+    language: Optional[str] = Field(
+        default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="HTML/DOCX only: print a translation of the letter (default: the letter's "
+                    "own, authoritative language).")
     date: Optional[str] = Field(
         default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
         description="HTML/DOCX only: the date printed on the letter (YYYY-MM-DD), e.g. the "

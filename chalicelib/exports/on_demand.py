@@ -49,17 +49,21 @@ def export_key(slug: str, fmt: str, include_email: bool, states: Sequence[str],
 def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
                  fmt: str, *, include_email: bool, now: dt.datetime,
                  states: Sequence[str] = LISTED_ONLY, date: Optional[str] = None,
+                 language: Optional[str] = None,
                  progress: Progress = NO_PROGRESS, unsealer: Any = None) -> dict:
     """Write one export to a temporary file, stream it to the exports bucket, presign it.
 
     Exports live under exports/{slug}/ (a lifecycle rule deletes them after a day: they may
     hold emails); a Lambda response could not carry a large list, a presigned link can.
     A list export holds the signatures in `states` (default: listed), in the letter's order;
-    the delivery letter is dated `date` (ISO) if given, else with the letter's own date.
+    the delivery letter is dated `date` (ISO) if given, else with the letter's own date, and
+    is in the letter's own language unless a translation's `language` is asked for.
     Run by the job worker (jobs/work.py), which passes a `progress` that records the rows,
     and, for an export with emails, the `unsealer` that opens them.
     """
     letter = letters.letter_item(slug)
+    if fmt not in LIST_FORMATS:
+        letter = letters.in_language(letter, language)
     name, ctype, writer = FORMATS[fmt]
     listing = fmt in LIST_FORMATS
     key = export_key(slug, fmt, include_email, states, now)

@@ -58,7 +58,8 @@ def _export(ctx: Context, shards: range) -> dict:
                                 fanout.run_key(ctx.slug, ctx.job["job_id"], shards.start),
                                 progress=ctx.progress, **_export_options(ctx), **_opener(ctx))
     out = export_to_s3(svc.settings, svc.store, svc.letters, ctx.s3, ctx.slug, p["format"],
-                       now=ctx.submitted, date=p.get("date"), progress=ctx.progress,
+                       now=ctx.submitted, date=p.get("date"), language=p.get("language"),
+                       progress=ctx.progress,
                        **_export_options(ctx), **_opener(ctx))
     return {k: out[k] for k in ("key", "size", "sha256")}
 

@@ -401,3 +401,23 @@ def test_a_delivery_date_replaces_the_letters_date_in_html_and_docx(example, ser
     texts = [q.text for q in docx.Document(io.BytesIO(buf.getvalue())).paragraphs]
     assert texts[0] == "3 December 2026" and "26 February 2020" not in texts
     assert render_docx(service).paragraphs[0].text == "26 February 2020"  # default: the letter's
+
+
+def test_the_delivery_letter_is_in_the_letters_own_language_unless_a_translation_is_asked(
+        example, service):
+    from chalicelib.errors import NotFoundError
+    from chalicelib.principal import Principal
+    from chalicelib.workspace_models import TranslationIn
+    service.translations.save(SLUG, "ko", TranslationIn(
+        title="북한 인권에 관한 공개 서한", addressee="유엔 인권이사회 귀중", salutation="이사국 여러분께,",
+        closing="삼가 드림,", body="우리는 요청합니다."), Principal("t", "t", ()))
+    item = service.letters.letter_item(SLUG, fresh=True)
+    own = service.letters.in_language(item, None)
+    assert own["title"] == item["title"] and own["language"] == "en"
+    buf = io.BytesIO()
+    delivery_html.export_delivery_html(service.store, service.letters.in_language(item, "ko"), buf)
+    page = buf.getvalue().decode()
+    assert '<html lang="ko">' in page and "북한 인권에 관한 공개 서한" in page and "우리는 요청합니다." in page
+    assert item["title"] not in page
+    with pytest.raises(NotFoundError):
+        service.letters.in_language(item, "fr")
