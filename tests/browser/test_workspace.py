@@ -4,6 +4,7 @@ dashboard's chart; a read-only co-organiser; axe on every organiser screen in En
 Korean at 375 and 1366 px."""
 from __future__ import annotations
 
+import email.policy
 import json
 import uuid
 
@@ -47,7 +48,7 @@ def sign_in(page, site, token, slug=None):
     settle(page)
 
 
-def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, site, token):
+def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, site, token, axe):
     slug = f"w-{uuid.uuid4().hex[:8]}"
     page = new_page("ko", viewport=WIDE)
     sign_in(page, site, token)
@@ -88,13 +89,14 @@ def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, si
     page.click("#open-letter")
     expect(page.locator("#f-status")).to_have_text("열림")
 
-    public = new_page("ko", viewport=NARROW)
+    public = new_page("ko", viewport=NARROW, bypass_csp=True)  # axe is injected inline
     public.goto(f"{site.url}/l/{slug}")
     expect(public.locator("html")).to_have_attribute("lang", "ko")
     expect(public.locator("#l-title")).to_have_text("맑은 공기를 위한 공개 서한")  # the visitor's language
     expect(public.locator("#l-translations")).to_contain_text("English (원문)")  # which is authoritative
     expect(public.locator("#l-organisers")).to_contain_text("Clean Air Coalition")
     public.screenshot(path=str(_docs("letter-translated-ko-375.png")))
+    assert axe(public) == [], json.dumps(axe(public), ensure_ascii=False)  # the switch, the names
     fill_individual(public, name="김서연", email=f"k-{uuid.uuid4().hex[:8]}@example.org",
                     affiliation="교사", country="KR")
     public.click("#f-submit")
@@ -113,6 +115,16 @@ def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, si
     expect(page.locator("#dash-hours-table tbody td").first).to_be_attached()
     expect(page.locator("#dash-body")).to_contain_text("대한민국")
     page.locator("#dash-section").screenshot(path=str(_docs("admin-dashboard.png")))
+    # the mail came from the organisers (their name, their Reply-To), and the withdrawal page
+    # names them too
+    import email
+    newest = max(site.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+    mail = email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)
+    assert mail["From"].addresses[0].display_name == "Clean Air Coalition"
+    assert str(mail["Reply-To"]) == "hello@cleanair.example"
+    public.goto(site.links("withdraw")[-1])
+    public.locator("#w-actions button").click()
+    expect(public.locator("#w-result .organisers")).to_contain_text("Clean Air Coalition")
     assert not page.errors and not public.errors, (page.errors, public.errors)
 
 
