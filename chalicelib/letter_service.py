@@ -112,6 +112,7 @@ class LetterService:
             text_sha256=item["text_sha256"],
             organisations_need_approval=item["organisations_need_approval"],
             organisers=item.get("organisers"),
+            signers=item.get("signers") or "everyone",
             translations=[TranslationOut(
                 **{k: t.get(k) for k in ("language", "title", "addressee", "subject",
                                          "salutation", "closing", "text_sha256")},
@@ -143,6 +144,7 @@ class LetterService:
             "language": letter.language,
             "organisations_need_approval": letter.organisations_need_approval,
             "organisers": letter.organisers.model_dump() if letter.organisers else None,
+            "signers": None if letter.signers == "everyone" else letter.signers,  # absent: everyone
             "body_html": letters.render_body(letter.body), "text_sha256": sha,
         }
         state = {"status": letter.status,

@@ -39,6 +39,7 @@ class Letter(BaseModel):
     closes_at: Optional[dt.datetime] = None
     organisations_need_approval: bool = False
     organisers: Optional[Organisers] = None  # who is behind it: not part of the signed text
+    signers: Literal["everyone", "organisations", "individuals"] = "everyone"  # who may sign
     body: str = Field(min_length=1, max_length=100_000)
 
     @property

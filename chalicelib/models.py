@@ -221,6 +221,8 @@ class LetterOut(LetterSummary):
     organisers: Optional[Organisers] = Field(
         default=None, description="Who is behind the letter; absent when the organisers have "
                                   "not said (never made up).")
+    signers: Literal["everyone", "organisations", "individuals"] = Field(
+        default="everyone", description="Who may sign: a sign-on of another kind is refused (422).")
     translations: list[TranslationOut] = Field(
         default_factory=list, description="The letter in other languages. The text in "
                                           "`language` (above) is the authoritative one.")

@@ -86,6 +86,11 @@ class Signing:
         if data.website:
             log.info("honeypot filled on %s; nothing stored", slug)
             return self._accepted()
+        signers = letter.get("signers")  # absent: everyone
+        if signers and f"{data.kind}s" != signers:
+            raise ValidationFailedError(
+                f"Only {signers} may sign this letter.",
+                fields=[{"loc": ["body", "kind"], "type": "kind_not_allowed"}])
         if data.letter_sha256 not in letter["versions"]:
             raise ValidationFailedError(
                 "The letter has changed since this page was loaded. Reload it and sign again.",

@@ -26,6 +26,8 @@ class LetterFields(_In):
     language: str = Field(default="en", pattern=LANGUAGE)
     organisations_need_approval: bool = False
     organisers: Optional[Organisers] = Field(default=None, description="Who is behind it.")
+    signers: Literal["everyone", "organisations", "individuals"] = Field(
+        default="everyone", description="Who may sign.")
     body: str = Field(min_length=1, max_length=100_000, description="Markdown.")
 
 
@@ -42,6 +44,7 @@ class LetterSource(BaseModel):
     language: str
     organisations_need_approval: bool
     organisers: Optional[Organisers] = None
+    signers: str = "everyone"
     body: str
     text_sha256: str
     versions: list[str]

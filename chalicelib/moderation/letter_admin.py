@@ -119,7 +119,7 @@ class LetterAdmin:
         return LetterSource(**{k: item.get(k) for k in (
             "slug", "title", "date", "addressee", "subject", "salutation", "closing", "language",
             "organisations_need_approval", "organisers", "text_sha256", "versions")},
-            body=version.get("body_md", ""))
+            body=version.get("body_md", ""), signers=item.get("signers") or "everyone")
 
     def preview(self, body: str, slug: str | None) -> "PreviewOut":
         """A body rendered as the public page renders it; the placeholders filled with the

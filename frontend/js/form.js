@@ -48,6 +48,14 @@ export function signForm(letter, { onSigned } = {}) {
   };
   const updatesText = () => ((letter.consent || {}).updates || {})[getLang()] || "";
 
+  // A letter only organisations (or only individuals) may sign offers that one kind.
+  if (letter.signers === "organisations" || letter.signers === "individuals") {
+    const only = letter.signers === "organisations" ? $("f-kind-org") : $("f-kind-ind");
+    const other = only === $("f-kind-org") ? $("f-kind-ind") : $("f-kind-org");
+    only.checked = true;
+    other.disabled = true;
+    other.closest("label").hidden = true;
+  }
   const kind = () => form.elements.kind.value || "individual";
 
   function layout() {

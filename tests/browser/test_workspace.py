@@ -198,3 +198,15 @@ def test_axe_on_every_organiser_screen(new_page, site, token, axe, lang):
         page.click("#sign-out")
     bad = {k: v for k, v in found.items() if v}
     assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
+
+
+def test_a_letter_only_organisations_may_sign_offers_only_that(page, site):
+    from chalicelib.letters import parse_letter
+    from helpers import OPEN_LETTER
+    slug = f"o-{uuid.uuid4().hex[:8]}"
+    source = OPEN_LETTER.format(slug=slug, approval="false").replace("---\n", "---\nsigners: organisations\n", 1)
+    site.service.letters.upsert_letter(parse_letter(source))
+    page.goto(f"{site.url}/l/{slug}")
+    expect(page.locator("#f-kind-org")).to_be_checked()
+    expect(page.locator("label", has=page.locator("#f-kind-ind"))).to_be_hidden()
+    expect(page.locator("#row-authorised")).to_be_visible()

@@ -197,3 +197,21 @@ def test_the_main_language_is_not_a_translation(services):
         services.translations.save(letter.slug, "en", TranslationIn(**KOREAN), WHO)
     with pytest.raises(ValidationFailedError):
         services.translations.save(letter.slug, "ko;drop", TranslationIn(**KOREAN), WHO)
+
+
+def test_a_letter_only_organisations_may_sign_refuses_an_individual_and_stores_nothing(services,
+                                                                                       mailer):
+    from chalicelib.errors import ValidationFailedError
+    services.letter_admin.save_letter(LetterSourceIn.model_validate(
+        {"letter": {**FIELDS, "signers": "organisations"}}), WHO, create=True)
+    services.letter_admin.set_status("from-the-form", "open", None, WHO)
+    public = services.letters.get_letter("from-the-form")
+    assert public.signers == "organisations"
+    with pytest.raises(ValidationFailedError) as refused:
+        sign(services, public, individual(public))
+    assert refused.value.fields[0]["type"] == "kind_not_allowed"
+    assert services.dashboard.view("from-the-form").totals.signed_individual == 0
+    sign(services, public, organisation(public))
+    assert services.dashboard.view("from-the-form").totals.signed_organisation == 1
+    assert services.letter_admin.source("from-the-form").signers == "organisations"
+    assert services.letters.get_letter(make_letter(services, slug="anyone").slug).signers == "everyone"

@@ -20,6 +20,7 @@ export function editorPanel(ctx) {
   function fill(source) {
     for (const name of FIELDS) field(name).value = source?.[name] ?? "";
     $("ed-approval").checked = Boolean(source?.organisations_need_approval);
+    $("ed-signers").value = source?.signers || "everyone";
     for (const [key, id] of ORG) $(id).value = source?.organisers?.[key] ?? "";
     if (!source) {
       field("date").value = new Date().toISOString().slice(0, 10);
@@ -68,6 +69,7 @@ export function editorPanel(ctx) {
     for (const name of FIELDS) v[name] = field(name).value.normalize("NFC").trim();
     if (!v.subject) delete v.subject;
     v.organisations_need_approval = $("ed-approval").checked;
+    v.signers = $("ed-signers").value;
     const org = Object.fromEntries(ORG.map(([key, id]) => [key, $(id).value.normalize("NFC").trim()]));
     if (Object.values(org).some(Boolean)) v.organisers = org; // all four, or the API says which is missing
     return v;

@@ -177,6 +177,11 @@ Object.assign(KO, {
 
 Object.assign(KO, {
   "Translations": "번역",
+  "Who may sign": "서명할 수 있는 이",
+  "Organisations and individuals": "단체와 개인",
+  "Organisations only": "단체만",
+  "Individuals only": "개인만",
+  "Open or close the letter, and set its closing time, in the Letter panel above.": "서한을 열고 닫거나 마감 시각을 정하는 일은 위의 서한 패널에서 합니다.",
   "Each translation is a text of its own: a visitor reading in its language sees it, and signs it. The letter's own language stays the authoritative text, and the delivery letter's.": "번역은 각각 독립된 문안입니다. 그 언어로 읽는 방문자는 번역본을 보고 번역본에 서명합니다. 서한 본래 언어의 문안이 공식 문안이며 전달용 서한에도 쓰입니다.",
   "Language of the translation": "번역 언어",
   "The translated letter (Markdown)": "번역한 본문 (Markdown)",
