@@ -96,7 +96,7 @@ class PreviewIn(_In):
 
 
 class PreviewOut(BaseModel):
-    html: str = Field(description="Rendered as the public page renders it (raw HTML escaped).")
+    body_html: str = Field(description="Rendered as the public page renders the letter body (raw HTML escaped).")
     placeholders: list[str] = Field(description="The tally placeholders the body uses.")
 
 

@@ -132,7 +132,7 @@ class LetterAdmin:
             if item is not None:
                 counts = self.letters.counts(item)
         used = list(dict.fromkeys(m.group(1) for m in letters.PLACEHOLDER.finditer(body)))
-        return PreviewOut(html=letters.fill_tally(letters.render_body(body), counts),
+        return PreviewOut(body_html=letters.fill_tally(letters.render_body(body), counts),
                           placeholders=used)
 
     def _scheduled(self, item: dict) -> dict:

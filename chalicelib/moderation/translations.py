@@ -10,6 +10,7 @@ from .. import letters
 from ..clock import Clock, iso
 from ..errors import LetterChangedError, NotFoundError, ValidationFailedError
 from ..letter_service import LetterService
+from ..models import SLUG
 from ..principal import Principal
 from ..storage import Table, Update, eq, keys
 from ..workspace_models import LANGUAGE, TranslationIn, TranslationSource
@@ -25,7 +26,7 @@ class Translations:
         """Store (or replace) the letter's text in `language`; a changed text is a new version."""
         if not re.fullmatch(LANGUAGE, language):
             raise ValidationFailedError(fields=[{"loc": ["path", "language"], "type": "invalid_language"}])
-        item = self.store.get(keys.letter_key(slug))
+        item = self.store.get(keys.letter_key(slug)) if SLUG.fullmatch(slug) else None
         if item is None:
             raise NotFoundError("There is no such letter.")
         if language == item["language"]:
@@ -60,7 +61,7 @@ class Translations:
         return self._source(slug, language)
 
     def sources(self, slug: str) -> list[TranslationSource]:
-        item = self.store.get(keys.letter_key(slug))
+        item = self.store.get(keys.letter_key(slug)) if SLUG.fullmatch(slug) else None
         if item is None:
             raise NotFoundError("There is no such letter.")
         return [self._source(slug, lang) for lang in sorted(item.get("translations") or {})]

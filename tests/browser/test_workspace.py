@@ -4,7 +4,6 @@ dashboard's chart; a read-only co-organiser; axe on every organiser screen in En
 Korean at 375 and 1366 px."""
 from __future__ import annotations
 
-import email.policy
 import json
 import uuid
 
@@ -117,7 +116,7 @@ def test_a_letter_from_nothing_to_a_korean_sign_on_on_the_dashboard(new_page, si
     page.locator("#dash-section").screenshot(path=str(_docs("admin-dashboard.png")))
     # the mail came from the organisers (their name, their Reply-To), and the withdrawal page
     # names them too
-    import email
+    import email.policy
     newest = max(site.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     mail = email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)
     assert mail["From"].addresses[0].display_name == "Clean Air Coalition"

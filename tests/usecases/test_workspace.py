@@ -103,8 +103,8 @@ def test_the_preview_renders_as_the_public_page_and_fills_the_tally(services, ma
     services.signing.confirm(mailer.last_token(), IP)
     out = services.letter_admin.preview("**{{total}}** from {{ countries }} <script>x</script>",
                                         "preview-letter")
-    assert "<strong>1</strong> from 1" in out.html
-    assert "<script>" not in out.html and "&lt;script&gt;" in out.html
+    assert "<strong>1</strong> from 1" in out.body_html
+    assert "<script>" not in out.body_html and "&lt;script&gt;" in out.body_html
     assert out.placeholders == ["total", "countries"]
 
 

@@ -58,7 +58,7 @@ export function editorPanel(ctx) {
     try {
       const r = await call("POST", "/admin/preview", { body: editing ? { body, slug: editing } : { body } });
       // The server's renderer escapes any HTML in the source: the same HTML the public page shows.
-      if (mine === seq) preview.innerHTML = r.html;
+      if (mine === seq) preview.innerHTML = r.body_html;
     } catch (err) {
       if (mine === seq && !err.tokenRefused) preview.textContent = errorText(err);
     }

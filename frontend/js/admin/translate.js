@@ -50,7 +50,7 @@ export function translationPanel(ctx) {
       if (!body.trim()) { preview.replaceChildren(); return; }
       try {
         const r = await call("POST", "/admin/preview", { body: { body, slug: ctx.slug() } });
-        if (mine === seq) preview.innerHTML = r.html; // the server's renderer: HTML escaped
+        if (mine === seq) preview.innerHTML = r.body_html; // the server's renderer: HTML escaped
       } catch (err) {
         if (mine === seq && !err.tokenRefused) preview.textContent = errorText(err);
       }
