@@ -62,11 +62,13 @@ def tokens() -> None:
 @tokens.command("create")
 @click.argument("name")
 @click.option("--letter", "letters", multiple=True, help="Limit to this letter (repeatable).")
+@click.option("--role", type=click.Choice(["read", "moderate", "manage"]), default="manage",
+              show_default=True, help="read: look only; moderate: also act on signatures and export.")
 @click.pass_obj
-def tokens_create(api: Api, name: str, letters: tuple[str, ...]) -> None:
+def tokens_create(api: Api, name: str, letters: tuple[str, ...], role: str) -> None:
     """Issue a token; it is printed once."""
-    made = api.call("POST", "/admin/tokens", {"name": name, "letters": list(letters)})
-    click.echo(f"id {made['id']}  scope {', '.join(made['letters']) or 'all letters'}")
+    made = api.call("POST", "/admin/tokens", {"name": name, "letters": list(letters), "role": role})
+    click.echo(f"id {made['id']}  role {made['role']}  scope {', '.join(made['letters']) or 'all letters'}")
     click.echo(made["token"])
 
 
@@ -74,7 +76,7 @@ def tokens_create(api: Api, name: str, letters: tuple[str, ...]) -> None:
 @click.pass_obj
 def tokens_list(api: Api) -> None:
     _table(api.call("GET", "/admin/tokens")["tokens"],
-           ["id", "name", "letters", "created_at", "last_used_at", "revoked_at"])
+           ["id", "name", "role", "letters", "created_at", "last_used_at", "revoked_at"])
 
 
 @tokens.command("revoke")

@@ -77,10 +77,10 @@ def test_approve_rename_export_close_reopen(live_site, us, tmp_path):
 
 
 def test_tokens_are_created_listed_and_revoked(live_site, us):
-    made = us("tokens", "create", "Press team", "--letter", SLUG)
+    made = us("tokens", "create", "Press team", "--letter", SLUG, "--role", "read")
     assert made.exit_code == 0, made.output
     secret = next(w for w in made.output.split() if w.startswith("us_"))
-    assert api(live_site, "GET", "/admin/me", token=secret)
+    assert api(live_site, "GET", "/admin/me", token=secret)["role"] == "read"
     listed = us("tokens", "list")
     assert listed.exit_code == 0 and "Press team" in listed.output and secret not in listed.output
     token_id = next(t["id"] for t in api(live_site, "GET", "/admin/tokens", token=us.token)["tokens"]
