@@ -1,5 +1,7 @@
 // Small DOM helpers. Every string from the API is written with textContent (via `el`'s
 // `text` or string children); nothing here parses HTML.
+import { lang } from "./i18n.js";
+
 export const $ = (id) => document.getElementById(id);
 
 /** el("td", {className: "x", text: "…", attrs: {…}, on: {click: fn}}, child, "text", …) */
@@ -18,7 +20,7 @@ export function el(tag, props = {}, ...children) {
 /** Visually hidden text, for screen readers (e.g. which row a button acts on). */
 export const srOnly = (text) => el("span", { className: "visually-hidden", text });
 
-const TIME = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short" });
+const TIME = new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
 
 /** A <time> in the organiser's local time zone; the ISO value stays in `datetime`. */
 export function timeEl(iso) {

@@ -8,7 +8,7 @@ import { getLang, LANGS, setLang } from "../i18n.js";
 import { KO, KO_PATTERNS } from "./ko.js";
 
 const ATTRS = ["aria-label", "placeholder", "title", "data-label"];
-const KEEP = '[translate="no"], .sig-name, .col-email, td.col-more, #audit-body td, .token-name, .preview-body, #ed-form textarea, code';
+const KEEP = '[translate="no"], .sig-name, .col-email, td.col-more, #audit-body td:not(.hint), .token-name, .preview-body, textarea, code';
 
 export const lang = getLang() === "ko" ? "ko" : "en";
 
@@ -24,7 +24,8 @@ function translate(text) {
   let out = KO[key];
   if (out === undefined) {
     for (const [re, to] of KO_PATTERNS) {
-      if (re.test(key)) { out = key.replace(re, to); break; }
+      // `to` is a replacement string, or a function given (translate, ...groups)
+      if (re.test(key)) { out = typeof to === "function" ? key.replace(re, (...m) => to((s) => KO[s] ?? s, ...m.slice(1))) : key.replace(re, to); break; }
     }
   }
   if (out === undefined) return null;

@@ -153,7 +153,8 @@ export const KO_PATTERNS = [
   [/^“(.+)” will no longer be able to sign in\. This cannot be undone\.$/, "“$1”은(는) 더 이상 로그인할 수 없습니다. 되돌릴 수 없습니다."],
   [/^([\d,]+) sign-ons and ([\d,]+) confirmations in ([\d,]+) bars; the table below has every value\.$/, "막대 $3개에 서명 $1건, 확인 $2건. 아래 표에 모든 값이 있습니다."],
   [/^([\d,]+) s$/, "$1초"],
-  [/^Signatures: (.+) \((\d+) shown(, more to load)?\)$/, "서명: $1 ($2건 표시)"],
+  [/^Signatures: (.+?)(, .+)? \((\d+) shown(, more to load)?\)$/,
+    (tr, what, extra, n, more) => `서명: ${tr(what)}${extra ? ", 필터 적용" : ""} (${n}건 표시${more ? ", 더 있음" : ""})`],
   [/^Select (.+)$/, "선택: $1"],
   [/^Too many requests\. Wait (.+) seconds and try again\.$/, "요청이 너무 많습니다. $1초 기다린 뒤 다시 시도하세요."],
   [/^Something went wrong on the server\.(.*)$/, "서버에서 문제가 생겼습니다.$1"],
@@ -194,3 +195,6 @@ KO_PATTERNS.push(
   [/^Translated into: (.+)\.$/, "번역된 언어: $1."],
   [/^Translation saved \((.+)\): its own text version (\w+)\.$/, "번역을 저장했습니다 ($1): 고유한 본문 판 $2."],
 );
+
+KO["Undersigned · organisers' page. Signers' email addresses shown here are private: never share them."] =
+  "Undersigned · 주최자 페이지. 여기 보이는 서명자의 이메일 주소는 비공개입니다. 절대 공유하지 마세요.";
