@@ -2,7 +2,7 @@
 days and per day after, by kind; listed names by country; the queues.
 
 Every figure comes from counters written in the transaction of the move they count (the
-hourly counters, keys.py pattern 15, and the counter shards, pattern 7), never from reading
+hourly counters, keys.py pattern 18, and the counter shards, pattern 7), never from reading
 signatures: one Query per shard of HOURS#{slug}#{shard} (an item per hour that saw any
 activity, ~100 bytes), one BatchGetItem of the counter shards, and two GSI2 Queries of
 keys only, stopped at QUEUE_CAP.

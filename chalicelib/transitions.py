@@ -29,7 +29,7 @@ def hourly_step(slug: str, shard: int, at: str, event: str, kind: str) -> Change
     """Add one to the hour's `event` count (signed, confirmed, withdrawn) of `kind`.
 
     Written in the transaction of the move it counts, on the signature's counter shard,
-    so the dashboard's figures are exactly the moves that happened (keys.py pattern 15).
+    so the dashboard's figures are exactly the moves that happened (keys.py pattern 18).
     """
     return Change(keys.hourly_key(slug, shard, at), Update(add={f"{event}_{kind}": 1}))
 
