@@ -295,7 +295,7 @@ def change(before: Optional[dict], after: Optional[dict]) -> str:
 
 @cli.command()
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx", "html", "docx"]),
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx", "html", "docx", "pdf"]),
               default="csv", show_default=True)
 @click.option("--emails", is_flag=True,
               help="CSV/JSON/XLSX: include signers' emails (organisers only).")
