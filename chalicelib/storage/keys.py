@@ -25,6 +25,8 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 | job (export, ...)   | JOB#{slug}                  | {job_id}      |  (expires by TTL)                        |
 | job part (fan-out)  | JOB#{slug}                  | {job_id}#{n}  |  (expires by TTL)                        |
 | retention due       | DUE                         | {date}#{slug} |                                          |
+| delivery            | DELIVERY#{slug}             | {delivery id} |                                          |
+| SES message         | SESMSG#{SES message id}     | SESMSG        |  (names the item a mail belongs to)      |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -53,6 +55,10 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     Query PK=JOB#{slug}, SK begins_with {job_id}.
 17. Retention due dates: Query PK=DUE, SK <= {today}#… (one item per closed letter not yet
     anonymised, put when it closes); the daily job reads nothing else.
+18. Deliveries of a letter: conditional Put of DELIVERY#{slug} {id} before the send, an
+    UpdateItem after it; Query DELIVERY#{slug} to list them (a letter has few).
+19. An SES event (delivery, bounce, complaint) to what it is about: GetItem SESMSG#{id},
+    then an UpdateItem of the item it names (delivery/deliveries.py).
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -204,6 +210,19 @@ def due_key(date: str, slug: str) -> dict:
     """A closed letter's anonymisation date (retention): one item per letter, in one small
     partition, so the daily job finds every letter due by today in one Query."""
     return {"PK": DUE_PK, "SK": f"{date}#{slug}"}
+
+
+def delivery_partition(slug: str) -> str:
+    return f"DELIVERY#{slug}"
+
+
+def delivery_key(slug: str, delivery_id: str) -> dict:
+    return {"PK": delivery_partition(slug), "SK": delivery_id}
+
+
+def ses_message_key(message_id: str) -> dict:
+    """SES's id of a sent message → the item it belongs to (its notifications carry the id)."""
+    return {"PK": f"SESMSG#{message_id}", "SK": "SESMSG"}
 
 
 def request_token(*parts: str) -> str:

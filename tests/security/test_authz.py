@@ -47,7 +47,14 @@ def _body(method: str, path: str, sig_id: str) -> dict | None:
         "/admin/letters/{slug}/recount": {},
         "/admin/letters/{slug}/exports": {"format": "csv"},
         "/admin/letters/{slug}/snapshots": {},
+        # No such snapshot: the control request is a 404, and nothing is sent.
+        "/admin/letters/{slug}/deliveries": DELIVERY_PROBE,
+        "/admin/letters/{slug}/deliveries/preview": DELIVERY_PROBE,
     }[path]
+
+
+DELIVERY_PROBE = {"snapshot": "2020-01-01", "recipients": ["authz@example.org"],
+                  "message": "authz probe"}
 
 
 def _state(service):
