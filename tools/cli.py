@@ -33,7 +33,7 @@ DEFAULT_TOKEN_FILE = localstack.LOCAL / "organiser-token"
               help="File holding an organiser token (UNDERSIGNED_TOKEN overrides it).")
 @click.pass_context
 def cli(ctx: click.Context, api: Optional[str], token_file: Path) -> None:
-    """Run letters: tokens, letters, moderation, exports and snapshots."""
+    """Run letters: tokens, letters, moderation, exports, snapshots and deliveries."""
     token = os.environ.get("UNDERSIGNED_TOKEN")
     if not token and token_file.exists():
         token = token_file.read_text().strip()
@@ -358,6 +358,16 @@ def _attach_snapshots() -> None:
 
 
 _attach_snapshots()
+
+
+def _attach_deliveries() -> None:
+    from tools.delivery_cli import deliver, deliveries, ses_event
+    cli.add_command(deliver)
+    cli.add_command(deliveries)
+    cli.add_command(ses_event)  # the table directly, like `snapshots`
+
+
+_attach_deliveries()
 
 
 def main() -> None:
