@@ -58,7 +58,13 @@ function showLetter(letter) {
   });
   signForm(letter);
   shareWidget(letter);
-  onChange(() => { tally.render(); list.relabel(); });
+  const delivered = () => {
+    const d = letter.delivered, note = $("delivered-note");
+    note.hidden = !d;
+    if (d) note.textContent = t("delivered", d.addressee, letterDate(d.date, lang), d.signatures);
+  };
+  delivered();
+  onChange(() => { tally.render(); list.relabel(); delivered(); });
   if (location.hash === "#sign") requestAnimationFrame(() => $("sign").scrollIntoView());
 }
 

@@ -1,5 +1,5 @@
 // The organisers' page: sign-in with a token (sessionStorage only), the letter picker with
-// its counts and status, and the panels (queue, invalidation, exports, snapshots, audit).
+// its counts and status, and the panels (queue, invalidation, exports, snapshots, delivery, audit).
 import { getLetter, listLetters, onTokenRefused, searchSignatures, setStatus } from "./api.js";
 import { $, el, errorText, formatTime, isDisabled, isoToLocal, localToIso, say, setDisabled } from "./dom.js";
 import { clearToken, currentToken, setToken } from "./session.js";
@@ -8,6 +8,7 @@ import { queue } from "./queue.js";
 import { invalidation } from "./invalidate.js";
 import { exportsPanel, snapshotsPanel } from "./files.js";
 import { auditPanel } from "./audit.js";
+import { deliveryPanel } from "./delivery.js";
 
 const LETTER_KEY = "undersigned.organiser-letter"; // last letter picked, this tab only
 const REFUSED = "The token was not accepted. Check it and sign in again. (After many failed "
@@ -160,7 +161,8 @@ async function selectLetter(next) {
   say($("status-result"), "");
   for (const id of ["f-status", "f-closes", "f-orgs", "f-inds", "f-total", "f-countries"]) $(id).textContent = "—";
   $("f-status").className = "";
-  await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load()]);
+  await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load(),
+    panels.delivery.load()]);
 }
 
 $("letter-select").addEventListener("change", (ev) => selectLetter(ev.target.value));
@@ -208,6 +210,7 @@ panels.invalidation = invalidation(ctx);
 panels.exports = exportsPanel(ctx);
 panels.snapshots = snapshotsPanel(ctx);
 panels.audit = auditPanel(ctx);
+panels.delivery = deliveryPanel(ctx);
 
 const saved = currentToken();
 if (saved) signIn(saved, { restoring: true });
