@@ -164,6 +164,13 @@ def test_a_name_in_a_script_the_fonts_lack_is_refused_naming_the_signature(memor
     assert refused.value.STATUS_CODE == 422
 
 
+def test_an_on_demand_pdf_past_its_limit_is_refused_before_any_work(memory_example):
+    with pytest.raises(delivery_pdf.PdfTooLongError):
+        delivery_pdf.export_delivery_pdf(memory_example.store, letter_of(memory_example),
+                                         io.BytesIO(), max_names=34)
+    assert render(memory_example, max_names=35).startswith(b"%PDF-")
+
+
 def test_the_body_in_a_missing_script_is_refused_too():
     item = {"date": "2020-02-26", "addressee": "Office", "salutation": "Dear,",
             "closing": "Yours,", "title": "T", "body_html": "<p>שלום</p>"}
