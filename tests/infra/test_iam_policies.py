@@ -420,7 +420,7 @@ def test_only_the_mail_worker_can_decrypt_and_only_the_api_can_make_letter_keys(
     """The matrix of docs/PRIVACY.md: each function × what it may do with letters' keys."""
     matrix = {name: key_actions(load_policy(spec["policy"])) for name, spec in FUNCTIONS.items()}
     assert matrix == {"api_handler": {"kms:Encrypt", "ssm:PutParameter"},
-                      "organiser_auth": set(), "nightly_snapshot": set(),
+                      "organiser_auth": set(), "nightly_snapshot": set(), "ses_events": set(),
                       "mail_worker": {"kms:Decrypt", "ssm:GetParameter"},
                       "retention": set(),  # it starts the anonymisation job; the worker shreds
                       "job_worker": {"ssm:GetParametersByPath", "ssm:DeleteParameters"}}
