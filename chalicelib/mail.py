@@ -43,7 +43,9 @@ class Message:
 
 
 class Mailer(Protocol):
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Message) -> str:
+        """Hand over one message; returns the id the mail service gave it (SES's)."""
+        ...
 
     def send_raw(self, data: bytes, recipients: list[str]) -> str:
         """Hand over a whole MIME message (its headers name the recipients); returns the
@@ -58,15 +60,17 @@ class FileMailer:
         self.directory = Path(directory)
         self.sender = sender
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}.eml"
+            token = secrets.token_hex(4)
+            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{token}.eml"
             tmp = self.directory / f".{name}.tmp"
             tmp.write_bytes(bytes(message.to_mime(self.sender)))
             os.replace(tmp, self.directory / name)  # readers never see half a message
         except OSError as exc:
             raise MailError("could not write the message") from exc
+        return f"local-{token}"
 
     def send_raw(self, data: bytes, recipients: list[str]) -> str:
         """Writes the message as it would leave; the id stands in for SES's (`local-…`)."""
@@ -91,9 +95,9 @@ class SesMailer:
         # SES publishes the delivery, bounce and complaint events of mail sent with it (SNS).
         self._events = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         try:
-            self._ses.send_email(
+            resp = self._ses.send_email(
                 FromEmailAddress=self.sender,
                 Destination={"ToAddresses": [message.to]},
                 Content={"Raw": {"Data": bytes(message.to_mime(self.sender))}},
@@ -101,6 +105,7 @@ class SesMailer:
             )
         except Exception as exc:  # botocore errors of every kind: the caller recovers
             raise _mail_error(exc) from exc
+        return resp["MessageId"]
 
     def send_raw(self, data: bytes, recipients: list[str]) -> str:
         try:

@@ -95,6 +95,8 @@ class SignatureAdmin(BaseModel):
     created_at: str
     confirmed_at: Optional[str] = None
     listed_at: Optional[str] = None
+    bounced_at: Optional[str] = Field(
+        default=None, description="Its confirmation mail bounced hard (SES): it will not confirm.")
 
 
 class SignatureAdminList(BaseModel):

@@ -45,11 +45,12 @@ class RecordingMailer:
             self.pump()
         return self._sent
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         from chalicelib.mail import MailError
         if self.fail:
             raise MailError("injected failure")
         self._sent.append(message)
+        return f"recorded-mail-{len(self._sent)}"
 
     def send_raw(self, data: bytes, recipients: list[str]) -> str:
         from chalicelib.mail import MailError

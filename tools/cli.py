@@ -170,6 +170,8 @@ def queue(api: Api, slug: str, **filters: Any) -> None:
     rows = list(api.pages(f"/admin/letters/{slug}/signatures", "signatures",
                           {k: v for k, v in filters.items() if v}))
     cols = ["id", "state", "kind", "name", "country", "email_domain", "created_at"]
+    if any(r.get("bounced_at") for r in rows):  # its link bounced hard: it cannot confirm
+        cols.append("bounced_at")
     _table(rows, cols)
     click.echo(f"{len(rows)} signature(s)", err=True)
 

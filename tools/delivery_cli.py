@@ -6,7 +6,9 @@
     ses-event MESSAGE_ID delivery|bounce|complaint|delay [--recipient ADDR]
                                               what SES would publish about a sent message,
                                               handed to the ses_events code (local runs: no
-                                              SES, no SNS; uses the table directly)
+                                              SES, no SNS; uses the table directly). Locally
+                                              a mail's id is `local-` + the hex at the end of
+                                              its .eml file's name in .local/outbox/
 
 `deliver` and `deliveries` go through the API with the organiser's token, as the page does.
 """
@@ -112,24 +114,30 @@ def ses_event_body(message_id: str, kind: str, recipients: list[str], at: str) -
 @click.command("ses-event")
 @click.argument("message_id")
 @click.argument("kind", type=click.Choice(sorted(EVENTS)))
+@click.option("--soft", is_flag=True, help="A transient bounce (suppresses nothing).")
 @click.option("--recipient", "recipients", multiple=True,
               help="Whom the event is about (repeatable); default: every recipient of the "
                    "delivery that message was.")
-def ses_event(message_id: str, kind: str, recipients: tuple[str, ...]) -> None:
+def ses_event(message_id: str, kind: str, recipients: tuple[str, ...], soft: bool) -> None:
     """Simulate SES's event about a sent message (local runs: no SES, no SNS)."""
     from chalicelib.storage import keys
     from tools.snapshot_cli import direct_service
     service = direct_service()
     chosen = list(recipients)
+    ref = service.store.get(keys.ses_message_key(message_id)) or {}
+    if not chosen and ref.get("kind") == "signer":
+        chosen = ["signer@address.invalid"]  # not read: the record names the signature
     if not chosen:
-        ref = service.store.get(keys.ses_message_key(message_id)) or {}
         item = service.store.get(keys.delivery_key(ref["slug"], ref["delivery_id"])) \
             if ref.get("kind") == "delivery" else None
         if item is None:
-            raise click.ClickException("no delivery was sent with that message id; name "
+            raise click.ClickException("no mail this service knows was sent with that id; name "
                                        "--recipient")
         chosen = list(item["recipients"])
     at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace(
         "+00:00", "Z")
-    done = service.ses_events.apply(ses_event_body(message_id, kind, chosen, at))
+    body = ses_event_body(message_id, kind, chosen, at)
+    if soft and kind == "bounce":
+        body["bounce"]["bounceType"] = "Transient"
+    done = service.ses_events.apply(body)
     click.echo(f"{EVENTS[kind]} for {len(chosen)} recipient(s): {done}")

@@ -1,6 +1,11 @@
 """SES's events about sent mail (SNS → the `ses_events` function): delivery, bounce,
-complaint, delay. Each names SES's message id; `SESMSG#{id}` says what the mail was, and the
-event is written onto that record, per recipient.
+complaint, delay. Each names SES's message id; `SESMSG#{id}` says what the mail was:
+
+- a delivery of the letter: the event is written onto the delivery, per recipient;
+- a signer's mail (the mail worker's): a hard (permanent) bounce or a complaint suppresses
+  the address, by its keyed hash (`SUPPRESS#{hmac}`: the worker sends it nothing more), and
+  a hard bounce of a pending signature's link marks it (`bounced_at`) so organisers see it.
+  Transient bounces, delays and deliveries change nothing.
 
 SNS delivers at least once and not in order: writing an outcome is idempotent (the same
 event sets the same attributes), and a delay never overwrites a final outcome.
@@ -14,7 +19,8 @@ import json
 import logging
 from typing import Optional
 
-from ..storage import Table, Update, keys
+from ..states import PENDING
+from ..storage import NEW_ITEM, Table, Update, eq, keys
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +67,28 @@ class SesEvents:
             return "unknown"   # a mail sent before events were recorded, or not ours
         if ref.get("kind") == "delivery":
             return self._delivery(ref, event, kind)
+        if ref.get("kind") == "signer":
+            return self._signer(ref, event, kind)
         return "ignored"
+
+    def _signer(self, ref: dict, event: dict, kind: str) -> str:
+        hard = kind == "Complaint" or (
+            kind == "Bounce" and (event.get("bounce") or {}).get("bounceType") == "Permanent")
+        if not hard or not ref.get("email_hash"):
+            return "ignored"
+        status, part = KINDS[kind]
+        at = (event.get(part) or {}).get("timestamp") or (event.get("mail") or {}).get("timestamp")
+        self.store.put({**keys.suppression_key(ref["email_hash"]), "reason": status, "at": at,
+                        "letter": ref["slug"], "sig_id": ref["sig_id"]}, condition=NEW_ITEM)
+        if kind == "Bounce":
+            letter = self.store.get(keys.letter_key(ref["slug"]))
+            if letter is not None:
+                key = keys.signature_key(ref["slug"], ref["sig_id"], letter["shards"])
+                # No diagnostic text: it may quote the address, which is sealed.
+                self.store.update(key, Update(set={"bounced_at": at}),
+                                  condition=eq("state", PENDING))
+        log.info("ses event: %s for signature %s; address suppressed", status, ref["sig_id"])
+        return status
 
     def _delivery(self, ref: dict, event: dict, kind: str) -> str:
         key = keys.delivery_key(ref["slug"], ref["delivery_id"])
