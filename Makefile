@@ -22,8 +22,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# DynamoDB Local needs Java 17: installed from Debian's packages if the machine lacks it.
+# DynamoDB Local needs Java 17, the PDF tests poppler's pdftotext/pdftoppm: installed from
+# Debian's packages if the machine lacks them.
 deps: $(PY_STAMP) $(NODE_STAMP)
+	@command -v pdftotext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; } || { echo "The PDF tests read the letter with poppler (apt-get install poppler-utils)"; exit 1; }
 	@command -v java >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } || { echo "DynamoDB Local needs Java 17 (apt-get install openjdk-17-jre-headless)"; exit 1; }
 
 run: deps

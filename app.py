@@ -354,6 +354,29 @@ def cut_snapshot(slug):
                                                  who().who))
 
 
+@admin("/admin/letters/{slug}/deliveries", ["GET"])
+def list_deliveries(slug):
+    who().require(slug)
+    return http.json_response(wiring.get().deliveries.list(slug))
+
+
+@admin("/admin/letters/{slug}/deliveries/preview", ["POST"])
+def preview_delivery(slug):
+    from chalicelib.delivery.models import DeliveryIn
+    who().require(slug)
+    data = http.parse_body(app.current_request, DeliveryIn)
+    return http.json_response(wiring.get().deliveries.preview(slug, data))
+
+
+@admin("/admin/letters/{slug}/deliveries", ["POST"])
+def deliver(slug):
+    from chalicelib.delivery.models import DeliveryIn
+    me = who()
+    me.require(slug)
+    data = http.parse_body(app.current_request, DeliveryIn)
+    return http.json_response(wiring.get().deliveries.deliver(slug, data, me), status=201)
+
+
 # ---- scheduled jobs ------------------------------------------------------------------
 
 
@@ -386,6 +409,14 @@ def mail_worker(event):
 def job_worker(event):
     import json
     return [wiring.get().jobs.handle(json.loads(record.body)) for record in event]
+
+
+# SES's delivery, bounce and complaint events: its configuration set publishes them to a
+# topic whose ARN infra/resources.yaml sets (a Ref). chalicelib/delivery/ses_events.py.
+@app.on_sns_message(topic="arn:aws:sns:eu-west-1:000000000000:set-by-infra-resources-yaml",
+                    name="ses_events")
+def ses_events(event):
+    return wiring.get().ses_events.handle_sns(event.message)
 
 
 @app.schedule(Cron(15, packaging_setting("retention_hour_utc"), "*", "*", "?", "*"), name="retention")

@@ -26,6 +26,7 @@ BENCHES = {  # name → (full arguments, tiny arguments)
     "cold_import": (["--n", "15"], ["--n", "2"]),
     "snapshot": (["--sizes", "10000,100000", "--repeat", "2"],
                  ["--sizes", "60,120", "--shards", "4", "--repeat", "1"]),
+    "delivery_pdf": (["--sizes", "10000,100000"], ["--sizes", "50,200"]),
     "page_weight": ([], []),
     "layout_shift": (["--runs", "5"], ["--runs", "1"]),
     "surge": (["--rate", "10000", "--seconds", "2", "--read-seconds", "60",

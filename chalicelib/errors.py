@@ -103,6 +103,16 @@ class LetterChangedError(ConflictError):
     MESSAGE = "The letter was changed meanwhile (by another organiser). Reload it and try again."
 
 
+class SnapshotUnusableError(ConflictError):
+    CODE = "snapshot_unusable"
+    MESSAGE = "That snapshot cannot be delivered."
+
+
+class DeliveryExistsError(ConflictError):
+    CODE = "delivery_exists"
+    MESSAGE = "This delivery was sent already; send it again only on purpose (again: true)."
+
+
 class LetterClosedError(AppError):
     STATUS_CODE = 410
     CODE = "letter_closed"
@@ -125,6 +135,12 @@ class ValidationFailedError(AppError):
     STATUS_CODE = 422
     CODE = "invalid_fields"
     MESSAGE = "Some fields are missing or invalid."
+
+
+class DeliveryRefusedError(AppError):
+    STATUS_CODE = 422
+    CODE = "delivery_refused"
+    MESSAGE = "The mail service refused the message; nothing was sent."
 
 
 class TokenInvalidError(AppError):

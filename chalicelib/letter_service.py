@@ -8,8 +8,8 @@ from typing import Optional
 from . import consent, cursors, letters
 from .clock import Clock, iso, parse_iso
 from .errors import LetterChangedError, LetterNotFoundError, NotFoundError
-from .models import (SLUG, ConsentText, Counts, LetterOut, LetterSummary, PublicSignature,
-                     SignatureList, TranslationOut)
+from .models import (SLUG, ConsentText, Counts, Delivered, LetterOut, LetterSummary,
+                     PublicSignature, SignatureList, TranslationOut)
 from .settings import Settings
 from .storage import NEW_ITEM, Table, Update, eq, keys
 
@@ -120,7 +120,8 @@ class LetterService:
                 current=t.get("of_sha256") == item["text_sha256"])
                 for t in self.translation_items(item)],
             consent=ConsentText(version=consent.VERSION, texts=consent.TEXTS, updates=consent.UPDATES),
-            turnstile_site_key=self.settings.turnstile_site_key or None)
+            turnstile_site_key=self.settings.turnstile_site_key or None,
+            delivered=delivered(item))
 
     def upsert_letter(self, letter: letters.Letter, *, keep_state: bool = True,
                       existing: Optional[dict] = None, draft: bool = False) -> bool:
@@ -188,3 +189,11 @@ class LetterService:
         next_cursor = cursors.encode_public(items[-1]["GSI1SK"]) if more and items else None
         return SignatureList(signatures=sigs, next_cursor=next_cursor)
 
+
+def delivered(item: dict) -> Optional[Delivered]:
+    """The letter's latest delivery (`last_delivery`, set by delivery.deliveries), if any."""
+    last = item.get("last_delivery")
+    if not last:
+        return None
+    return Delivered(addressee=last["addressee"], date=last["date"],
+                     signatures=last["signatures"])

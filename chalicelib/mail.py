@@ -55,7 +55,14 @@ class Message:
 
 
 class Mailer(Protocol):
-    def send(self, message: Message) -> None: ...
+    def send(self, message: Message) -> str:
+        """Hand over one message; returns the id the mail service gave it (SES's)."""
+        ...
+
+    def send_raw(self, data: bytes, recipients: list[str]) -> str:
+        """Hand over a whole MIME message (its headers name the recipients); returns the
+        message id the mail service gave it (SES's, which its notifications carry)."""
+        ...
 
 
 class FileMailer:
@@ -65,33 +72,65 @@ class FileMailer:
         self.directory = Path(directory)
         self.sender = sender
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}.eml"
+            token = secrets.token_hex(4)
+            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{token}.eml"
             tmp = self.directory / f".{name}.tmp"
             tmp.write_bytes(bytes(message.to_mime(self.sender)))
             os.replace(tmp, self.directory / name)  # readers never see half a message
         except OSError as exc:
             raise MailError("could not write the message") from exc
+        return f"local-{token}"
+
+    def send_raw(self, data: bytes, recipients: list[str]) -> str:
+        """Writes the message as it would leave; the id stands in for SES's (`local-…`)."""
+        message_id = f"local-{secrets.token_hex(12)}"
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = f"{time.strftime('%Y%m%d-%H%M%S')}-{message_id}.eml"
+            tmp = self.directory / f".{name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, self.directory / name)
+        except OSError as exc:
+            raise MailError("could not write the message") from exc
+        return message_id
 
 
 class SesMailer:
     """Sends through Amazon SES v2; takes its boto3 `sesv2` client."""
 
-    def __init__(self, client: Any, sender: str) -> None:
+    def __init__(self, client: Any, sender: str, configuration_set: str = "") -> None:
         self._ses = client
         self.sender = sender
+        # SES publishes the delivery, bounce and complaint events of mail sent with it (SNS).
+        self._events = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         try:
-            self._ses.send_email(
+            resp = self._ses.send_email(
                 FromEmailAddress=message.sender(self.sender),
                 Destination={"ToAddresses": [message.to]},
                 Content={"Raw": {"Data": bytes(message.to_mime(self.sender))}},
+                **self._events,
             )
         except Exception as exc:  # botocore errors of every kind: the caller recovers
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-            if code in RETRYABLE or not code:  # no code: the endpoint was not reached
-                raise MailThrottled(code or type(exc).__name__) from exc
-            raise MailError(code) from exc
+            raise _mail_error(exc) from exc
+        return resp["MessageId"]
+
+    def send_raw(self, data: bytes, recipients: list[str]) -> str:
+        try:
+            resp = self._ses.send_email(
+                FromEmailAddress=self.sender, Destination={"ToAddresses": list(recipients)},
+                Content={"Raw": {"Data": data}}, **self._events)
+        except Exception as exc:  # botocore errors of every kind: the caller recovers
+            raise _mail_error(exc) from exc
+        return resp["MessageId"]
+
+
+def _mail_error(exc: Exception) -> MailError:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    if code in RETRYABLE or not code:  # no code: the endpoint was not reached
+        return MailThrottled(code or type(exc).__name__)
+    return MailError(code)

@@ -95,8 +95,8 @@ class MailWorker:
         Raises RetryLater when SES keeps throttling or another worker holds a lease: the
         whole batch comes again, and what this call already sent is skipped then.
         """
-        report = {"sent": 0, "skipped": 0, "parked": 0, "capped": 0, "requests": 0,
-                  "claims_deleted": 0}
+        report = {"sent": 0, "skipped": 0, "parked": 0, "capped": 0, "suppressed": 0,
+                  "requests": 0, "claims_deleted": 0}
         for record in records:
             change = decode(record)
             if change.new and change.new.get("PK", "").startswith("REPEAT#") \
@@ -185,6 +185,10 @@ class MailWorker:
         if message is None:
             self._finish(job, done, sig, note="no letter")
             return "skipped"
+        if sig.get("email_hash") and \
+                self.store.get(keys.suppression_key(sig["email_hash"])) is not None:
+            self._finish(job, done, sig, note="suppressed")  # it bounced hard or complained
+            return "suppressed"
         if self.abuse.mail_allowed(f"hash|{sig.get('email_hash', sig['sig_id'])}",
                                    self.clock()) is not None:
             self._finish(job, done, sig, note="daily cap")  # the signer may ask again tomorrow
@@ -193,7 +197,7 @@ class MailWorker:
             self._finish(job, done, sig, note="domain cap")  # may ask again within the hour
             return "capped"
         try:
-            self._send(message)
+            message_id = self._send(message)
         except MailThrottled:
             self._release(job, sig)
             raise RetryLater("SES keeps throttling") from None
@@ -201,7 +205,18 @@ class MailWorker:
             self._park(job, done, sig, str(exc) or type(exc).__name__)
             return "parked"
         self._finish(job, done, sig)
+        self._remember(message_id, sig)
         return "sent"
+
+    def _remember(self, message_id: str, sig: dict) -> None:
+        """What SES's events about this mail are about (delivery/ses_events.py): the signature
+        and its keyed hash, never the address; kept a month (bounces come within days)."""
+        if not message_id:
+            return
+        expires = int((self.clock() + dt.timedelta(days=30)).timestamp())
+        self.store.put({**keys.ses_message_key(message_id), "kind": "signer",
+                        "slug": sig["letter"], "sig_id": sig["sig_id"],
+                        "email_hash": sig.get("email_hash"), keys.TTL_ATTRIBUTE: expires})
 
     def _lease(self, job: Due, counter: str, done: str) -> Optional[dict]:
         """The signature, if this worker now holds the mail's lease; None if it is not due."""
@@ -253,15 +268,14 @@ class MailWorker:
             raise SealError("the signature has no address")
         return email
 
-    def _send(self, message: Message) -> None:
-        """At the account's send rate; through SES throttling, backing off."""
+    def _send(self, message: Message) -> str:
+        """At the account's send rate; through SES throttling, backing off. SES's id."""
         for pause in (*THROTTLE_BACKOFF, None):
             while (wait := self.limiter.exceeded("mail-send", [self._rate], "ses",
                                                  self.clock())) is not None:
                 self.sleep(min(wait, 1))
             try:
-                self.mailer.send(message)
-                return
+                return self.mailer.send(message)
             except MailThrottled:
                 if pause is None:
                     raise

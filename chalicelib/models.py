@@ -131,10 +131,20 @@ class WithdrawalIn(ConfirmationIn):
     pass
 
 
+class Delivered(BaseModel):
+    """The letter's latest delivery, as the public page says it."""
+    addressee: str
+    date: dt.date
+    signatures: int = Field(description="Listed signatures in the delivered PDF.")
+
+
 class WithdrawalOut(BaseModel):
     letter: Slug
     state: Literal["withdrawn"] = "withdrawn"
     already_withdrawn: bool
+    after_delivery: Optional[Delivered] = Field(
+        default=None, description="The delivery this withdrawal came after: the name was in "
+                                  "what was delivered then, and is in no later copy.")
 
 
 # ---- responses -------------------------------------------------------------
@@ -229,6 +239,8 @@ class LetterOut(LetterSummary):
     consent: ConsentText
     turnstile_site_key: Optional[str] = Field(
         default=None, description="Set when the sign-on form must carry a Turnstile token.")
+    delivered: Optional[Delivered] = Field(
+        default=None, description="The latest delivery: to whom, when, with how many names.")
 
 
 class LetterList(BaseModel):

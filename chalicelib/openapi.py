@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from . import models, organiser_models as om, workspace_models as wm
+from .delivery import models as dm
 from .states import ALL_STATES
 
 __all__ = ["OPERATIONS", "document", "response"]
@@ -147,6 +148,14 @@ OPERATIONS: tuple[Operation, ...] = (
         ("POST", "/admin/letters/{slug}/snapshots",
          "Start cutting today's snapshot now: a job; its result is the snapshot's report",
          (202, om.JobOut), om.SnapshotCutIn, (), SLUG, ()),
+        ("GET", "/admin/letters/{slug}/deliveries", "Deliveries of the letter, newest first",
+         (200, dm.DeliveryList), None, (), SLUG, ()),
+        ("POST", "/admin/letters/{slug}/deliveries/preview",
+         "The delivery as it would go (cover message, attachments and their sha256); sends nothing",
+         (200, dm.DeliveryPreview), dm.DeliveryIn, (*BODY, 409), SLUG, ()),
+        ("POST", "/admin/letters/{slug}/deliveries",
+         "Deliver a snapshot's PDF by email (SES) and record it",
+         (201, dm.DeliveryOut), dm.DeliveryIn, (*BODY, 409), SLUG, ()),
         ("POST", "/admin/letters/{slug}/recount",
          "Start a recount of every counter from the items: a job; its result reports drift "
          "(fix: true repairs it)",

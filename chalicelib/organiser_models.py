@@ -118,6 +118,8 @@ class SignatureAdmin(BaseModel):
     created_at: str
     confirmed_at: Optional[str] = None
     listed_at: Optional[str] = None
+    bounced_at: Optional[str] = Field(
+        default=None, description="Its confirmation mail bounced hard (SES): it will not confirm.")
 
 
 class SignatureAdminList(BaseModel):
@@ -218,7 +220,7 @@ LIST_FORMATS = ("csv", "json", "xlsx")
 
 
 class ExportIn(_In):
-    format: Literal["csv", "json", "xlsx", "html", "docx"]
+    format: Literal["csv", "json", "xlsx", "html", "docx", "pdf"]
     include_email: bool = Field(default=False,
                                 description="CSV/JSON/XLSX only: add signers' emails.")
     states: list[State] = Field(
@@ -233,7 +235,7 @@ class ExportIn(_In):
                     "own, authoritative language).")
     date: Optional[str] = Field(
         default=None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-        description="HTML/DOCX only: the date printed on the letter (YYYY-MM-DD), e.g. the "
+        description="HTML/DOCX/PDF only: the date printed on the letter (YYYY-MM-DD), e.g. the "
                     "day it is delivered; default: the letter's own date.")
 
     @field_validator("date")
@@ -249,7 +251,7 @@ class ExportIn(_In):
             raise _custom("date_out_of_range", "a date from 2000 on")
         fmt = info.data.get("format")
         if fmt is not None and fmt in LIST_FORMATS:
-            raise _custom("letter_formats_only", "date applies to the letter exports (html, docx)")
+            raise _custom("letter_formats_only", "date applies to the letter exports (html, docx, pdf)")
         return v
 
     @field_validator("states")

@@ -43,6 +43,14 @@ class Settings(BaseModel):
     mail_from: str = Field(
         default="Undersigned <no-reply@undersigned.invalid>",
         description="From address of confirmation emails (an SES-verified identity in AWS).")
+    ses_configuration_set: str = Field(
+        default="",
+        description="SES configuration set every mail is sent with; its event destination "
+                    "publishes delivery, bounce and complaint events to the SNS topic the "
+                    "`ses_events` function reads. Empty: no events (local runs).")
+    delivery_max_recipients: int = Field(
+        default=10, ge=1, le=50,
+        description="Recipients one delivery of the letter may have (the addressee's offices).")
     mail_outbox_dir: str = Field(
         default=".local/outbox", description="Where the `file` mail backend writes messages.")
     mail_send_per_second: int = Field(

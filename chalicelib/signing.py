@@ -16,9 +16,9 @@ from .clock import Clock, iso, parse_iso
 from .errors import (LetterClosedError, LetterNotFoundError, SignatureWithdrawnError,
                      ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
                      ValidationFailedError)
-from .letter_service import LetterService
+from .letter_service import LetterService, delivered
 from .sealing.seal import LetterSealer
-from .models import SLUG, ConfirmationOut, SignAccepted, WithdrawalOut
+from .models import SLUG, ConfirmationOut, Delivered, SignAccepted, WithdrawalOut
 from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
                      PERSONAL_FIELDS, QUARANTINED, WITHDRAWN, pending_ttl)
@@ -243,18 +243,22 @@ class Signing:
         self.abuse.check_token_use(source_ip, self.clock())
         letter, sig = self._by_token(token, "withdraw_hash")
         if sig["state"] == WITHDRAWN:
-            return WithdrawalOut(letter=sig["letter"], already_withdrawn=True)
+            return WithdrawalOut(letter=sig["letter"], already_withdrawn=True,
+                                 after_delivery=self._delivery_before(letter, sig))
         claim = keys.email_claim_key(letter["slug"], sig["email_hash"])
         for _ in range(2):  # once more on the item as it is now (e.g. confirmed meanwhile)
             try:
                 self.transitions.move(
                     letter, sig, WITHDRAWN,
                     set_fields={"withdrawn_at": iso(self.clock()),
-                                "withdrawn_after_snapshot": letter.get("last_snapshot")},
+                                "withdrawn_after_snapshot": letter.get("last_snapshot"),
+                                "withdrawn_after_delivery": (letter.get("last_delivery")
+                                                             or {}).get("id")},
                     remove=PERSONAL_FIELDS,
                     also=[Delete(claim, condition=eq("sig_id", sig["sig_id"]))],
                     audit={"who": "the signer", "action": "withdraw"})
-                return WithdrawalOut(letter=sig["letter"], already_withdrawn=False)
+                return WithdrawalOut(letter=sig["letter"], already_withdrawn=False,
+                                     after_delivery=delivered(letter))
             except TransactionConflict:
                 sig = self.store.get(keys.key_of(sig)) or {}
                 if sig.get("state") == WITHDRAWN:
@@ -262,6 +266,19 @@ class Signing:
                 if not sig:
                     break
         raise ServiceUnavailableError(1)  # it keeps moving: the page offers to try again
+
+    def _delivery_before(self, letter: dict, sig: dict) -> Optional[Delivered]:
+        """The delivery a withdrawal came after (one GetItem, unless it is the latest)."""
+        delivery_id = sig.get("withdrawn_after_delivery")
+        if not delivery_id:
+            return None
+        if (letter.get("last_delivery") or {}).get("id") == delivery_id:
+            return delivered(letter)
+        item = self.store.get(keys.delivery_key(letter["slug"], delivery_id)) or {}
+        if not item:
+            return None
+        return Delivered(addressee=item["addressee"], date=item["sent_at"][:10],
+                         signatures=item["signatures"])
 
     # ---- imports -----------------------------------------------------------------
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .abuse import Abuse
     from .clock import Clock
     from .jobs.runner import Jobs
+    from .delivery.deliveries import Deliveries
+    from .delivery.ses_events import SesEvents
     from .letter_service import LetterService
     from .dashboard import Dashboard
     from .mail import Mailer
@@ -121,6 +123,16 @@ class Services:
         return Jobs(self, job_queue(self.settings), s3)
 
     @cached_property
+    def deliveries(self) -> "Deliveries":
+        from .delivery.deliveries import Deliveries
+        return Deliveries(self.settings, self.store, self.letters, self.mailer, self.clock, s3())
+
+    @cached_property
+    def ses_events(self) -> "SesEvents":
+        from .delivery.ses_events import SesEvents
+        return SesEvents(self.store)
+
+    @cached_property
     def retention(self) -> "Retention":
         from .retention import Retention
         return Retention(self.settings, self.store, self.clock, self.shredder,
@@ -193,7 +205,8 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
         if settings.mail_backend == "file":
             mailer = FileMailer(settings.mail_outbox_dir, settings.mail_from)
         else:
-            mailer = SesMailer(boto_client("sesv2"), settings.mail_from)
+            mailer = SesMailer(boto_client("sesv2"), settings.mail_from,
+                               settings.ses_configuration_set)
     if store is None:
         from .storage.dynamodb import DynamoStore
         store = DynamoStore(dynamodb or boto_client("dynamodb"), settings.table_name)

@@ -35,6 +35,7 @@ class RecordingMailer:
 
     def __init__(self) -> None:
         self._sent: list[Message] = []
+        self.raw: list[tuple[bytes, list[str]]] = []
         self.fail = False
         self.pump = None
 
@@ -44,11 +45,19 @@ class RecordingMailer:
             self.pump()
         return self._sent
 
-    def send(self, message: Message) -> None:
+    def send(self, message: Message) -> str:
         from chalicelib.mail import MailError
         if self.fail:
             raise MailError("injected failure")
         self._sent.append(message)
+        return f"recorded-mail-{len(self._sent)}"
+
+    def send_raw(self, data: bytes, recipients: list[str]) -> str:
+        from chalicelib.mail import MailError
+        if self.fail:
+            raise MailError("injected failure")
+        self.raw.append((data, list(recipients)))
+        return f"recorded-{len(self.raw)}"
 
 
     def last_token(self) -> str:

@@ -33,7 +33,7 @@ DEFAULT_TOKEN_FILE = localstack.LOCAL / "organiser-token"
               help="File holding an organiser token (UNDERSIGNED_TOKEN overrides it).")
 @click.pass_context
 def cli(ctx: click.Context, api: Optional[str], token_file: Path) -> None:
-    """Run letters: tokens, letters, moderation, exports and snapshots."""
+    """Run letters: tokens, letters, moderation, exports, snapshots and deliveries."""
     token = os.environ.get("UNDERSIGNED_TOKEN")
     if not token and token_file.exists():
         token = token_file.read_text().strip()
@@ -172,6 +172,8 @@ def queue(api: Api, slug: str, **filters: Any) -> None:
     rows = list(api.pages(f"/admin/letters/{slug}/signatures", "signatures",
                           {k: v for k, v in filters.items() if v}))
     cols = ["id", "state", "kind", "name", "country", "email_domain", "created_at"]
+    if any(r.get("bounced_at") for r in rows):  # its link bounced hard: it cannot confirm
+        cols.append("bounced_at")
     _table(rows, cols)
     click.echo(f"{len(rows)} signature(s)", err=True)
 
@@ -297,7 +299,7 @@ def change(before: Optional[dict], after: Optional[dict]) -> str:
 
 @cli.command()
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx", "html", "docx"]),
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx", "html", "docx", "pdf"]),
               default="csv", show_default=True)
 @click.option("--emails", is_flag=True,
               help="CSV/JSON/XLSX: include signers' emails (organisers only).")
@@ -360,6 +362,16 @@ def _attach_snapshots() -> None:
 
 
 _attach_snapshots()
+
+
+def _attach_deliveries() -> None:
+    from tools.delivery_cli import deliver, deliveries, ses_event
+    cli.add_command(deliver)
+    cli.add_command(deliveries)
+    cli.add_command(ses_event)  # the table directly, like `snapshots`
+
+
+_attach_deliveries()
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from ..storage import Table
 from ..storage.s3_objects import presign, upload
 from .delivery_docx import export_delivery_docx
 from .delivery_html import export_delivery_html
+from .delivery_pdf import export_delivery_pdf
 from .rows import LISTED_ONLY, export_csv, export_json
 from .xlsx import export_xlsx
 
@@ -29,6 +30,7 @@ FORMATS = {  # format → (file name, content type, writer)
     "docx": ("letter.docx",
              "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              export_delivery_docx),
+    "pdf": ("letter.pdf", "application/pdf", export_delivery_pdf),
 }
 # The signatory lists (options: include_email, states); the others are the delivery letter.
 LIST_FORMATS = ("csv", "json", "xlsx")

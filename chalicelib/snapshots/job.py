@@ -93,10 +93,12 @@ def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, 
         tmp = Path(d)
         read = write_signature_files(service.store, letter, cut, tmp, progress)
         stats: Stats = read["stats"]
-        write_letter_files(letter, read["listed"], stats.tally(), tmp)
+        refused = write_letter_files(letter, read["listed"], stats.tally(), tmp)
         files = {}
         progress.phase("uploading")
         for name, content_type in published.FILES.items():
+            if name in refused:
+                continue
             files[name] = upload(s3, bucket, prefix + name, tmp / name, content_type,
                                  part_size=part_size)
             if name != "ids.csv.gz":  # kept for the diff below
@@ -110,6 +112,8 @@ def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, 
                 "time_cut": cut, "written_at": iso(service.clock()),
                 "emails": False, "counts": stats.as_dict(), "files": files,
                 "previous": {"date": prev} if prev else None}
+        if refused:
+            head["refused"] = refused
         manifest_path = tmp / published.MANIFEST
         write_manifest(manifest_path, head, prev, diff)
         meta = upload(s3, bucket, prefix + published.MANIFEST, manifest_path, "application/json",
@@ -122,7 +126,7 @@ def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, 
                              condition=absent("last_snapshot") | lt("last_snapshot", date))
         service.letters.forget_letter(slug)
     return {"counts": stats.as_dict(), "manifest": meta["key"], "latest_moved": moved,
-            "previous": prev, "changes": changes}
+            "previous": prev, "changes": changes, **({"refused": refused} if refused else {})}
 
 
 # ---- the nightly run ---------------------------------------------------------

@@ -6,6 +6,10 @@ Layout, per letter:
     letters/{slug}/snapshots/{YYYY-MM-DD}/signatories.json   the same rows + letter metadata
     letters/{slug}/snapshots/{YYYY-MM-DD}/letter.html        the delivery letter, print-ready
     letters/{slug}/snapshots/{YYYY-MM-DD}/letter.docx        the delivery letter for Word
+    letters/{slug}/snapshots/{YYYY-MM-DD}/letter.pdf         the delivery letter as sent (A4);
+                                                             left out, with the reason under the
+                                                             manifest's "refused", when a name is
+                                                             in a script its fonts lack
     letters/{slug}/snapshots/{YYYY-MM-DD}/ids.csv.gz         "id,state" of every signature in
                                                              every state, sorted by id (for diffs)
     letters/{slug}/snapshots/{YYYY-MM-DD}/manifest.json      written after every file it lists;
@@ -35,7 +39,10 @@ FILES = {  # name → content type, in upload order; the manifest comes after th
     "ids.csv.gz": "application/gzip",
     "letter.html": "text/html; charset=utf-8",
     "letter.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "letter.pdf": "application/pdf",
 }
+# A manifest may lack these: snapshots cut before the PDF existed, or a PDF its fonts refused.
+OPTIONAL = {"letter.pdf"}
 MANIFEST, LATEST = "manifest.json", "latest.json"
 
 
@@ -89,7 +96,7 @@ def verify_snapshot(s3: Any, bucket: str, slug: str, date: str) -> list[str]:
             problems.append(f"{name}: sha256 does not match the manifest")
         if obj.get("ETag", "").strip('"') != meta.get("etag"):
             problems.append(f"{name}: ETag does not match the manifest")
-    missing = set(FILES) - set(manifest.get("files", {}))
+    missing = set(FILES) - OPTIONAL - set(manifest.get("files", {}))
     problems += [f"{name}: not in manifest" for name in sorted(missing)]
     latest = get_json(s3, bucket, latest_key(slug))
     if latest and latest[0].get("date") == date and \

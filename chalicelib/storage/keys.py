@@ -27,6 +27,10 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 | job (export, ...)   | JOB#{slug}                  | {job_id}      |  (expires by TTL)                        |
 | job part (fan-out)  | JOB#{slug}                  | {job_id}#{n}  |  (expires by TTL)                        |
 | retention due       | DUE                         | {date}#{slug} |                                          |
+| delivery            | DELIVERY#{slug}             | {delivery id} |                                          |
+| SES message         | SESMSG#{SES message id}     | SESMSG        |  (names the item a mail belongs to;      |
+|                     |                             |               |   a signer's mail's expires by TTL)      |
+| suppressed address  | SUPPRESS#{hmac(email)}      | SUPPRESS      |  (a hard bounce or a complaint)          |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -58,6 +62,12 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
 18. The dashboard's activity: an ADD on HOURS#{slug}#{shard} / {hour} in the same
     transaction as the sign-on (3) or the confirmation (5); read by a Query per shard
     (dashboard.py), never by reading signatures.
+19. Deliveries of a letter: conditional Put of DELIVERY#{slug} {id} before the send, an
+    UpdateItem after it; Query DELIVERY#{slug} to list them (a letter has few).
+20. An SES event (delivery, bounce, complaint) to what it is about: GetItem SESMSG#{id},
+    then an UpdateItem of the item it names (delivery/deliveries.py). A signer's mail: its
+    SESMSG is Put by the mail worker after the send; a hard bounce or complaint Puts
+    SUPPRESS#{hmac(email)}, which the worker GetItems before every mail to that address.
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -224,6 +234,24 @@ def due_key(date: str, slug: str) -> dict:
     """A closed letter's anonymisation date (retention): one item per letter, in one small
     partition, so the daily job finds every letter due by today in one Query."""
     return {"PK": DUE_PK, "SK": f"{date}#{slug}"}
+
+
+def delivery_partition(slug: str) -> str:
+    return f"DELIVERY#{slug}"
+
+
+def delivery_key(slug: str, delivery_id: str) -> dict:
+    return {"PK": delivery_partition(slug), "SK": delivery_id}
+
+
+def ses_message_key(message_id: str) -> dict:
+    """SES's id of a sent message → the item it belongs to (its notifications carry the id)."""
+    return {"PK": f"SESMSG#{message_id}", "SK": "SESMSG"}
+
+
+def suppression_key(email_hash: str) -> dict:
+    """An address no more mail goes to (by its keyed hash, as the claims: never the address)."""
+    return {"PK": f"SUPPRESS#{email_hash}", "SK": "SUPPRESS"}
 
 
 def request_token(*parts: str) -> str:

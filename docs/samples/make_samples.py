@@ -3,8 +3,10 @@
     .venv/bin/python docs/samples/make_samples.py
 
 Starts its own DynamoDB Local + moto server on free loopback ports, loads
-letters/eu-hrc43-dprk, writes delivery-letter.html and .docx, then a PNG of the
-first page and a PDF through Debian's headless chromium (if /usr/bin/chromium exists).
+letters/eu-hrc43-dprk, writes delivery-letter.html, .docx and .pdf (the PDF the snapshots
+publish and a delivery sends), renders the PDF's first page to delivery-letter-pdf-page1.png
+with poppler's pdftoppm, and screenshots the HTML through Debian's headless chromium (if
+/usr/bin/chromium exists).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from tools import localstack, seed  # noqa: E402
 from chalicelib.exports import delivery_docx
 from chalicelib.exports import delivery_html
+from chalicelib.exports import delivery_pdf
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -54,13 +57,16 @@ def main() -> int:
             delivery_html.export_delivery_html(service.store, item, f)
         with docx_path.open("wb") as f:
             delivery_docx.export_delivery_docx(service.store, item, f)
+        pdf_path = HERE / "delivery-letter.pdf"
+        with pdf_path.open("wb") as f:
+            delivery_pdf.export_delivery_pdf(service.store, item, f)
+    subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf_path), str(HERE / "delivery-letter-pdf-page1")], check=True)
     if Path(CHROMIUM).exists():
         chromium(f"--screenshot={HERE / 'delivery-letter.png'}", "--window-size=1240,1754",
                  "--hide-scrollbars", html_path.as_uri())
         chromium(f"--screenshot={HERE / 'delivery-letter-full.png'}", "--window-size=1240,3060",
                  "--hide-scrollbars", html_path.as_uri())
-        chromium(f"--print-to-pdf={HERE / 'delivery-letter.pdf'}", "--no-pdf-header-footer",
-                 html_path.as_uri())
     for p in sorted(HERE.glob("delivery-letter.*")):
         print(f"{p.relative_to(ROOT)}  {p.stat().st_size:,} bytes")
     return 0

@@ -111,9 +111,15 @@ function showLetter(letter) {
   });
   signForm(reading);
   shareWidget(letter);
+  const delivered = () => {
+    const d = letter.delivered, note = $("delivered-note");
+    note.hidden = !d;
+    if (d) note.textContent = t("delivered", d.addressee, letterDate(d.date, lang), d.signatures);
+  };
+  delivered();
   onChange((l) => {
     tally.render(); list.relabel(); showOrganisers($("l-organisers"), letter.organisers);
-    pick(versionIn(letter, l));
+    pick(versionIn(letter, l)); delivered();
   });
   if (location.hash === "#sign") requestAnimationFrame(() => $("sign").scrollIntoView());
 }

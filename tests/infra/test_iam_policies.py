@@ -82,13 +82,16 @@ MAIL_WORKER_NOT_CALLED = {"mail_worker": "Services.mail_worker is built on first
 JOBS_NOT_CALLED = {"runner": "Services.jobs is built on first use; this function starts no job",
                    "dispatch": "the job queue: only the API, retention and the job worker send",
                    "work": "the job worker's own code"}
+DELIVERY_NOT_CALLED = {"deliveries": "Services.deliveries is built on first use; only the "
+                                      "API's delivery routes use it",
+                       "ses_events": "Services.ses_events is built on first use; only the "
+                                     "ses_events function uses it"}
 FUNCTIONS = {
-    # app.py holds every handler; the API function runs the routes, which queue mail (the
-    # table's stream) and never send it.
+    # app.py holds every handler; the API function runs the routes, which queue signers' mail
+    # (the table's stream) and send one kind themselves: a delivery of the letter (SES).
     "api_handler": {"policy": "policy-api.json", "entry": ["app.py"],
                     "exclude": {"mail_worker": "the mail_worker function's own code",
-                                "mail": "constructs SesMailer, never sends: mail leaves "
-                                        "through the stream",
+                                "ses_events": "the ses_events function's own code",
                                 **NOT_OPENING, **NOT_SHREDDING}},
     # wiring.get() (settings, SSM) + organisers.authenticate (the store); it never signs
     # anyone up or sends mail.
@@ -96,20 +99,21 @@ FUNCTIONS = {
                        "entry": ["chalicelib/wiring.py", "chalicelib/organisers.py"],
                        "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
                                    **NOT_SHREDDING, **JOBS_NOT_CALLED,
-                                   **MAIL_WORKER_NOT_CALLED}},
+                                   **MAIL_WORKER_NOT_CALLED, **DELIVERY_NOT_CALLED}},
     # app.nightly_snapshot: wiring.get() + snapshots.job.run_nightly, which works on
     # the store, settings, clock and the letters' cache; S3 via wiring.s3().
     "nightly_snapshot": {"policy": "policy-snapshot.json",
                          "entry": ["chalicelib/wiring.py", "chalicelib/snapshots/job.py"],
                          "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
                                      **NOT_SHREDDING, **JOBS_NOT_CALLED,
-                                     **MAIL_WORKER_NOT_CALLED}},
+                                     **MAIL_WORKER_NOT_CALLED, **DELIVERY_NOT_CALLED}},
     # app.mail_worker: wiring.get() + Services.mail_worker.handle, fed by the stream.
     "mail_worker": {"policy": "policy-mail.json",
                     "entry": ["chalicelib/wiring.py", "chalicelib/mail_worker.py"],
                     "exclude": {**{k: v for k, v in {**BUILT_NOT_CALLED,
                                                      **RETENTION_NOT_CALLED,
-                                                     **JOBS_NOT_CALLED}.items()
+                                                     **JOBS_NOT_CALLED,
+                                                     **DELIVERY_NOT_CALLED}.items()
                                    if k != "mail"}, **NOT_SHREDDING}},
     # app.retention: wiring.get() + Services.retention.run, which uses the store and
     # starts each due letter's anonymisation job (Jobs.submit: the queue, no file); the
@@ -117,7 +121,7 @@ FUNCTIONS = {
     "retention": {"policy": "policy-retention.json",
                   "entry": ["chalicelib/wiring.py", "chalicelib/retention.py",
                             "chalicelib/jobs/runner.py"],
-                  "exclude": {**BUILT_NOT_CALLED, **NOT_OPENING,
+                  "exclude": {**BUILT_NOT_CALLED, **NOT_OPENING, **DELIVERY_NOT_CALLED,
                               "shred": "the job worker destroys a letter's keys, once its "
                                        "anonymisation job is done",
                               "work": JOBS_NOT_CALLED["work"],
@@ -128,7 +132,13 @@ FUNCTIONS = {
     # queues retries and a split job's parts.
     "job_worker": {"policy": "policy-jobs.json",
                    "entry": ["chalicelib/wiring.py", "chalicelib/jobs/runner.py"],
-                   "exclude": BUILT_NOT_CALLED},
+                   "exclude": {**BUILT_NOT_CALLED, **DELIVERY_NOT_CALLED}},
+    # app.ses_events: wiring.get() + Services.ses_events (delivery/ses_events.py), fed by SNS.
+    "ses_events": {"policy": "policy-ses-events.json",
+                   "entry": ["chalicelib/wiring.py", "chalicelib/delivery/ses_events.py"],
+                   "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
+                               **NOT_SHREDDING, **JOBS_NOT_CALLED, **MAIL_WORKER_NOT_CALLED,
+                               "deliveries": DELIVERY_NOT_CALLED["deliveries"]}},
 }
 
 
@@ -414,7 +424,7 @@ def test_only_the_mail_and_job_workers_can_decrypt_and_only_the_api_makes_letter
     """The matrix of docs/PRIVACY.md: each function × what it may do with letters' keys."""
     matrix = {name: key_actions(load_policy(spec["policy"])) for name, spec in FUNCTIONS.items()}
     assert matrix == {"api_handler": {"kms:Encrypt", "ssm:PutParameter"},
-                      "organiser_auth": set(), "nightly_snapshot": set(),
+                      "organiser_auth": set(), "nightly_snapshot": set(), "ses_events": set(),
                       "mail_worker": {"kms:Decrypt", "ssm:GetParameter"},
                       "retention": set(),  # it starts the anonymisation job; the worker shreds
                       "job_worker": {"kms:Decrypt", "ssm:GetParameter",  # exports with emails

@@ -31,7 +31,8 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 FRAMEABLE = {"/embed.html": "EmbedHeadersPolicy"}
 # Every function: fixed name suffix (its log group and its policy's log permission use it).
 FUNCTION_NAMES = {"APIHandler": "api", "OrganiserAuth": "auth", "JobWorker": "jobs",
-                  "NightlySnapshot": "snapshot", "Retention": "retention", "MailWorker": "mail"}
+                  "NightlySnapshot": "snapshot", "Retention": "retention", "MailWorker": "mail",
+                  "SesEvents": "ses-events"}
 SCHEDULED = {"NightlySnapshot": "snapshot_hour_utc", "Retention": "retention_hour_utc"}
 
 
@@ -392,7 +393,8 @@ CONCURRENCY = {"APIHandler": ("ReserveApi", "ApiConcurrency"),
                "NightlySnapshot": ("ReserveJobs", "JobConcurrency"),
                "Retention": ("ReserveJobs", "JobConcurrency"),
                "MailWorker": ("ReserveMail", "MailConcurrency"),
-               "JobWorker": ("ReserveWorker", "WorkerConcurrency")}
+               "JobWorker": ("ReserveWorker", "WorkerConcurrency"),
+               "SesEvents": ("ReserveJobs", "JobConcurrency")}
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))

@@ -344,7 +344,8 @@ def test_withdrawal_unlists_uncounts_and_forgets(client, service, mailer):
     withdraw_token = mailer.last_withdraw_token()
     resp = post(client, "/withdrawals", {"token": withdraw_token})
     assert resp.status_code == 200 and resp.json_body == {
-        "letter": "test-letter", "state": "withdrawn", "already_withdrawn": False}
+        "letter": "test-letter", "state": "withdrawn", "already_withdrawn": False,
+        "after_delivery": None}   # the letter was not delivered before (test_deliveries.py)
     assert client.http.get("/letters/test-letter").json_body["counts"]["total"] == 0
     assert client.http.get("/letters/test-letter/signatures").json_body["signatures"] == []
     item = _item(service, sig_id)

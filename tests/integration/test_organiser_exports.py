@@ -147,6 +147,25 @@ def test_the_delivery_letter_carries_the_delivery_date_asked_for(client, svc, to
     assert b'<p class="date">3 December 2026</p>' in page
 
 
+def test_the_pdf_export_is_the_dated_letter_with_its_sha256(client, svc, token):
+    import hashlib
+    resp = export(client, token, format="pdf", date="2026-12-03")
+    assert resp.status_code == 200, resp.json_body
+    pdf = fetch(svc, resp.json_body["key"])
+    assert pdf.startswith(b"%PDF-") and resp.json_body["key"].endswith("-letter.pdf")
+    assert resp.json_body["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert b"/CreationDate (D:20261203000000Z" in pdf
+
+
+def test_a_pdf_its_fonts_cannot_draw_is_a_422_naming_the_signature(client, svc, token):
+    sig_id = add(svc, "محمد علي", "listed")
+    resp = export(client, token, format="pdf")
+    assert resp.status_code == 422
+    err = resp.json_body["error"]
+    assert err["code"] == "pdf_glyphs_missing" and sig_id in err["message"]
+    assert "محمد" not in err["message"]
+
+
 def cut(client, token, **body):
     return finished(client, token, post(client, f"/admin/letters/{SLUG}/snapshots", body,
                                         {"authorization": f"Bearer {token}"}), "jobs")

@@ -52,7 +52,14 @@ def _body(method: str, path: str, sig_id: str) -> dict | None:
         "/admin/letters/{slug}/translations/{language}": {
             "title": "공개 서한", "addressee": "유엔 인권이사회", "salutation": "이사국 여러분께,",
             "closing": "삼가 드림,", "body": "본문"},
+        # No such snapshot: the control request is a 404, and nothing is sent.
+        "/admin/letters/{slug}/deliveries": DELIVERY_PROBE,
+        "/admin/letters/{slug}/deliveries/preview": DELIVERY_PROBE,
     }[path]
+
+
+DELIVERY_PROBE = {"snapshot": "2020-01-01", "recipients": ["authz@example.org"],
+                  "message": "authz probe"}
 
 
 def _state(service):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
+import hashlib
 import io
 import json
 import threading
@@ -112,9 +113,12 @@ def test_snapshot_of_the_example_letter_matches_its_list(snap, s3, bucket):
     prefix = f"letters/{SLUG}/snapshots/2026-03-01/"
     assert keys_in(s3, bucket) == sorted(
         [f"letters/{SLUG}/latest.json"] + [prefix + n for n in (
-            "ids.csv.gz", "letter.docx", "letter.html", "manifest.json", "signatories.csv",
-            "signatories.json")])
+            "ids.csv.gz", "letter.docx", "letter.html", "letter.pdf", "manifest.json",
+            "signatories.csv", "signatories.json")])
     m = manifest(s3, bucket)
+    pdf = get(s3, bucket, prefix + "letter.pdf")
+    assert pdf.startswith(b"%PDF-") and "refused" not in m and "refused" not in report
+    assert m["files"]["letter.pdf"]["sha256"] == hashlib.sha256(pdf).hexdigest()
     assert m["slug"] == SLUG and m["text_sha256"] == snap.store.get(
         keys.letter_key(SLUG))["text_sha256"]
     assert m["counts"]["by_kind"] == {"individual": 4, "organisation": 31}
@@ -141,6 +145,21 @@ def test_snapshot_of_the_example_letter_matches_its_list(snap, s3, bucket):
     assert [s["date"] for s in snap_published.list_snapshots(s3, bucket, SLUG)] == ["2026-03-01"]
     url = s3_objects.presign(s3, bucket, prefix + "letter.html")
     assert "X-Amz-Signature" in url or "Signature" in url
+
+
+def test_a_name_the_pdf_fonts_lack_leaves_the_pdf_out_and_the_manifest_says_why(
+        snap, s3, bucket):
+    letter = snap.store.get(keys.letter_key(SLUG))
+    store_signature(snap, letter, "a" * 26, "individual", "محمد علي", country="EG")
+    report = snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
+    assert report["status"] == "complete" and report["latest_moved"] is True
+    m = manifest(s3, bucket)
+    assert "letter.pdf" not in m["files"] and set(m["files"]) == set(snap_published.FILES) - {
+        "letter.pdf"}
+    assert f"signature {'a' * 26}" in m["refused"]["letter.pdf"]
+    assert report["refused"] == m["refused"]
+    assert f"letters/{SLUG}/snapshots/2026-03-01/letter.pdf" not in keys_in(s3, bucket)
+    assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
 
 
 def test_snapshot_lists_hold_the_listed_signatures_in_the_letters_order(snap, s3, bucket):
@@ -210,12 +229,12 @@ def test_concurrent_runs_write_one_snapshot(snap, s3, bucket):
     for t in threads:
         t.join(timeout=60)
     assert sorted(results) == ["busy", "busy", "busy", "complete"]
-    assert len(uploads) == 6 and len(set(uploads)) == 6  # one run wrote the files, once
+    assert len(uploads) == 7 and len(set(uploads)) == 7  # one run wrote the files, once
     assert snap_published.verify_snapshot(s3, bucket, SLUG, "2026-03-01") == []
     assert snap_job.snapshot_letter(snap, s3, SLUG, DAY1)["status"] == "exists"
 
 
-@pytest.mark.parametrize("fail_at", [1, 3, 6])
+@pytest.mark.parametrize("fail_at", [1, 3, 6, 7])
 def test_an_upload_failure_keeps_latest_and_a_rerun_completes(snap, s3, bucket, fail_at):
     snap_job.snapshot_letter(snap, s3, SLUG, DAY1)
     day1_latest = latest(s3, bucket)

@@ -60,3 +60,6 @@ export const listSnapshots = (slug) => call("GET", `${base(slug)}/snapshots`);
 export const cutSnapshot = (slug, force = false) => call("POST", `${base(slug)}/snapshots`, { body: { force } });
 export const auditTrail = (slug, { cursor, limit = 50 } = {}) =>
   call("GET", `${base(slug)}/audit${query({ cursor, limit })}`);
+export const listDeliveries = (slug) => call("GET", `${base(slug)}/deliveries`);
+export const previewDelivery = (slug, body) => call("POST", `${base(slug)}/deliveries/preview`, { body });
+export const sendDelivery = (slug, body) => call("POST", `${base(slug)}/deliveries`, { body });

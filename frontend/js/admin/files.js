@@ -7,6 +7,7 @@ import { STATE } from "./labels.js";
 
 const FORMAT = {
   csv: "CSV", xlsx: "XLSX", json: "JSON", html: "Delivery letter (HTML)", docx: "Delivery letter (DOCX)",
+  pdf: "Delivery letter (PDF)",
 };
 const LISTS = new Set(["csv", "xlsx", "json"]);
 

@@ -1,5 +1,5 @@
 // The organisers' page: sign-in with a token (sessionStorage only), the letter picker with
-// its counts and status, and the panels (queue, invalidation, exports, snapshots, audit).
+// its counts and status, and the panels (queue, invalidation, exports, snapshots, delivery, audit).
 import { call, onTokenRefused, setStatus } from "./api.js";
 import { $, el, errorText, formatTime, isDisabled, isoToLocal, localToIso, say, setDisabled } from "./dom.js";
 import { clearToken, currentToken, setToken } from "./session.js";
@@ -9,6 +9,7 @@ import { invalidation } from "./invalidate.js";
 import { exportsPanel, snapshotsPanel } from "./files.js";
 import { auditPanel } from "./audit.js";
 import { ask } from "./ask.js";
+import { deliveryPanel } from "./delivery.js";
 import { dashboardPanel } from "./dashboard.js";
 import { editorPanel } from "./editor.js";
 import { start as startLanguage, t } from "./i18n.js";
@@ -189,7 +190,8 @@ async function selectLetter(next) {
   for (const id of ["f-status", "f-closes", "f-orgs", "f-inds", "f-total", "f-countries"]) $(id).textContent = "—";
   $("f-status").className = "";
   await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load(),
-    panels.dashboard.load(), panels.editor.load(), panels.translations.load()]);
+    panels.dashboard.load(), panels.editor.load(), panels.translations.load(),
+    panels.delivery.load()]);
 }
 
 $("letter-select").addEventListener("change", (ev) => selectLetter(ev.target.value));
@@ -247,6 +249,7 @@ panels.dashboard = dashboardPanel(ctx);
 panels.editor = editorPanel(ctx);
 panels.team = teamPanel(ctx);
 panels.translations = translationPanel(ctx);
+panels.delivery = deliveryPanel(ctx);
 
 const saved = currentToken();
 if (saved) signIn(saved, { restoring: true });

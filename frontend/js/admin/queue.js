@@ -95,7 +95,8 @@ export function queue(ctx) {
       el("td", { className: "col-more", text: sig.affiliation || "—", dataset: { label: "Affiliation" } }),
       el("td", { className: "col-more", text: sig.country || "—", dataset: { label: "Country" } }),
       el("td", { className: "col-more col-email", text: sig.email_domain || "—", dataset: { label: "Email domain" } }),
-      el("td", { className: "col-state" }, el("span", { className: `state state-${sig.state}`, text: STATE[sig.state] || sig.state })),
+      el("td", { className: "col-state" }, el("span", { className: `state state-${sig.state}`, text: STATE[sig.state] || sig.state }),
+        sig.bounced_at ? el("span", { className: "was", text: "its mail bounced: it cannot confirm" }) : null),
       el("td", { className: "col-more", dataset: { label: "Created" } }, timeEl(sig.created_at)),
       el("td", { className: "col-more", text: sig.reason || "—", dataset: { label: "Reason" } }),
       actions);
