@@ -71,34 +71,42 @@ class Lease:
         now = iso(self.clock())
         takeable = (eq("state", QUEUED) | (eq("state", RUNNING) & lt("lease_until", now))) & \
             (absent("attempts") | lt("attempts", attempts))
-        return self.store.update(self.key, Update(
-            set={"state": RUNNING, "owner": self.owner, "lease_until": self._until(),
-                 "updated_at": now}, set_if_absent={"started_at": now}, add={"attempts": 1}),
-            condition=takeable)
+        if self.store.update(self.key, Update(
+                set={"state": RUNNING, "owner": self.owner, "lease_until": self._until(),
+                     "updated_at": now}, set_if_absent={"started_at": now}, add={"attempts": 1}),
+                condition=takeable):
+            return True
+        return self._ours(RUNNING)
+
+    def _ours(self, state: str) -> bool:
+        """After a failed condition: whether the item is ours all the same. A request the
+        client retried (a timeout) may have been applied the first time: its retry then
+        fails its own condition."""
+        item = self.store.get(self.key) or {}
+        return item.get("owner") == self.owner and item.get("state") == state
 
     def renew(self, fields: Optional[dict] = None) -> None:
         if not self.store.update(self.key, Update(set={**(fields or {}),
                                                        "lease_until": self._until(),
                                                        "updated_at": iso(self.clock())}),
-                                 condition=self.mine()):
+                                 condition=self.mine()) and not self._ours(RUNNING):
             raise JobLost(f"{self.key['SK']}: the job was taken over")
 
     def finish(self, state: str, fields: dict) -> bool:
         """Complete or fail the item; False if it was not ours any more."""
+        # The owner stays on a finished item: a retried request can tell it was its own.
         return self.store.update(self.key, Update(set={**fields, "state": state,
                                                        "finished_at": iso(self.clock()),
-                                                       "updated_at": iso(self.clock())},
-                                                  remove=("owner",)),
-                                 condition=self.mine())
+                                                       "updated_at": iso(self.clock())}),
+                                 condition=self.mine()) or self._ours(state)
 
     def give_back(self, delay_seconds: int, error: str) -> bool:
         """After a failure with attempts left: queued again, picked up after `delay`."""
         until = iso(self.clock() + dt.timedelta(seconds=delay_seconds))
         return self.store.update(self.key, Update(set={"state": QUEUED, "lease_until": until,
                                                        "last_error": error,
-                                                       "updated_at": iso(self.clock())},
-                                                  remove=("owner",)),
-                                 condition=self.mine())
+                                                       "updated_at": iso(self.clock())}),
+                                 condition=self.mine()) or self._ours(QUEUED)
 
 
 class TableProgress(Progress):

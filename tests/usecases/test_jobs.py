@@ -155,3 +155,18 @@ def test_migrating_gives_old_pending_signatures_a_ttl_and_closed_letters_a_due_d
     [due] = services.store.query(Query(pk=keys.DUE_PK, consistent=True))
     assert due["slug"] == letter.slug
     assert services.retention.migrate(clock()) == {"letters_with_due_date": 1, "pending_given_ttl": 0}
+
+
+def test_a_request_retried_after_a_timeout_keeps_the_lease_it_took(services, mailer):
+    """A take, renewal or finish the client sent twice (the first applied, its answer lost)
+    fails its condition the second time: the worker still holds its job, no one else does."""
+    from chalicelib.jobs.records import Lease
+    letter = make_letter(services)
+    job = services.jobs.submit(letter.slug, "recount", {}, WHO)
+    key = keys.job_key(letter.slug, job.id)
+    mine = Lease(services.store, services.clock, key, "me", 60)
+    assert mine.take(3) and mine.take(3)  # the retry: ours all the same
+    assert not Lease(services.store, services.clock, key, "other", 60).take(3)
+    mine.renew({"rows_read": 1})
+    assert mine.finish("complete", {}) and mine.finish("complete", {})
+    assert services.store.get(key)["attempts"] == 1  # the retry applied nothing more
