@@ -104,6 +104,16 @@ class Me(BaseModel):
     role: Role = "manage"
 
 
+class LookalikeMatch(BaseModel):
+    """The organisation already on the letter whose name this one's looks like, as it was
+    when this one signed (org_names)."""
+    id: str
+    name: Optional[str] = None
+    kind: Optional[Kind] = None
+    country: Optional[str] = None
+    state: Optional[str] = None
+
+
 class SignatureAdmin(BaseModel):
     id: str
     kind: Kind
@@ -115,6 +125,8 @@ class SignatureAdmin(BaseModel):
     state: State
     source: Optional[str] = None
     reason: Optional[str] = None
+    quarantine_reason: Optional[str] = None
+    lookalike_of: Optional[LookalikeMatch] = None
     created_at: str
     confirmed_at: Optional[str] = None
     listed_at: Optional[str] = None
@@ -159,7 +171,8 @@ class Filters(_In):
     state: Optional[State] = None
     kind: Optional[Kind] = None
     q: Optional[str] = Field(default=None, max_length=200,
-                             description="Case-insensitive part of the name.")
+                             description="Part of the name; case, accents, spacing, "
+                                         "punctuation and lookalike letters folded.")
     country: Optional[CountryCode] = None
     email_domain: Optional[str] = Field(default=None, max_length=253)
     since: Optional[Timestamp] = None

@@ -19,6 +19,7 @@ from .errors import (LetterClosedError, LetterNotFoundError, SignatureWithdrawnE
 from .letter_service import LetterService, delivered
 from .sealing.seal import LetterSealer
 from .models import SLUG, ConfirmationOut, Delivered, SignAccepted, WithdrawalOut
+from .org_names import OrgNames, hold
 from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
                      PERSONAL_FIELDS, QUARANTINED, WITHDRAWN, pending_ttl)
@@ -31,9 +32,10 @@ log = logging.getLogger(__name__)
 class Signing:
     def __init__(self, settings: Settings, store: Table, letters: LetterService,
                  transitions: Transitions, abuse: Abuse, sealer: LetterSealer,
-                 clock: Clock) -> None:
+                 names: OrgNames, clock: Clock) -> None:
         self.settings = settings
         self.sealer = sealer
+        self.names = names
         self.store = store
         self.letters = letters
         self.transitions = transitions
@@ -77,8 +79,9 @@ class Signing:
         """Store a pending signature; the mail worker sends its confirmation link.
 
         Order: the letter is open; the honeypot; the text known; rate limits (429);
-        Turnstile when on; then one transaction (email claim + signature, each
-        attribute_not_exists), which is also the mail's outbox entry (`sends = 1`).
+        Turnstile when on; the lookalike check (org_names); then one transaction (email
+        claim + signature, each attribute_not_exists, and an organisation's name item),
+        which is also the mail's outbox entry (`sends = 1`).
         An address that has signed already gets the same answer, and its owner a mail
         (mail_worker.repeat): the answer never tells whether an address has signed.
         """
@@ -124,14 +127,18 @@ class Signing:
             ttl=pending_ttl(expires, self.settings.pending_grace_days))
         if data.kind == "organisation":
             sig["authorised"] = True
+        names = self.names.check(letter, data.name)
         claim = self._claim(letter, ehash, sig_id, str(data.email), now)
         # The dashboard's count (last, so the limits keep their places in the reasons).
         hour = hourly_step(slug, keys.shard_of(sig_id, letter["shards"]), sig["created_at"],
                            "signed", data.kind)
         for attempt in range(3):
+            hold(sig, names)
+            name_step = self.names.claim(names, sig) if data.kind == "organisation" else None
             try:
                 self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM),
-                                     *limits.steps, hour], "sign", sig_id, str(attempt))
+                                     *limits.steps, hour, *([name_step] if name_step else [])],
+                                    "sign", sig_id, str(attempt))
                 return self._accepted()
             except TransactionConflict as conflict:
                 failed = [i for i in range(len(limits.steps)) if conflict.failed(2 + i)]
@@ -139,6 +146,10 @@ class Signing:
                     reason = self.abuse.refused(limits, failed, now)
                     sig["quarantine_reason"] = sig.get("quarantine_reason") or reason
                     limits = self.abuse.sign_limits(slug, source_ip, domain, now, soft=False)
+                    continue
+                if name_step and conflict.failed(3 + len(limits.steps)):  # after the hour's ADD
+                    # another organisation of this name signed meanwhile: it is the match
+                    names = self.names.check(letter, data.name, consistent=True)
                     continue
                 if not conflict.failed(0):
                     raise
@@ -283,7 +294,9 @@ class Signing:
     # ---- imports -----------------------------------------------------------------
 
     def import_signatories(self, slug: str, rows: Iterable[dict]) -> int:
-        """Add already-collected signatories as listed (no email). Idempotent; returns how many were new."""
+        """Add already-collected signatories as listed (no email). Idempotent; returns how
+        many were new. A row whose name looks like an organisation already on the letter
+        is held (quarantined) with the match, for an organiser to decide."""
         letter = self.letters.letter_item(slug)
         run = uuid.uuid4().hex
         added = 0
@@ -293,8 +306,13 @@ class Signing:
             sig = self._new_signature(letter, sig_id, kind, row["name"], row.get("affiliation") or None,
                                       row.get("country") or None, letter["text_sha256"])
             sig.update(state=LISTED, source="import", confirmed_at=sig["created_at"])
+            names = self.names.check(letter, row["name"], own_id=sig_id)
+            hold(sig, names)
+            if names.match:
+                sig["state"] = QUARANTINED
+            name_step = self.names.claim(names, sig) if kind == "organisation" else None
             try:
-                self.transitions.create_listed(letter, sig, run)
+                self.transitions.create(letter, sig, run, also=[name_step] if name_step else [])
             except TransactionConflict:
                 continue
             added += 1

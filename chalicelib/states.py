@@ -27,7 +27,7 @@ PUBLIC_STATES = (LISTED, AWAITING)
 # ("email": an address stored in clear before sealing; sealed ones are on the email claim.)
 PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "email_hash",
                    "email_domain", "quarantine_reason", "updates_opt_in",
-                   "language", "link_salt", "notices", "noticed")
+                   "language", "link_salt", "notices", "noticed", "lookalike_of")
 # Needed only while a signature waits for its confirmation; confirming drops them, which
 # keeps a confirmed signature under 1 KB (one write unit per update, docs/COST.md).
 PENDING_ONLY_FIELDS = ("confirm_expires_at", "last_sent_at", "sends", "mailed", "mail_lease",

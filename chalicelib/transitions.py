@@ -1,5 +1,5 @@
 """A signature's move from one state to another: state, index keys, counter and audit
-record in one transaction (access pattern 5 of storage/keys.py)."""
+record in one transaction (access pattern 5 of storage/keys.py); imports created."""
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -95,16 +95,23 @@ class Transitions:
             after.pop(name, None)
         return after
 
-    def create_listed(self, letter: dict, sig: dict, run: str) -> None:
-        """Put a new, already listed signature (imports) and count it, in one transaction.
+    def create(self, letter: dict, sig: dict, run: str, also: Iterable[Step] = ()) -> None:
+        """Put a new, already confirmed signature (imports) in one transaction: listed and
+        counted, or in a moderation queue (a held lookalike); the steps in `also` with it.
 
         `run` names the import: a retry within it is one request to DynamoDB (its token),
         while importing the same row again later fails the condition, and is not counted.
         """
-        shard = keys.shard_of(sig["sig_id"], letter["shards"])
-        item = {**sig, **list_keys(sig, letter["shards"]), "listed_at": sig["created_at"]}
-        self.store.transact([Put(item, condition=NEW_ITEM),
-                             count_step(letter["slug"], shard, sig, +1)],
+        item = dict(sig)
+        steps: list[Step] = []
+        if sig["state"] == LISTED:
+            shard = keys.shard_of(sig["sig_id"], letter["shards"])
+            item.update(list_keys(sig, letter["shards"]), listed_at=sig["created_at"])
+            steps.append(count_step(letter["slug"], shard, sig, +1))
+        elif sig["state"] in QUEUE_STATES:
+            item.update(keys.queue_keys(sig["letter"], sig["state"], sig["created_at"],
+                                        sig["sig_id"]))
+        self.store.transact([Put(item, condition=NEW_ITEM), *steps, *also],
                             "create", sig["sig_id"], run)
 
     @staticmethod

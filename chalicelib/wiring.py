@@ -196,6 +196,7 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
     from .clock import utcnow
     from .letter_service import LetterService
     from .mail import FileMailer, SesMailer
+    from .org_names import OrgNames
     from .ratelimit import RateLimiter
     from .sealing.seal import LetterSealer
     from .signing import Signing
@@ -223,7 +224,8 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
     letters = LetterService(settings, store, clock)
     transitions = Transitions(store, clock)
     sealer = LetterSealer(settings, store, letters, key_clients, clock)
-    signing = Signing(settings, store, letters, transitions, abuse, sealer, clock)
+    signing = Signing(settings, store, letters, transitions, abuse, sealer,
+                      OrgNames(store, clock), clock)
     return Services(settings=settings, store=store, mailer=mailer, clock=clock, limiter=limiter,
                     abuse=abuse, letters=letters, transitions=transitions,
                     key_clients=key_clients, sealer=sealer, signing=signing)

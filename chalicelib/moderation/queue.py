@@ -14,7 +14,8 @@ from ..organiser_models import (AuditEntry, AuditList, DuplicateGroup, Duplicate
                                 SignatureAdminList)
 from ..states import QUEUE_STATES
 from ..storage import Query, Table, all_of, eq, ge, keys, lt
-from ..text import TextError, fold, parse_email
+from ..lookalike import search_form
+from ..text import TextError, parse_email
 
 ADMIN_FIELDS = set(SignatureAdmin.model_fields) - {"id"}
 AUDIT_SK = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#\d{20}[0-9a-f]{6}")  # keys.audit_key
@@ -47,7 +48,7 @@ class Queue:
             eq("email_domain", _domain(f.email_domain)) if f.email_domain else None,
             ge("created_at", iso(f.since)) if f.since else None,
             lt("created_at", iso(f.until)) if f.until else None)
-        needle = fold(f.q) if f.q else None
+        needle = search_form(f.q) if f.q else None  # confusables folded too
         slug = letter["slug"]
         if f.state in QUEUE_STATES:
             sources = [("q", Query(pk=keys.queue_partition(slug, f.state), index=keys.GSI2,
@@ -65,7 +66,7 @@ class Queue:
             for item in self.store.query(q, start=resume):
                 if not item.get("SK", "").startswith(keys.SIGNATURE_PREFIX):
                     continue
-                if needle and needle not in fold(item.get("name") or ""):
+                if needle and needle not in search_form(item.get("name") or ""):
                     continue
                 key = {k: item[k] for k in ("PK", "SK", "GSI2PK", "GSI2SK") if k in item} \
                     if name == "q" else {"PK": item["PK"], "SK": item["SK"]}

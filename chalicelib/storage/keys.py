@@ -31,6 +31,7 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 | SES message         | SESMSG#{SES message id}     | SESMSG        |  (names the item a mail belongs to;      |
 |                     |                             |               |   a signer's mail's expires by TTL)      |
 | suppressed address  | SUPPRESS#{hmac(email)}      | SUPPRESS      |  (a hard bounce or a complaint)          |
+| organisation name   | ORGNAME#{slug}#{h(name key)}| ORGNAME       |  (lookalike.name_key; names its signature) |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -68,6 +69,9 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     then an UpdateItem of the item it names (delivery/deliveries.py). A signer's mail: its
     SESMSG is Put by the mail worker after the send; a hard bounce or complaint Puts
     SUPPRESS#{hmac(email)}, which the worker GetItems before every mail to that address.
+21. Lookalike organisations: GetItem ORGNAME#{slug}#{h(name key)} (one per sign-on or
+    import row, at any size of letter), then GetItem the signature it names if there is
+    one; the first organisation of a name key puts it (conditional) in its own transaction.
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -252,6 +256,13 @@ def ses_message_key(message_id: str) -> dict:
 def suppression_key(email_hash: str) -> dict:
     """An address no more mail goes to (by its keyed hash, as the claims: never the address)."""
     return {"PK": f"SUPPRESS#{email_hash}", "SK": "SUPPRESS"}
+
+
+def org_name_key(slug: str, name_key: str) -> dict:
+    """The organisation that first signed with this name key (lookalike.name_key); the key
+    is hashed only to bound its length (organisation names are public)."""
+    digest = hashlib.sha256(name_key.encode()).hexdigest()[:32]
+    return {"PK": f"ORGNAME#{slug}#{digest}", "SK": "ORGNAME"}
 
 
 def request_token(*parts: str) -> str:

@@ -5,6 +5,7 @@ import { act, bulk, searchSignatures } from "./api.js";
 import { $, el, errorText, isDisabled, localToIso, plural, say, setDisabled, srOnly, timeEl } from "./dom.js";
 import { ask } from "./ask.js";
 import { ACTION, APPLIES, DONE, KIND, STATE } from "./labels.js";
+import { DECISIONS, decisionButtons, keepFirstReason, matchBlock } from "./lookalike.js";
 
 const PAGE = 100;
 const BULK_MAX = 500; // BulkIn.ids max_length
@@ -84,8 +85,9 @@ export function queue(ctx) {
     if (sig.original_name && sig.original_name !== sig.name) {
       name.append(el("span", { className: "was", text: `originally: ${sig.original_name}` }));
     }
+    if (sig.lookalike_of) name.append(matchBlock(sig));
     const actions = el("td", { className: "col-actions" },
-      el("div", { className: "row-actions" },
+      el("div", { className: "row-actions" }, ...decisionButtons(sig),
         ...Object.keys(APPLIES).filter((a) => APPLIES[a].includes(sig.state)).map((a) => actionButton(sig, a))));
     // data-label: the column's name, shown before the value when rows are laid out as cards.
     return el("tr", { dataset: { id: sig.id, state: sig.state } },
@@ -266,7 +268,10 @@ export function queue(ctx) {
     if (!sig || busy || loading) return;
     const who = sig.name || id;
     let extra = {};
-    if (action === "reject") {
+    if (DECISIONS[action]) { // a lookalike's decision: keep the first (reject) or approve
+      if (action === "keep-first") extra = { reason: keepFirstReason(sig) };
+      action = DECISIONS[action].action;
+    } else if (action === "reject") {
       const reason = await ask({ title: "Reject this signature", text: who, label: "Reason (recorded in the audit trail)", confirm: "Reject" });
       if (reason === null) return;
       extra = { reason };

@@ -1,0 +1,69 @@
+"""Lookalike organisations: does a name look like an organisation already on the letter?
+
+Each letter keeps one item per organisation name key (lookalike.name_key), naming the
+signature that first signed with it (keys.org_name_key, access pattern 19). The check is
+one GetItem whatever the letter's size, and one more (the signature it names) only when
+the item exists. An organisation whose name matches a live one (pending, on the list or in
+a queue) is held for an organiser with the match shown (`lookalike_of`); so is an
+individual whose name is that of one. A withdrawn, rejected or deleted holder no longer
+counts: the next organisation of that name key takes the item over.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .clock import Clock, iso
+from .lookalike import name_key
+from .states import REJECTED, WITHDRAWN
+from .storage import NEW_ITEM, Put, Table, absent, eq, keys
+
+HELD = "lookalike"  # the quarantine reason of a held lookalike
+MATCH_FIELDS = ("name", "kind", "country", "state")  # what the organiser sees side by side
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    key: Optional[dict]   # the name item's key; None for a name with no letters or digits
+    holder: Optional[str]  # the signature the item names (live or not)
+    match: Optional[dict]  # the live organisation it names: {"id", "name", …}
+
+
+class OrgNames:
+    def __init__(self, store: Table, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def check(self, letter: dict, name: str, own_id: Optional[str] = None, *,
+              consistent: bool = False) -> NameCheck:
+        """Whether `name` looks like an organisation on the letter other than `own_id`."""
+        folded = name_key(name)
+        if not folded:
+            return NameCheck(None, None, None)
+        key = keys.org_name_key(letter["slug"], folded)
+        item = self.store.get(key, consistent=consistent)
+        holder = (item or {}).get("sig_id")
+        if not holder or holder == own_id:
+            return NameCheck(key, holder, None)
+        sig = self.store.signature(letter, holder)
+        if not sig or sig.get("state") in (WITHDRAWN, REJECTED) or not sig.get("name"):
+            return NameCheck(key, holder, None)
+        return NameCheck(key, holder, {"id": holder, **{f: sig.get(f) for f in MATCH_FIELDS}})
+
+    def claim(self, check: NameCheck, sig: dict) -> Optional[Put]:
+        """The step that makes an organisation with no live match the name's holder: if the
+        item is absent, or still names the holder that was found gone (a race loses it)."""
+        if check.key is None or check.match is not None:
+            return None
+        item = {**check.key, "sig_id": sig["sig_id"], "name": sig["name"],
+                "created_at": iso(self.clock())}
+        if check.holder is None:
+            return Put(item, condition=NEW_ITEM)
+        return Put(item, condition=absent("PK") | eq("sig_id", check.holder))
+
+
+def hold(sig: dict, check: NameCheck) -> None:
+    """Mark a signature held for its lookalike (it is quarantined once confirmed)."""
+    if check.match is not None:
+        sig["lookalike_of"] = check.match
+        sig["quarantine_reason"] = sig.get("quarantine_reason") or HELD
