@@ -74,6 +74,8 @@ def make_error_middleware(settings: Callable[[], Any],
                 s = settings()
                 limit = s.max_admin_body_bytes if event.path.startswith("/admin") \
                     else s.max_body_bytes
+                if event.path.endswith("/imports"):  # a file, base64 in JSON
+                    limit = s.max_import_bytes * 4 // 3 + 64 * 1024
                 if len(body) > limit:
                     raise errors.PayloadTooLargeError()
             if body or event.method in ("POST", "PUT", "PATCH"):

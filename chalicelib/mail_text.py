@@ -23,6 +23,11 @@ TEXT = {
                    "Data controller: {controller}. Privacy notice: {privacy}\n"),
         "withdraw": ("\nChanged your mind later? This link takes your name off the letter and "
                      "deletes your details:\n\n{withdraw}\n"),
+        "added_subject": "You were added to: {title}",
+        "added": ("The organisers of \"{title}\" have added you as {name}, from the sign-ons "
+                  "they collected before the online form. There is nothing to do.\n\n"
+                  "If you did not agree to sign, or want your name taken off, open this link: "
+                  "it takes your name off the letter and deletes your details.\n\n{withdraw}\n"),
     },
     "ko": {
         "subject": "서명을 확인해 주세요: {title}",
@@ -41,6 +46,11 @@ TEXT = {
                    "개인정보 처리 책임자: {controller}. 개인정보 처리방침: {privacy}\n"),
         "withdraw": ("\n나중에 마음이 바뀌면 이 링크로 서한에서 이름을 빼고 정보를 삭제할 수 "
                      "있습니다:\n\n{withdraw}\n"),
+        "added_subject": "서명자로 추가되었습니다: {title}",
+        "added": ("\"{title}\"의 주최 측이 온라인 양식 이전에 모은 서명에 따라 {name}(으)로 "
+                  "추가했습니다. 하실 일은 없습니다.\n\n"
+                  "서명에 동의하지 않으셨거나 이름을 빼고 싶으시면 이 링크를 여세요. 서한에서 이름을 "
+                  "빼고 정보를 삭제합니다:\n\n{withdraw}\n"),
     },
 }
 
@@ -78,3 +88,12 @@ def organisers_footer(organisers: dict, language: str) -> str:
     return t["footer"].format(name=organisers["name"], contact=organisers["contact_email"],
                               controller=organisers["controller"],
                               privacy=organisers["privacy_url"])
+
+
+def added(letter: dict, language: str, site: str, name: str,
+          withdraw_token: Optional[str]) -> tuple[str, str]:
+    """(subject, body) of the mail to an imported signer: added, and how to withdraw."""
+    t = TEXT.get(language, TEXT["en"])
+    body = t["added"].format(title=letter["title"], name=name,
+                             withdraw=f"{site}/withdraw.html#token={withdraw_token}")
+    return t["added_subject"].format(title=letter["title"][:120]), body

@@ -50,7 +50,7 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class Due:
-    kind: str  # "link" or "notice"
+    kind: str  # "link", "notice" or "added" (an import's "you were added")
     key: dict
     n: int
 
@@ -66,6 +66,8 @@ def due(change: ItemChange) -> Optional[Due]:
         return Due("link", keys.key_of(new), new["sends"])
     if new.get("notices", 0) > old.get("notices", 0):
         return Due("notice", keys.key_of(new), new["notices"])
+    if new.get("added", 0) > old.get("added", 0) and new.get("state") != WITHDRAWN:
+        return Due("added", keys.key_of(new), new["added"])
     return None
 
 
@@ -74,6 +76,11 @@ def expired_pending(change: ItemChange) -> bool:
     old = change.old or {}
     return change.event == "REMOVE" and old.get("SK", "").startswith(keys.SIGNATURE_PREFIX) \
         and old.get("state") == PENDING
+
+
+# Each kind of mail: the signature's counter that asks for it, and the one that records it sent.
+COUNTERS = {"link": ("sends", "mailed"), "notice": ("notices", "noticed"),
+            "added": ("added", "added_mailed")}
 
 
 class MailWorker:
@@ -173,7 +180,7 @@ class MailWorker:
     # ---- one mail ---------------------------------------------------------------------------
 
     def _run(self, job: Due) -> str:
-        counter, done = ("sends", "mailed") if job.kind == "link" else ("notices", "noticed")
+        counter, done = COUNTERS[job.kind]
         sig = self._lease(job, counter, done)
         if sig is None:
             return "skipped"
@@ -253,6 +260,9 @@ class MailWorker:
                 link_tokens.make_token(sig_id, confirm, slug),
                 withdraw_token if job.n == 1 else None, self.settings.token_ttl_hours,
                 name=sig.get("name", ""))
+        elif job.kind == "added":
+            subject, text = mail_text.added(letter, language, self.settings.site_url,
+                                            sig.get("name", ""), withdraw_token)
         else:
             subject, text = mail_text.already_signed(letter, language, self.settings.site_url,
                                                      sig.get("name", ""), withdraw_token)

@@ -14,7 +14,7 @@ from chalice import Response
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from . import models, organiser_models as om, workspace_models as wm
+from . import import_models as im, models, organiser_models as om, workspace_models as wm
 from .delivery import models as dm
 from .states import ALL_STATES
 
@@ -28,7 +28,8 @@ ERROR_TEXT = {
     405: "Method not allowed on this path.",
     409: "Conflict with what is stored: already signed, the signature or letter changed meanwhile, the letter exists.",
     410: "The letter is closed, or the link has expired.",
-    413: "Body too large (16 KB on public routes, 256 KB on organiser routes).",
+    413: "Body too large (16 KB on public routes, 256 KB on organiser routes; an import's file "
+         "MAX_IMPORT_BYTES, 1 MiB, and MAX_IMPORT_ROWS rows, 2,000, by default).",
     415: "Body is not application/json.",
     422: "Invalid fields; each problem names its location and type.",
     429: "Too many requests; see Retry-After.",
@@ -129,6 +130,9 @@ OPERATIONS: tuple[Operation, ...] = (
         ("POST", "/admin/letters/{slug}/invalidations",
          "Reject every signature matching a filter (dry run first)",
          (200, om.InvalidationResult), om.InvalidationIn, BODY, SLUG, ()),
+        ("POST", "/admin/letters/{slug}/imports",
+         "Import sign-ons from a CSV or XLSX file (dry run by default; errors name the row "
+         "and column)", (200, im.ImportReport), im.ImportIn, BODY, SLUG, ()),
         ("GET", "/admin/letters/{slug}/audit", "The audit trail, newest first",
          (200, om.AuditList), None, (422,), SLUG, PAGE_QUERY),
         ("GET", "/admin/letters/{slug}/mail-failures", "Mails SES refused (parked), newest first",

@@ -207,8 +207,9 @@ class AuditList(BaseModel):
 
 class MailFailure(BaseModel):
     sig_id: str
-    kind: Literal["link", "notice"] = Field(description="link: a confirmation link; notice: "
-                                                        "\"you have already signed\".")
+    kind: Literal["link", "notice", "added"] = Field(
+        description="link: a confirmation link; notice: \"you have already signed\"; added: "
+                    "an import's \"you were added\".")
     error: str = Field(description="What SES (or the mail backend) answered.")
     at: str
 

@@ -74,6 +74,14 @@ class Settings(BaseModel):
     max_admin_body_bytes: int = Field(
         default=256 * 1024, ge=1024,
         description="Largest request body of an organiser route (a letter's Markdown).")
+    max_import_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=4 * 1024 * 1024,
+        description="Largest file an organiser may import (CSV or XLSX, once decoded); its "
+                    "request may be a third larger (base64). Lambda takes 6 MB at most.")
+    max_import_rows: int = Field(
+        default=2000, ge=1, le=20_000,
+        description="Most data rows in one import file (each is a transaction; 2,000 store "
+                    "within the API's 28 s).")
     auth_failures_per_minute: int = Field(
         default=30, ge=1,
         description="Refused organiser tokens allowed per minute from one source address; past it "

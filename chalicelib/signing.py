@@ -7,8 +7,7 @@ import hashlib
 import hmac
 import logging
 import time
-import uuid
-from typing import Iterable, Optional
+from typing import Optional
 
 from . import consent, link_tokens
 from .abuse import Abuse
@@ -291,29 +290,28 @@ class Signing:
         return Delivered(addressee=item["addressee"], date=item["sent_at"][:10],
                          signatures=item["signatures"])
 
-    # ---- imports -----------------------------------------------------------------
+    # ---- imports (imports/importer.py stores what this builds) ----------------------
 
-    def import_signatories(self, slug: str, rows: Iterable[dict]) -> int:
-        """Add already-collected signatories as listed (no email). Idempotent; returns how
-        many were new. A row whose name looks like an organisation already on the letter
-        is held (quarantined) with the match, for an organiser to decide."""
-        letter = self.letters.letter_item(slug)
-        run = uuid.uuid4().hex
-        added = 0
-        for row in rows:
-            kind = row["kind"]
-            sig_id = link_tokens.derived_id("import", slug, kind, row["name"])
-            sig = self._new_signature(letter, sig_id, kind, row["name"], row.get("affiliation") or None,
-                                      row.get("country") or None, letter["text_sha256"])
-            sig.update(state=LISTED, source="import", confirmed_at=sig["created_at"])
-            names = self.names.check(letter, row["name"], own_id=sig_id)
-            hold(sig, names)
-            if names.match:
-                sig["state"] = QUARANTINED
-            name_step = self.names.claim(names, sig) if kind == "organisation" else None
-            try:
-                self.transitions.create(letter, sig, run, also=[name_step] if name_step else [])
-            except TransactionConflict:
-                continue
-            added += 1
-        return added
+    def imported_signature(self, letter: dict, row, source: str, notify: bool) -> tuple[dict, Optional[dict]]:
+        """An import row's signature, built as a sign-on's (`_new_signature`), confirmed, and
+        its email claim (the address sealed there) if it has one; `notify` asks the mail worker for a "you were
+        added" mail with the withdrawal link (`added = 1`: the signature is the outbox entry)."""
+        slug, now = letter["slug"], self.clock()
+        email = row.email
+        ehash = self.email_hash(email.canonical) if email is not None else None
+        sig_id = link_tokens.derived_id("import", slug, "email", ehash) if ehash else \
+            link_tokens.derived_id("import", slug, row.kind, row.name)
+        sig = self._new_signature(letter, sig_id, row.kind, row.name, row.affiliation,
+                                  row.country, letter["text_sha256"])
+        sig.update(state=LISTED, source=source, confirmed_at=sig["created_at"])
+        if email is None:
+            return sig, None
+        salt = link_tokens.new_salt()
+        withdraw = link_tokens.derived_secret(self._hash_key, sig_id, salt, "withdraw")
+        sig.update(email_hash=ehash, email_domain=email.canonical.rsplit("@", 1)[1],
+                   language=letter.get("language", "en") if letter.get("language") in ("en", "ko")
+                   else "en", link_salt=salt, withdraw_hash=link_tokens.secret_hash(withdraw))
+        if notify:
+            sig["added"] = 1
+        # The claim holds the address, sealed, as a sign-on's does (Signing._claim).
+        return sig, self._claim(letter, ehash, sig_id, str(email), now)

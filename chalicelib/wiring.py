@@ -17,6 +17,7 @@ from .settings import Settings
 if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays short
     from .abuse import Abuse
     from .clock import Clock
+    from .imports.importer import Importer
     from .jobs.runner import Jobs
     from .delivery.deliveries import Deliveries
     from .delivery.ses_events import SesEvents
@@ -63,6 +64,12 @@ class Services:
         from .organisers import OrganiserTokens
         return OrganiserTokens(self.store, self.limiter, self.clock,
                                self.settings.auth_failures_per_minute)
+
+    @cached_property
+    def imports(self) -> "Importer":
+        from .imports.importer import Importer
+        return Importer(self.settings, self.store, self.letters, self.signing, self.transitions,
+                        self.signing.names)
 
     @cached_property
     def queue(self) -> "Queue":

@@ -374,6 +374,14 @@ def _attach_deliveries() -> None:
 _attach_deliveries()
 
 
+def _attach_imports() -> None:
+    from tools.import_cli import import_file
+    cli.add_command(import_file)
+
+
+_attach_imports()
+
+
 def main() -> None:
     cli(prog_name="python -m tools.cli")
 

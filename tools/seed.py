@@ -9,6 +9,7 @@ from chalicelib.wiring import Services
 from tools.localstack import ROOT
 
 EXAMPLE = ROOT / "letters" / "eu-hrc43-dprk"
+SOURCE = "the letter as delivered"  # where the seed's signatories were collected
 
 
 def read_letter(folder: Path) -> Letter:
@@ -24,9 +25,11 @@ def read_signatories(folder: Path) -> list[dict]:
 
 
 def load(app: Services, folder: Path, *, with_signatories: bool = True) -> tuple[str, int]:
-    """Store the letter (idempotent) and import its original signatories once."""
+    """Store the letter (idempotent) and import its original signatories once, through the
+    organisers' import (chalicelib/imports): the same checks, lookalikes held."""
     letter = read_letter(folder)
     app.letters.upsert_letter(letter)
     app.sealer.ensure(letter.slug)
-    added = app.signing.import_signatories(letter.slug, read_signatories(folder)) if with_signatories else 0
+    added = app.imports.import_rows(letter.slug, read_signatories(folder), source=SOURCE) \
+        if with_signatories else 0
     return letter.slug, added

@@ -28,10 +28,12 @@ from .external_sort import ExternalSort
 
 # What an export row needs; read with a projection (less to transfer and hold).
 ROW_ATTRIBUTES = ("sig_id", "kind", "name", "affiliation", "country", "state",
-                  "created_at", "confirmed_at", "letter_sha256")
+                  "created_at", "confirmed_at", "letter_sha256", "source")
 # letter_sha256: the text version the signer read and signed (the letter's `versions`).
+# source: where an imported sign-on was collected ("email, 2020-02-20", "paper"); empty for
+# the online form.
 CSV_HEADER = ["id", "kind", "name", "affiliation", "country", "country_code", "state",
-              "signed_at", "confirmed_at", "letter_sha256"]
+              "signed_at", "confirmed_at", "letter_sha256", "source"]
 BOM = "\ufeff"
 # What a spreadsheet runs as a formula at a cell's start: the signs names may not start
 # with (text.FORMULA_PREFIXES), and tab and carriage return.
@@ -84,7 +86,7 @@ def row_of(sig: dict, *, include_email: bool = False, email: Optional[str] = Non
            "affiliation": sig.get("affiliation"), "country": country_name(code),
            "country_code": code, "state": sig.get("state"),
            "signed_at": sig.get("created_at"), "confirmed_at": sig.get("confirmed_at"),
-           "letter_sha256": sig.get("letter_sha256")}
+           "letter_sha256": sig.get("letter_sha256"), "source": sig.get("source")}
     if include_email:
         row["email"] = email or sig.get("email")
     return row

@@ -25,7 +25,7 @@ TIME_COLUMNS = ("signed_at", "confirmed_at")
 TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 WIDTHS = {"id": 28, "kind": 13, "name": 40, "affiliation": 48, "country": 22,
           "country_code": 8, "state": 18, "signed_at": 20, "confirmed_at": 20,
-          "letter_sha256": 20, "email": 34}
+          "letter_sha256": 20, "source": 24, "email": 34}
 MAX_CELL = 32_767  # characters a cell holds
 # What XML 1.0 (and so a worksheet) cannot hold: openpyxl refuses these rather than drop them.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -197,7 +197,7 @@ class _Shape(HTMLParser):
 
 def _delivery_html(service, slug: str, kind: str, name: str, affiliation, country) -> _Shape:
     make_letter(service, slug=slug)
-    added = service.signing.import_signatories(slug, [{"kind": kind, "name": name,
+    added = service.imports.import_rows(slug, [{"kind": kind, "name": name,
                                                "affiliation": affiliation, "country": country}])
     assert added == 1
     buf = io.BytesIO()

@@ -113,8 +113,8 @@ def test_the_public_list_pages_in_the_letters_order(services):
     rows = [{"kind": "individual", "name": n, "country": "GB"}
             for n in ("Zed Able", "Amy Young", "Bo Kim")]
     rows.append({"kind": "organisation", "name": "Zeta Org", "country": "KR"})
-    assert services.signing.import_signatories(letter.slug, rows) == 4
-    assert services.signing.import_signatories(letter.slug, rows) == 0  # idempotent
+    assert services.imports.import_rows(letter.slug, rows) == 4
+    assert services.imports.import_rows(letter.slug, rows) == 0  # idempotent
     names, cursor = [], None
     while True:
         page = services.letters.public_list(letter.slug, cursor=cursor, limit=2, kind=None)

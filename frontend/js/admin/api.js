@@ -63,3 +63,5 @@ export const auditTrail = (slug, { cursor, limit = 50 } = {}) =>
 export const listDeliveries = (slug) => call("GET", `${base(slug)}/deliveries`);
 export const previewDelivery = (slug, body) => call("POST", `${base(slug)}/deliveries/preview`, { body });
 export const sendDelivery = (slug, body) => call("POST", `${base(slug)}/deliveries`, { body });
+// body: { format, content (base64), mapping, source, default_kind?, notify, dry_run }
+export const importFile = (slug, body) => call("POST", `${base(slug)}/imports`, { body });

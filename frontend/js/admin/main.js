@@ -15,6 +15,7 @@ import { editorPanel } from "./editor.js";
 import { start as startLanguage, t } from "./i18n.js";
 import { teamPanel } from "./team.js";
 import { translationPanel } from "./translate.js";
+import { importsPanel } from "./imports.js";
 
 const LETTER_KEY = "undersigned.organiser-letter"; // last letter picked, this tab only
 const REFUSED = "The token was not accepted. Check it and sign in again. (After many failed "
@@ -250,6 +251,7 @@ panels.editor = editorPanel(ctx);
 panels.team = teamPanel(ctx);
 panels.translations = translationPanel(ctx);
 panels.delivery = deliveryPanel(ctx);
+panels.imports = importsPanel(ctx);
 
 const saved = currentToken();
 if (saved) signIn(saved, { restoring: true });
