@@ -1,0 +1,85 @@
+"""Coalitions on the organisers' page: a lookalike organisation held beside its match, and an
+XLSX import's dry run and apply."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from test_admin import EXAMPLE, api, row, sign, sign_in
+
+CYRILLIC_HRW = "\u041dum\u0430n Rights W\u0430t\u0441h"  # Н, а, а, с: reads "Human Rights Watch"
+
+
+@pytest.fixture(scope="module")
+def coalition_site(stack, tmp_path_factory):
+    from support import start_site
+    site = start_site(tmp_path_factory.mktemp("coalition-outbox"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def site(coalition_site):
+    from chalicelib import wiring
+    wiring.configure(coalition_site.service)
+    return coalition_site
+
+
+@pytest.fixture(scope="module")
+def token(coalition_site):
+    return coalition_site.service.organisers.create("test", []).token
+
+
+def test_a_cyrillic_human_rights_watch_waits_beside_the_listed_one(page, site, token):
+    assert sign(site, EXAMPLE, CYRILLIC_HRW, email=f"x-{uuid.uuid4().hex[:8]}@example.org") \
+        == "awaiting_approval"
+    sign_in(page, site, token)
+    page.select_option("#q-state", "quarantined")
+    page.click("#filter-form button[type=submit]")
+    held = row(page, CYRILLIC_HRW)
+    expect(held).to_have_count(1)
+    match = held.locator(".lookalike")
+    expect(match).to_contain_text("Looks like, already on the letter")
+    expect(match.locator(".match-side").nth(1).locator(".sig-name")).to_have_text("Human Rights Watch")
+    held.get_by_role("button", name=f"Same organisation: keep the first {CYRILLIC_HRW}").click()
+    expect(page.locator("#queue-result")).to_contain_text(f"Rejected: “{CYRILLIC_HRW}”.")
+    names = [s["name"] for s in api(site, "GET", f"/letters/{EXAMPLE}/signatures?limit=100")[1]["signatures"]]
+    assert CYRILLIC_HRW not in names and names.count("Human Rights Watch") == 1
+    assert not page.errors, page.errors
+
+
+def test_an_xlsx_import_is_checked_then_imported(page, site, token, tmp_path):
+    from helpers import make_letter
+    from openpyxl import Workbook
+    slug = f"i-{uuid.uuid4().hex[:10]}"
+    make_letter(site.service, slug)
+    book = Workbook()
+    book.active.append(["Full name", "Type", "Country"])
+    for r in (["Geoffrey Nice Foundation", "organisation", "NL"], ["=2+3", "individual", "GB"],
+              ["Vitit Muntarbhorn", "individual", "XX"], ["The Geoffrey Nice Foundation", "organisation", "NL"]):
+        book.active.append(r)
+    path = tmp_path / "paper.xlsx"
+    book.save(path)
+    sign_in(page, site, token, slug)
+    page.set_input_files("#import-file", str(path))
+    page.fill("#import-map-name", "Full name")
+    page.fill("#import-map-kind", "Type")
+    page.fill("#import-map-country", "Country")
+    page.fill("#import-source", "paper, 2020-02-20")
+    page.click("#import-dry")
+    expect(page.locator("#import-result")).to_have_text(
+        "Dry run: 4 rows read; 2 would be listed, 1 held for review. Nothing was stored.")
+    report = page.locator("#import-report")
+    expect(report.locator("[data-row='4']")).to_contain_text("column Country")
+    expect(report.locator("[data-row='3']")).to_contain_text("Formula signs removed")
+    expect(report.locator("[data-group=lookalikes]")).to_contain_text("row 2: Geoffrey Nice Foundation")
+    assert api(site, "GET", f"/letters/{slug}")[1]["counts"]["total"] == 0
+    page.click("#import-apply")
+    expect(page.locator("#import-result")).to_have_text(
+        "Imported: 3 stored (2 listed, 1 held for review).")
+    expect(page.locator("#f-total")).to_have_text("2")
+    public = api(site, "GET", f"/letters/{slug}/signatures")[1]["signatures"]
+    assert sorted(s["name"] for s in public) == ["2+3", "Geoffrey Nice Foundation"]
+    assert not page.errors, page.errors
