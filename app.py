@@ -78,6 +78,12 @@ def withdraw():
     return http.json_response(wiring.get().signing.withdraw(data.token, http.source_ip(app.current_request)))
 
 
+@get("/letters/{slug}/partners/{code}")
+def partner_link(slug, code):
+    """What a partner's link shows: its name, its consent text, and its count if public."""
+    return http.json_response(wiring.get().partners.public(slug, code), cache_seconds=PUBLIC_CACHE)
+
+
 @get("/letters.html")
 def plain_letters():
     """The open letters as plain HTML, for visitors without JavaScript."""

@@ -25,3 +25,23 @@ VERSIONS = {VERSION: TEXTS}
 def text_sha256(version: str, language: str) -> str | None:
     text = VERSIONS.get(version, {}).get(language)
     return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None
+
+
+# A partner's own consent, shown beside the main one on a partner's link; recorded like it
+# (version, sha256 of the exact text with the partner's name, time).
+PARTNER_VERSION = "2026-12-01"
+PARTNER_TEXTS = {
+    "en": "{partner} may contact me about this letter (optional).",
+    "ko": "{partner}이(가) 이 서한에 관해 저에게 연락해도 됩니다(선택).",
+}
+PARTNER_VERSIONS = {PARTNER_VERSION: PARTNER_TEXTS}
+
+
+def partner_text(version: str, language: str, partner: str) -> str | None:
+    text = PARTNER_VERSIONS.get(version, {}).get(language)
+    return text.format(partner=partner) if text else None
+
+
+def partner_text_sha256(version: str, language: str, partner: str) -> str | None:
+    text = partner_text(version, language, partner)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None

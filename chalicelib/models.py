@@ -16,6 +16,7 @@ SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 Slug = Annotated[str, Field(pattern=f"^{SLUG.pattern}$")]
 CountryCode = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")]
 Kind = Literal["organisation", "individual"]
+PARTNER_CODE = r"^[a-z0-9]{2,16}$"  # a partner's short code, as in /l/{slug}?via={code}
 def _sane_time(v: dt.datetime) -> dt.datetime:
     # Four-digit years only, and room to convert to UTC (a time zone can shift the year).
     if not dt.datetime(2000, 1, 2).date() <= v.date() <= dt.date(9998, 12, 30):
@@ -54,6 +55,12 @@ class _SignatureBase(_In):
                                                   "answered as usual and nothing is stored.)")
     turnstile_token: Optional[str] = Field(
         default=None, max_length=4096, description="Cloudflare Turnstile response, when enabled.")
+    via: Optional[str] = Field(default=None, pattern=PARTNER_CODE,
+                               description="The partner code of the link the signer came by "
+                                           "(?via=); an unknown code is ignored.")
+    partner_consent: bool = Field(
+        default=False, description="Separate, optional: the signer ticked \"{partner} may "
+                                   "contact me about this letter\" (recorded with its text).")
 
     @field_validator("name")
     @classmethod
@@ -241,6 +248,17 @@ class LetterOut(LetterSummary):
         default=None, description="Set when the sign-on form must carry a Turnstile token.")
     delivered: Optional[Delivered] = Field(
         default=None, description="The latest delivery: to whom, when, with how many names.")
+
+
+class PartnerPublic(BaseModel):
+    """What a partner's link shows: its name, its own consent text and, if the lead
+    organiser made it public, how many signed through it."""
+    code: str
+    name: str
+    consent_version: str
+    consent: dict[str, str] = Field(description="Language → the partner's consent text.")
+    signed_through: Optional[int] = Field(
+        default=None, description="Listed signatures that came by this link (null: not public).")
 
 
 class LetterList(BaseModel):

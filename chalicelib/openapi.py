@@ -14,7 +14,8 @@ from chalice import Response
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from . import import_models as im, models, organiser_models as om, workspace_models as wm
+from . import (import_models as im, models, organiser_models as om, partner_models as pm,
+               workspace_models as wm)
 from .delivery import models as dm
 from .states import ALL_STATES
 
@@ -81,6 +82,9 @@ OPERATIONS: tuple[Operation, ...] = (
                   {"name": "limit", "schema": {"type": "integer", "minimum": 1,
                                                "maximum": 500, "default": 100}},
                   {"name": "kind", "schema": {"enum": ["organisation", "individual"]}})),
+    Operation("GET", "/letters/{slug}/partners/{code}",
+              "A partner's link: its name, its consent text, its count if public",
+              (200, models.PartnerPublic), path_params=(*SLUG, "code")),
     Operation("POST", "/confirmations", "Confirm a signature with the token from its email link",
               (200, models.ConfirmationOut), request=models.ConfirmationIn,
               errors=(*BODY, 410, 429)),
@@ -133,6 +137,19 @@ OPERATIONS: tuple[Operation, ...] = (
         ("POST", "/admin/letters/{slug}/imports",
          "Import sign-ons from a CSV or XLSX file (dry run by default; errors name the row "
          "and column)", (200, im.ImportReport), im.ImportIn, BODY, SLUG, ()),
+        ("GET", "/admin/letters/{slug}/partners", "The letter's partners with their figures",
+         (200, pm.PartnerList), None, (), SLUG, ()),
+        ("POST", "/admin/letters/{slug}/partners", "Add a partner (name, country, short code)",
+         (201, pm.Partner), pm.PartnerIn, (*BODY, 409), SLUG, ()),
+        ("GET", "/admin/letters/{slug}/partners/{code}",
+         "One partner's figures (a partner's own token too)", (200, pm.Partner), None, (),
+         (*SLUG, "code"), ()),
+        ("PUT", "/admin/letters/{slug}/partners/{code}",
+         "Change a partner (name, country, may_download, public_count)", (200, pm.Partner),
+         pm.PartnerUpdateIn, BODY, (*SLUG, "code"), ()),
+        ("POST", "/admin/letters/{slug}/partners/{code}/exports",
+         "One partner's listed referrals as CSV (a partner's own token: consenting signers, "
+         "if allowed)", (200, om.ExportOut), pm.PartnerExportIn, BODY, (*SLUG, "code"), ()),
         ("GET", "/admin/letters/{slug}/audit", "The audit trail, newest first",
          (200, om.AuditList), None, (422,), SLUG, PAGE_QUERY),
         ("GET", "/admin/letters/{slug}/mail-failures", "Mails SES refused (parked), newest first",

@@ -26,6 +26,10 @@ class TokenCreateIn(_In):
                                 description="Letters this token may act on; empty means all.")
     role: Role = Field(default="manage", description="read: look only; moderate: also act on "
                                                      "signatures and export; manage: everything.")
+    partner: Optional[str] = Field(
+        default=None, pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?/[a-z0-9]{2,16}$",
+        description="\"{slug}/{code}\": a token for that partner's own staff, which sees only "
+                    "the partner's figures and export (and 403 elsewhere).")
 
 
 class TokenInfo(BaseModel):
@@ -36,6 +40,7 @@ class TokenInfo(BaseModel):
     created_at: str
     last_used_at: Optional[str] = None
     revoked_at: Optional[str] = None
+    partner: Optional[str] = Field(default=None, description="\"{slug}/{code}\" of a partner's token.")
 
 
 class TokenCreated(TokenInfo):
@@ -102,6 +107,8 @@ class Me(BaseModel):
     name: str
     letters: list[str] = Field(description="Letters this token may act on; empty: all.")
     role: Role = "manage"
+    partner: Optional[str] = Field(default=None,
+                                   description="\"{slug}/{code}\": a partner's token.")
 
 
 class LookalikeMatch(BaseModel):

@@ -38,14 +38,21 @@ class OrganiserTokens:
         self.clock = clock
         self.failure_rule = Rule("auth-fail", failures_per_minute, 60)
 
-    def create(self, name: str, letters: list[str], role: str = MANAGE) -> "TokenCreated":
+    def create(self, name: str, letters: list[str], role: str = MANAGE,
+               partner: Optional[str] = None) -> "TokenCreated":
+        """A new token; with `partner` ("{slug}/{code}") one for that partner's own staff,
+        which sees only the partner's figures and export (principal.Principal)."""
         from .organiser_models import TokenCreated
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
         token = PREFIX + secrets.token_urlsafe(32)
         digest = _hash(token)
+        if partner:
+            letters = [partner.split("/", 1)[0]]
         item = {**keys.organiser_token_key(digest), "id": digest[:12], "name": name,
                 "letters": sorted(set(letters)), "role": role, "created_at": iso(self.clock())}
+        if partner:
+            item["partner"] = partner
         if not self.store.put(item, condition=NEW_ITEM):
             raise RuntimeError("organiser token collision")  # 256 random bits: never
         return TokenCreated(token=token, **_info(item).model_dump())
@@ -80,7 +87,7 @@ class OrganiserTokens:
         if last is None or parse_iso(last) < now - LAST_USED_EVERY:
             self.store.update(keys.key_of(item), Update(set={"last_used_at": iso(now)}))
         return Principal(item["id"], item["name"], tuple(item.get("letters") or ()),
-                         item.get("role") or MANAGE)
+                         item.get("role") or MANAGE, item.get("partner"))
 
     def refuse(self, source_ip: str) -> NoReturn:
         """Refuse a request whose token was not accepted: 403, or 429 with Retry-After once
@@ -96,5 +103,5 @@ def _info(item: dict) -> "TokenInfo":
     from .organiser_models import TokenInfo
     return TokenInfo(id=item["id"], name=item["name"], letters=item.get("letters") or [],
                      role=item.get("role") or MANAGE, created_at=item["created_at"], last_used_at=item.get("last_used_at"),
-                     revoked_at=item.get("revoked_at"))
+                     revoked_at=item.get("revoked_at"), partner=item.get("partner"))
 

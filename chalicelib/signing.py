@@ -19,6 +19,7 @@ from .letter_service import LetterService, delivered
 from .sealing.seal import LetterSealer
 from .models import SLUG, ConfirmationOut, Delivered, SignAccepted, WithdrawalOut
 from .org_names import OrgNames, hold
+from .partners import Partners, signed_step
 from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
                      PERSONAL_FIELDS, QUARANTINED, WITHDRAWN, pending_ttl)
@@ -31,10 +32,11 @@ log = logging.getLogger(__name__)
 class Signing:
     def __init__(self, settings: Settings, store: Table, letters: LetterService,
                  transitions: Transitions, abuse: Abuse, sealer: LetterSealer,
-                 names: OrgNames, clock: Clock) -> None:
+                 names: OrgNames, partners: Partners, clock: Clock) -> None:
         self.settings = settings
         self.sealer = sealer
         self.names = names
+        self.partners = partners
         self.store = store
         self.letters = letters
         self.transitions = transitions
@@ -126,6 +128,7 @@ class Signing:
             ttl=pending_ttl(expires, self.settings.pending_grace_days))
         if data.kind == "organisation":
             sig["authorised"] = True
+        via = self._via(letter, data, sig, now)
         names = self.names.check(letter, data.name)
         claim = self._claim(letter, ehash, sig_id, str(data.email), now)
         # The dashboard's count (last, so the limits keep their places in the reasons).
@@ -136,7 +139,7 @@ class Signing:
             name_step = self.names.claim(names, sig) if data.kind == "organisation" else None
             try:
                 self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM),
-                                     *limits.steps, hour, *([name_step] if name_step else [])],
+                                     *limits.steps, hour, *([name_step] if name_step else []), *via],
                                     "sign", sig_id, str(attempt))
                 return self._accepted()
             except TransactionConflict as conflict:
@@ -155,6 +158,23 @@ class Signing:
                 self._repeat(slug, ehash, now, source_ip, domain)
                 return self._accepted()
         raise ServiceUnavailableError(1)  # the limits keep moving: try again shortly
+
+    def _via(self, letter: dict, data, sig: dict, now: dt.datetime) -> list:
+        """A sign-on through a partner's link: the code and the partner's own consent on the
+        signature, and the partner's counter step (an unknown code is ignored)."""
+        slug = letter["slug"]
+        partner = self.partners.get(slug, data.via) if data.via else None
+        if partner is None:
+            return []
+        sig["via"] = data.via
+        if data.partner_consent:
+            version = consent.PARTNER_VERSION
+            sig.update(partner_consent=True, partner_consent_version=version,
+                       partner_consent_sha256=consent.partner_text_sha256(
+                           version, data.language, partner["name"]),
+                       partner_consent_at=iso(now))
+        shard = keys.shard_of(sig["sig_id"], letter["shards"])
+        return [signed_step(slug, data.via, shard, iso(now)[:10])]
 
     def _repeat(self, slug: str, ehash: str, now: dt.datetime, source_ip: str,
                 domain: str) -> None:
@@ -236,7 +256,7 @@ class Signing:
             # The confirmation hashes stay: a second click answers "already confirmed".
             self.transitions.move(letter, sig, state,
                                   set_fields={"confirmed_at": iso(self.clock())},
-                                  remove=PENDING_ONLY_FIELDS)
+                                  remove=PENDING_ONLY_FIELDS, partner_add={"confirmed": 1})
         except TransactionConflict:  # a parallel confirmation got there first
             current = self.store.get(keys.key_of(sig)) or {}
             if current.get("state") in CONFIRMED_STATES:

@@ -43,6 +43,19 @@ def hourly_event(frm: str, to: str) -> Optional[str]:
     return None
 
 
+def partner_count_step(slug: str, shard: int, sig: dict, delta: int,
+                       extra: Optional[dict] = None) -> Change:
+    """The same, on the counter shard of the partner whose link the signer came by, with
+    `extra` counters (a confirmation's) in the same ADD: a transaction may not touch one
+    item twice."""
+    add = dict(extra or {})
+    if delta:
+        add[f"n_{sig['kind']}"] = delta
+        if sig.get("country"):
+            add[f"c_{sig['country']}"] = delta
+    return Change(keys.partner_counter_key(slug, sig["via"], shard), Update(add=add))
+
+
 class Transitions:
     def __init__(self, store: Table, clock: Clock) -> None:
         self.store = store
@@ -50,13 +63,15 @@ class Transitions:
 
     def move(self, letter: dict, sig: dict, to: str, *, set_fields: Optional[dict] = None,
              remove: Iterable[str] = (), audit: Optional[dict] = None,
-             also: Iterable[Step] = ()) -> dict:
+             also: Iterable[Step] = (), partner_add: Optional[dict] = None) -> dict:
         """Move a signature to state `to` in one transaction; returns the new item's fields.
 
         The update is conditioned on the state and version read, and carries the index
         keys of the new state (GSI1 while listed, GSI2 for the moderation states). A move
-        into or out of `listed` adjusts the counter shard in the same transaction; an
-        audit record, when given, is written in it too, and so are the steps in `also`.
+        into or out of `listed` adjusts the counter shard in the same transaction (and the
+        partner's, for a signature that came by a partner's link); an
+        audit record, when given, is written in it too, and so are the steps in `also`
+        (`partner_add`: more counters for the partner's shard, e.g. `confirmed`).
         Raises TransactionConflict if the signature changed meanwhile.
         """
         frm, version = sig["state"], sig.get("v", 0)
@@ -86,6 +101,8 @@ class Transitions:
         event = hourly_event(frm, to)
         if event:
             steps.append(hourly_step(letter["slug"], shard, now, event, sig["kind"]))
+        if sig.get("via") and (delta or partner_add):
+            steps.append(partner_count_step(letter["slug"], shard, sig, delta, partner_add))
         if audit is not None:
             steps.append(Put(self._audit_item(letter["slug"], sig, frm, to, audit, now)))
         steps.extend(also)

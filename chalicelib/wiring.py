@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .moderation.recount import Recount
     from .moderation.translations import Translations
     from .organisers import OrganiserTokens
+    from .partners import Partners
     from .ratelimit import RateLimiter
     from .retention import Retention
     from .sealing.migrate import SealMigration
@@ -58,6 +59,7 @@ class Services:
     key_clients: Any
     sealer: "LetterSealer"
     signing: "Signing"
+    partners: "Partners"
 
     @cached_property
     def organisers(self) -> "OrganiserTokens":
@@ -204,6 +206,7 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
     from .letter_service import LetterService
     from .mail import FileMailer, SesMailer
     from .org_names import OrgNames
+    from .partners import Partners
     from .ratelimit import RateLimiter
     from .sealing.seal import LetterSealer
     from .signing import Signing
@@ -231,11 +234,13 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
     letters = LetterService(settings, store, clock)
     transitions = Transitions(store, clock)
     sealer = LetterSealer(settings, store, letters, key_clients, clock)
+    partners = Partners(settings, store, letters, clock)
     signing = Signing(settings, store, letters, transitions, abuse, sealer,
-                      OrgNames(store, clock), clock)
+                      OrgNames(store, clock), partners, clock)
     return Services(settings=settings, store=store, mailer=mailer, clock=clock, limiter=limiter,
                     abuse=abuse, letters=letters, transitions=transitions,
-                    key_clients=key_clients, sealer=sealer, signing=signing)
+                    key_clients=key_clients, sealer=sealer, signing=signing,
+                    partners=partners)
 
 
 def environment() -> dict[str, str]:

@@ -376,7 +376,9 @@ _attach_deliveries()
 
 def _attach_imports() -> None:
     from tools.import_cli import import_file
+    from tools.partner_cli import partners
     cli.add_command(import_file)
+    cli.add_command(partners)
 
 
 _attach_imports()

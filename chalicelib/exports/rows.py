@@ -65,12 +65,17 @@ def iter_in_letter_order(store: Table, letter_item: dict, tmp: Path, *,
                          states: Sequence[str] = LISTED_ONLY,
                          fields: Sequence[str] = ROW_ATTRIBUTES,
                          progress: Progress = NO_PROGRESS,
-                         shards: Optional[range] = None) -> Iterator[dict]:
-    """The letter's signatures in `states`, in the letter's printed order (read from the
-    shards, or a range of them, sorted with runs spilled under `tmp`)."""
+                         shards: Optional[range] = None,
+                         only: Optional[Cond] = None) -> Iterator[dict]:
+    """The letter's signatures in `states` (and matching `only`, e.g. one partner's), in the
+    letter's printed order (read from the shards, or a range of them, sorted with runs
+    spilled under `tmp`)."""
     sorter = ExternalSort(tmp)
     progress.phase("reading")
-    for sig in iter_signatures(store, letter_item, fields=fields, filter=_state_filter(states),
+    wanted = _state_filter(states)
+    if only is not None:
+        wanted = only if wanted is None else wanted & only
+    for sig in iter_signatures(store, letter_item, fields=fields, filter=wanted,
                                shards=shards):
         sorter.add(letter_order(sig), sig)
         progress.read()
@@ -203,11 +208,11 @@ def write_chunks(chunks: Iterable[bytes], out: IO[bytes]) -> int:
 
 def export_rows(store: Table, letter_item: dict, tmp: Path, *, include_email: bool = False,
                 states: Sequence[str] = LISTED_ONLY, progress: Progress = NO_PROGRESS,
-                unsealer: Any = None) -> Iterator[dict]:
-    """The export rows of the signatures in `states`, in the letter's order."""
+                unsealer: Any = None, only: Optional[Cond] = None) -> Iterator[dict]:
+    """The export rows of the signatures in `states` (and `only`), in the letter's order."""
     fields = ROW_ATTRIBUTES + (EMAIL_FIELDS if include_email else ())
     sigs = iter_in_letter_order(store, letter_item, tmp, states=states, fields=fields,
-                                progress=progress)
+                                progress=progress, only=only)
     for sig, email in with_emails(sigs, letter_item, unsealer, include_email):
         yield row_of(sig, include_email=include_email, email=email)
         progress.wrote()
@@ -215,12 +220,13 @@ def export_rows(store: Table, letter_item: dict, tmp: Path, *, include_email: bo
 
 def export_csv(store: Table, letter_item: dict, out: IO[bytes], *,
                include_email: bool = False, states: Sequence[str] = LISTED_ONLY,
-               progress: Progress = NO_PROGRESS, unsealer: Any = None) -> int:
-    """The signatures in `states` (default: listed) as CSV into `out`, in the letter's
-    order; returns bytes written. Emails only for organisers."""
+               progress: Progress = NO_PROGRESS, unsealer: Any = None,
+               only: Optional[Cond] = None) -> int:
+    """The signatures in `states` (default: listed; and `only`) as CSV into `out`, in the
+    letter's order; returns bytes written. Emails only for organisers."""
     with tempfile.TemporaryDirectory(prefix="export-") as tmp:
         rows = export_rows(store, letter_item, Path(tmp), include_email=include_email,
-                           states=states, progress=progress, unsealer=unsealer)
+                           states=states, progress=progress, unsealer=unsealer, only=only)
         return write_chunks(iter_csv(rows, include_email=include_email), out)
 
 

@@ -32,6 +32,8 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 |                     |                             |               |   a signer's mail's expires by TTL)      |
 | suppressed address  | SUPPRESS#{hmac(email)}      | SUPPRESS      |  (a hard bounce or a complaint)          |
 | organisation name   | ORGNAME#{slug}#{h(name key)}| ORGNAME       |  (lookalike.name_key; names its signature) |
+| partner             | PARTNER#{slug}              | {code}        |                                          |
+| partner counter     | PCOUNT#{slug}#{code}#{shard}| COUNT         |                                          |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -72,6 +74,10 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
 21. Lookalike organisations: GetItem ORGNAME#{slug}#{h(name key)} (one per sign-on or
     import row, at any size of letter), then GetItem the signature it names if there is
     one; the first organisation of a name key puts it (conditional) in its own transaction.
+16. Partners of a letter: Query PK=PARTNER#{slug}; one partner: GetItem (cached per
+    instance, as the letter item). A sign-on through a partner's link ADDs to the partner's
+    counter shard (the signature's shard) in its transaction; a confirmation and every move
+    into or out of `listed` ADD in theirs. Figures: BatchGetItem of the partner's shards.
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -263,6 +269,20 @@ def org_name_key(slug: str, name_key: str) -> dict:
     is hashed only to bound its length (organisation names are public)."""
     digest = hashlib.sha256(name_key.encode()).hexdigest()[:32]
     return {"PK": f"ORGNAME#{slug}#{digest}", "SK": "ORGNAME"}
+
+
+def partner_partition(slug: str) -> str:
+    return f"PARTNER#{slug}"
+
+
+def partner_key(slug: str, code: str) -> dict:
+    return {"PK": partner_partition(slug), "SK": code}
+
+
+def partner_counter_key(slug: str, code: str, shard: int) -> dict:
+    """One shard of a partner's figures: sharded as the letter's own counters, so a partner's
+    viral link spreads its writes as the letter's do."""
+    return {"PK": f"PCOUNT#{slug}#{code}#{shard:03d}", "SK": "COUNT"}
 
 
 def request_token(*parts: str) -> str:

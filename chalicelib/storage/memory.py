@@ -143,6 +143,9 @@ class MemoryStore(Table):
 
     def transact(self, steps: list[Step], *operation: str) -> None:
         token = keys.request_token(self.table, *operation)
+        touched = [(k["PK"], k["SK"]) for k in map(self._step_key, steps)]
+        if len(set(touched)) != len(touched):  # as DynamoDB's ValidationException
+            raise ValueError("Transaction request cannot include multiple operations on one item")
         fingerprint = repr(steps)
         with self._lock:
             seen = self._tokens.get(token)

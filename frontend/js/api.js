@@ -18,3 +18,4 @@ export const confirm = (token) => call("POST", "/confirmations", { token });
 export const withdraw = (token) => call("POST", "/withdrawals", { token });
 // A link's token (confirm / withdraw): signature id + secret + letter slug.
 export const TOKEN_RE = /^[A-Za-z0-9_-]{70,160}$/;
+export const getPartner = (slug, code) => call("GET", `/letters/${q(slug)}/partners/${q(code)}`);

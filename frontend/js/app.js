@@ -8,6 +8,7 @@ import { signatoryList } from "./list.js";
 import { signForm } from "./form.js";
 import { shareWidget } from "./share.js";
 import { showOrganisers } from "./organisers.js";
+import { partnerLink } from "./partner.js";
 
 const $ = (id) => document.getElementById(id);
 let statusKey = "loading";
@@ -109,7 +110,7 @@ function showLetter(letter) {
       if (fresh.counts.total !== shown) { shown = fresh.counts.total; list.stale(); }
     },
   });
-  signForm(reading);
+  signForm(reading, { extra: partnerLink(letter) });
   shareWidget(letter);
   const delivered = () => {
     const d = letter.delivered, note = $("delivered-note");

@@ -29,7 +29,7 @@ export function cleanText(raw, max, { required = false } = {}) {
   return [v, null];
 }
 
-export function signForm(letter, { onSigned } = {}) {
+export function signForm(letter, { onSigned, extra = () => ({}) } = {}) {
   const form = $("sign-form"), banner = $("form-banner"), submit = $("f-submit");
   const search = $("f-country-search"), select = $("f-country");
   let errors = {}, bannerState = null, sending = false, payload = null, waitTimer = null;
@@ -149,7 +149,7 @@ export function signForm(letter, { onSigned } = {}) {
       out.authorised = true;
     }
     out.letter_sha256 = letter.text_sha256;
-    return [out, errs];
+    return [{ ...out, ...extra() }, errs]; // extra: a partner's code and consent (partner.js)
   }
 
   function focusFirstError() {

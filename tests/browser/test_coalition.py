@@ -32,7 +32,7 @@ def token(coalition_site):
     return coalition_site.service.organisers.create("test", []).token
 
 
-def test_a_cyrillic_human_rights_watch_waits_beside_the_listed_one(page, site, token):
+def test_a_cyrillic_human_rights_watch_waits_beside_the_listed_one(page, site, token, shot):
     assert sign(site, EXAMPLE, CYRILLIC_HRW, email=f"x-{uuid.uuid4().hex[:8]}@example.org") \
         == "awaiting_approval"
     sign_in(page, site, token)
@@ -43,6 +43,8 @@ def test_a_cyrillic_human_rights_watch_waits_beside_the_listed_one(page, site, t
     match = held.locator(".lookalike")
     expect(match).to_contain_text("Looks like, already on the letter")
     expect(match.locator(".match-side").nth(1).locator(".sig-name")).to_have_text("Human Rights Watch")
+    held.scroll_into_view_if_needed()
+    shot(page, "admin-lookalike.png")
     held.get_by_role("button", name=f"Same organisation: keep the first {CYRILLIC_HRW}").click()
     expect(page.locator("#queue-result")).to_contain_text(f"Rejected: “{CYRILLIC_HRW}”.")
     names = [s["name"] for s in api(site, "GET", f"/letters/{EXAMPLE}/signatures?limit=100")[1]["signatures"]]
@@ -50,7 +52,7 @@ def test_a_cyrillic_human_rights_watch_waits_beside_the_listed_one(page, site, t
     assert not page.errors, page.errors
 
 
-def test_an_xlsx_import_is_checked_then_imported(page, site, token, tmp_path):
+def test_an_xlsx_import_is_checked_then_imported(page, site, token, tmp_path, shot):
     from helpers import make_letter
     from openpyxl import Workbook
     slug = f"i-{uuid.uuid4().hex[:10]}"
@@ -75,6 +77,8 @@ def test_an_xlsx_import_is_checked_then_imported(page, site, token, tmp_path):
     expect(report.locator("[data-row='4']")).to_contain_text("column Country")
     expect(report.locator("[data-row='3']")).to_contain_text("Formula signs removed")
     expect(report.locator("[data-group=lookalikes]")).to_contain_text("row 2: Geoffrey Nice Foundation")
+    report.scroll_into_view_if_needed()
+    shot(page, "admin-import-dry-run.png")
     assert api(site, "GET", f"/letters/{slug}")[1]["counts"]["total"] == 0
     page.click("#import-apply")
     expect(page.locator("#import-result")).to_have_text(
@@ -82,4 +86,54 @@ def test_an_xlsx_import_is_checked_then_imported(page, site, token, tmp_path):
     expect(page.locator("#f-total")).to_have_text("2")
     public = api(site, "GET", f"/letters/{slug}/signatures")[1]["signatures"]
     assert sorted(s["name"] for s in public) == ["2+3", "Geoffrey Nice Foundation"]
+    assert not page.errors, page.errors
+
+
+def test_a_partners_link_carries_its_code_through_sign_and_confirm(page, site):
+    from chalicelib.partner_models import PartnerIn
+    from helpers import make_letter
+    from test_page import fill_individual
+    slug = f"p-{uuid.uuid4().hex[:10]}"
+    make_letter(site.service, slug)
+    site.service.partners.add(slug, PartnerIn(name="NK Watch", code="nkw", public_count=True))
+    page.goto(f"{site.url}/l/{slug}?via=nkw")
+    expect(page.locator("#f-partner-label")).to_have_text(
+        "NK Watch may contact me about this letter (optional).")
+    expect(page.locator("#partner-note")).to_have_text("Signed through NK Watch: 0")
+    fill_individual(page, name="Grace Hopper", email=f"g-{uuid.uuid4().hex[:8]}@example.org")
+    page.check("#f-partner")
+    page.click("#f-submit")
+    expect(page.locator("#sent-h")).to_be_visible()
+    page.goto(site.links()[-1])
+    expect(page.locator(".outcome")).to_contain_text("confirmed")
+    figures = site.service.partners.view(slug, "nkw").figures
+    assert (figures.signed, figures.confirmed, figures.listed.individuals) == (1, 1, 1)
+    page.goto(f"{site.url}/l/{slug}?via=nkw")
+    expect(page.locator("#partner-note")).to_have_text("Signed through NK Watch: 1")
+    assert not page.errors, page.errors
+
+
+def test_a_partners_token_sees_its_own_figures_and_export_and_nothing_else(page, site):
+    from chalicelib.partner_models import PartnerIn
+    from helpers import make_letter
+    slug = f"p-{uuid.uuid4().hex[:10]}"
+    make_letter(site.service, slug)
+    for code, name in (("nkw", "NK Watch"), ("lumen", "LUMEN")):
+        site.service.partners.add(slug, PartnerIn(name=name, code=code, may_download=True))
+    staff = site.service.organisers.create("NK Watch staff", [], partner=f"{slug}/nkw").token
+    page.goto(f"{site.url}/admin.html")
+    page.fill("#token", staff)
+    page.click("#signin-submit")
+    expect(page.locator("#partner-view-h")).to_have_text("NK Watch: your referrals")
+    expect(page.locator("#partner-view-figures")).to_contain_text("0 signed through the link")
+    expect(page.locator("#workspace")).to_be_hidden()
+    page.click("#partner-view-export")
+    expect(page.locator("#partner-view-result a")).to_have_text("Download the CSV")
+    for method, path, body in (("GET", f"/admin/letters/{slug}/partners/lumen", None),
+                               ("POST", f"/admin/letters/{slug}/partners/lumen/exports", {}),
+                               ("GET", f"/admin/letters/{slug}/signatures", None),
+                               ("GET", f"/admin/letters/{slug}/partners", None),
+                               ("POST", f"/admin/letters/{slug}/bulk", {"ids": ["a" * 26], "action": "hide"})):
+        status, resp = api(site, method, path, body, token=staff)
+        assert (status, resp["error"]["code"]) == (403, "forbidden"), (path, resp)
     assert not page.errors, page.errors

@@ -29,7 +29,8 @@ def admin_post(client, path, body, token):
 
 PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{slug}/signatures"),
           ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
-          ("GET", "/openapi.json"), ("POST", "/withdrawals"), ("GET", "/letters.html")}
+          ("GET", "/openapi.json"), ("POST", "/withdrawals"), ("GET", "/letters.html"),
+          ("GET", "/letters/{slug}/partners/{code}")}
 
 
 def test_every_non_public_route_is_behind_the_organiser_authorizer():
@@ -44,7 +45,7 @@ def test_every_non_public_route_is_behind_the_organiser_authorizer():
 
 def _concrete(path):
     return path.replace("{slug}", "eu-hrc43-dprk").replace("{sig_id}", "a" * 26) \
-        .replace("{token_id}", "abc")
+        .replace("{token_id}", "abc").replace("{code}", "abc")
 
 
 @pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer nope"},

@@ -22,7 +22,8 @@ from helpers import OPEN_LETTER
 SLUG = "eu-hrc43-dprk"
 PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{slug}/signatures"),
           ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
-          ("POST", "/withdrawals"), ("GET", "/openapi.json"), ("GET", "/letters.html")}
+          ("POST", "/withdrawals"), ("GET", "/openapi.json"), ("GET", "/letters.html"),
+          ("GET", "/letters/{slug}/partners/{code}")}
 # Routes that are neither per letter nor token management: /admin/me answers "who am I" to
 # any valid token, scoped or not (it reveals only that token's own name and letters), and
 # GET /admin/letters lists the letters in the token's own scope.
@@ -55,6 +56,12 @@ def _body(method: str, path: str, sig_id: str) -> dict | None:
         # No such snapshot: the control request is a 404, and nothing is sent.
         "/admin/letters/{slug}/deliveries": DELIVERY_PROBE,
         "/admin/letters/{slug}/deliveries/preview": DELIVERY_PROBE,
+        "/admin/letters/{slug}/imports": {"format": "csv", "content": "bmFtZQpBIEI=",
+                                          "mapping": {"name": "name"}, "source": "authz",
+                                          "default_kind": "individual"},
+        "/admin/letters/{slug}/partners": {"name": "Authz Partner", "code": "authz"},
+        "/admin/letters/{slug}/partners/{code}": {"public_count": False},
+        "/admin/letters/{slug}/partners/{code}/exports": {},
     }[path]
 
 
@@ -93,6 +100,10 @@ def test_every_non_public_route_refuses_missing_malformed_revoked_and_out_of_sco
     revoked = service.organisers.create("authz revoked", [])
     service.organisers.revoke(revoked.id)
     victim = service.organisers.create("authz victim", [])
+    # a partner's token sees only its own partner: 403 on another's and on everything else
+    from chalicelib.partner_models import PartnerIn
+    service.partners.add(SLUG, PartnerIn(name="Other Partner", code="zz"))
+    partner = service.organisers.create("authz partner", [], partner=f"{SLUG}/zz")
     sig_id = service.letters.public_list(SLUG, cursor=None, limit=1, kind=None).signatures[0].id
     flipped = good.token[:-1] + ("A" if good.token[-1] != "A" else "B")
     bad_headers = {
@@ -112,7 +123,7 @@ def test_every_non_public_route_refuses_missing_malformed_revoked_and_out_of_sco
         if (method, path) in PUBLIC:
             continue
         concrete = path.replace("{slug}", SLUG).replace("{sig_id}", sig_id) \
-            .replace("{token_id}", victim.id).replace("{language}", "ko")
+            .replace("{token_id}", victim.id).replace("{language}", "ko").replace("{code}", "abc")
         body = _body(method, path, sig_id)
         raw = json.dumps(body).encode() if body is not None else b""
 
@@ -126,7 +137,8 @@ def test_every_non_public_route_refuses_missing_malformed_revoked_and_out_of_sco
             results.append((method, path, label, resp.status_code))
             assert resp.status_code in (401, 403), (method, path, label, resp.status_code, resp.body)
             checked += 1
-        scoped_tokens = {"scoped to another letter": scoped, "scoped to a prefix": prefix}
+        scoped_tokens = {"scoped to another letter": scoped, "scoped to a prefix": prefix,
+                         "another partner's": partner}
         for label, token in scoped_tokens.items():
             resp = call({"authorization": f"Bearer {token.token}"})
             checked += 1

@@ -65,3 +65,11 @@ export const previewDelivery = (slug, body) => call("POST", `${base(slug)}/deliv
 export const sendDelivery = (slug, body) => call("POST", `${base(slug)}/deliveries`, { body });
 // body: { format, content (base64), mapping, source, default_kind?, notify, dry_run }
 export const importFile = (slug, body) => call("POST", `${base(slug)}/imports`, { body });
+export const whoAmI = (token) => call("GET", "/admin/me", { token });
+export const listPartners = (slug) => call("GET", `${base(slug)}/partners`);
+export const getPartner = (slug, code) => call("GET", `${base(slug)}/partners/${q(code)}`);
+export const addPartner = (slug, body) => call("POST", `${base(slug)}/partners`, { body });
+export const exportPartner = (slug, code, includeEmail = false) =>
+  call("POST", `${base(slug)}/partners/${q(code)}/exports`, { body: { include_email: includeEmail } });
+export const partnerToken = (slug, code, name) =>
+  call("POST", "/admin/tokens", { body: { name, partner: `${slug}/${code}` } });

@@ -1,6 +1,6 @@
 // The organisers' page: sign-in with a token (sessionStorage only), the letter picker with
 // its counts and status, and the panels (queue, invalidation, exports, snapshots, delivery, audit).
-import { call, onTokenRefused, setStatus } from "./api.js";
+import { call, onTokenRefused, setStatus, whoAmI } from "./api.js";
 import { $, el, errorText, formatTime, isDisabled, isoToLocal, localToIso, say, setDisabled } from "./dom.js";
 import { clearToken, currentToken, setToken } from "./session.js";
 import { initAsk } from "./ask.js";
@@ -16,6 +16,7 @@ import { start as startLanguage, t } from "./i18n.js";
 import { teamPanel } from "./team.js";
 import { translationPanel } from "./translate.js";
 import { importsPanel } from "./imports.js";
+import { partnersPanel, partnerView } from "./partners.js";
 
 const LETTER_KEY = "undersigned.organiser-letter"; // last letter picked, this tab only
 const REFUSED = "The token was not accepted. Check it and sign in again. (After many failed "
@@ -54,6 +55,7 @@ const panels = {};
 function showSignIn(message) {
   signedIn = false;
   $("workspace").hidden = true;
+  $("partner-view").hidden = true;
   $("session-bar").hidden = true;
   $("signin-view").hidden = false;
   const err = $("token-err"), input = $("token");
@@ -111,6 +113,14 @@ async function signIn(token, { restoring = false } = {}) {
   say($("token-err"), "");
   say($("notice"), restoring ? "Checking your session…" : "Signing in…");
   try {
+    const me = await whoAmI(token);
+    if (me.partner) { // a partner's own token: its figures and export only
+      setToken(token);
+      signedIn = true;
+      say($("notice"), "Signed in.");
+      await partnerView(me);
+      return;
+    }
     const first = await verify(token);
     setToken(token);
     signedIn = true;
@@ -192,7 +202,8 @@ async function selectLetter(next) {
   $("f-status").className = "";
   await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load(),
     panels.dashboard.load(), panels.editor.load(), panels.translations.load(),
-    panels.delivery.load()]);
+    panels.delivery.load(,
+    panels.partners.load()]);
 }
 
 $("letter-select").addEventListener("change", (ev) => selectLetter(ev.target.value));
@@ -252,6 +263,7 @@ panels.team = teamPanel(ctx);
 panels.translations = translationPanel(ctx);
 panels.delivery = deliveryPanel(ctx);
 panels.imports = importsPanel(ctx);
+panels.partners = partnersPanel(ctx);
 
 const saved = currentToken();
 if (saved) signIn(saved, { restoring: true });
