@@ -57,7 +57,16 @@ def read(fmt: str, data: bytes, *, max_bytes: int, max_rows: int) -> Sheet:
                                    "Nothing was imported.")
     if not data.strip():
         raise file_error("The file is empty.", kind="empty_file")
-    sheet = _csv(data) if fmt == "csv" else _xlsx(data)
+    if fmt == "csv":
+        sheet = _csv(data, max_rows)
+    else:
+        try:
+            sheet = _xlsx(data, max_rows)
+        except ValidationFailedError:
+            raise
+        except Exception:  # openpyxl raises many kinds on a damaged workbook: none is ours
+            raise file_error("The workbook could not be read: it is damaged, or not an XLSX "
+                             "file (save it as .xlsx, or as CSV UTF-8).", kind="not_xlsx") from None
     if not sheet.headers or not any(sheet.headers):
         raise file_error("The first row must name the columns.", row=1, kind="no_header")
     seen: set[str] = set()
@@ -67,13 +76,13 @@ def read(fmt: str, data: bytes, *, max_bytes: int, max_rows: int) -> Sheet:
                              column=_column_name(i), kind="duplicate_column")
         seen.add(h)
     if len(sheet.rows) > max_rows:
-        raise PayloadTooLargeError(f"The file has {len(sheet.rows):,} rows; an import takes at "
-                                   f"most {max_rows:,}. Split it into smaller files. Nothing "
+        raise PayloadTooLargeError(f"The file has more than {max_rows:,} rows; an import takes "
+                                   f"at most {max_rows:,}. Split it into smaller files. Nothing "
                                    "was imported.")
     return sheet
 
 
-def _csv(data: bytes) -> Sheet:
+def _csv(data: bytes, max_rows: int) -> Sheet:
     lines = data.splitlines(keepends=True)
     for number, line in enumerate(lines, 1):
         try:
@@ -103,6 +112,8 @@ def _csv(data: bytes) -> Sheet:
                                  column=_column_name(len(headers)), kind="extra_cells")
             _check_cells(record, number)
             rows.append((number, record + [""] * (len(headers) - len(record))))
+            if len(rows) > max_rows:
+                break
     except csv.Error as e:
         raise file_error(f"The CSV is malformed ({e}).", row=reader.line_num,
                          kind="malformed_csv") from None
@@ -130,16 +141,16 @@ def _text(value) -> str:
     return str(value)
 
 
-def _xlsx(data: bytes) -> Sheet:
+def _xlsx(data: bytes, max_rows: int) -> Sheet:
+    """Read-only and streamed: a workbook that unpacks to far more rows stops at the limit."""
     import zipfile
 
     from openpyxl import load_workbook  # on first use: only imports need it
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise file_error("The file is not an XLSX workbook (save it as .xlsx, or as CSV UTF-8).",
-                         kind="not_xlsx") from None
+                         kind="not_xlsx")
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     try:
         sheet = book.worksheets[0]
         headers: list[str] = []
@@ -159,7 +170,7 @@ def _xlsx(data: bytes) -> Sheet:
                                  kind="extra_cells")
             _check_cells(cells, number)
             rows.append((number, cells + [""] * (len(headers) - len(cells))))
-            if len(rows) > 1_000_000:
+            if len(rows) > max_rows:
                 break
         return Sheet(headers, rows)
     finally:
