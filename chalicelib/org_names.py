@@ -55,15 +55,23 @@ class OrgNames:
         item is absent, or still names the holder that was found gone (a race loses it)."""
         if check.key is None or check.match is not None:
             return None
-        item = {**check.key, "sig_id": sig["sig_id"], "name": sig["name"],
-                "created_at": iso(self.clock())}
+        # Only the id: no copy of the name, which goes when its signer withdraws.
+        item = {**check.key, "sig_id": sig["sig_id"], "created_at": iso(self.clock())}
         if check.holder is None:
             return Put(item, condition=NEW_ITEM)
         return Put(item, condition=absent("PK") | eq("sig_id", check.holder))
 
 
 def hold(sig: dict, check: NameCheck) -> None:
-    """Mark a signature held for its lookalike (it is quarantined once confirmed)."""
+    """Mark a signature held for its lookalike (it is quarantined once confirmed). Only the
+    match's id is kept: the organisers' view reads the match as it is now (`current`)."""
     if check.match is not None:
-        sig["lookalike_of"] = check.match
+        sig["lookalike_of"] = {"id": check.match["id"]}
         sig["quarantine_reason"] = sig.get("quarantine_reason") or HELD
+
+
+def current(store: Table, letter: dict, ref: dict) -> dict:
+    """The match of a held lookalike as it is now (a withdrawn one has no name left)."""
+    sig = store.signature(letter, ref["id"]) or {}
+    return {"id": ref["id"], **{f: sig.get(f) for f in MATCH_FIELDS},
+            **({} if sig else {"state": "deleted"})}

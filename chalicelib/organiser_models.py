@@ -112,8 +112,8 @@ class Me(BaseModel):
 
 
 class LookalikeMatch(BaseModel):
-    """The organisation already on the letter whose name this one's looks like, as it was
-    when this one signed (org_names)."""
+    """The organisation already on the letter whose name this one's looks like, as it is
+    now (org_names; state `deleted` if it is gone)."""
     id: str
     name: Optional[str] = None
     kind: Optional[Kind] = None

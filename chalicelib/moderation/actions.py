@@ -38,7 +38,7 @@ class Actions:
         if action == "rename":
             if sig["state"] in (PENDING, WITHDRAWN):
                 raise _conflict(sig["state"], action)
-            return admin_view(self._rename(letter, sig, name, who, reason))
+            return admin_view(self._rename(letter, sig, name, who, reason), self.store, letter)
         allowed, to = ACTIONS[action]
         if sig["state"] not in allowed:
             raise _conflict(sig["state"], action)
@@ -51,7 +51,7 @@ class Actions:
         except TransactionConflict:
             raise StateConflictError("The signature changed meanwhile (another organiser, or "
                                      "the signer). Reload and try again.") from None
-        return admin_view(after)
+        return admin_view(after, self.store, letter)
 
     def _rename(self, letter: dict, sig: dict, name: Optional[str], who: Principal,
                 reason: Optional[str]) -> dict:

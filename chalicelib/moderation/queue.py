@@ -15,6 +15,7 @@ from ..organiser_models import (AuditEntry, AuditList, DuplicateGroup, Duplicate
 from ..states import QUEUE_STATES
 from ..storage import Query, Table, all_of, eq, ge, keys, lt
 from ..lookalike import search_form
+from ..org_names import current
 from ..text import TextError, parse_email
 
 ADMIN_FIELDS = set(SignatureAdmin.model_fields) - {"id"}
@@ -29,9 +30,14 @@ def _domain(domain: str) -> str:
         return domain.strip().lower()
 
 
-def admin_view(item: dict) -> SignatureAdmin:
-    return SignatureAdmin(id=item["sig_id"], **{k: item.get(k) for k in ADMIN_FIELDS
-                                                 if item.get(k) is not None})
+def admin_view(item: dict, store: Optional[Table] = None,
+               letter: Optional[dict] = None) -> SignatureAdmin:
+    """The organisers' view of a signature; with the store, a held lookalike's match is read
+    as it is now (one GetItem; only held ones have one)."""
+    fields = {k: item.get(k) for k in ADMIN_FIELDS if item.get(k) is not None}
+    if fields.get("lookalike_of") and store is not None and letter is not None:
+        fields["lookalike_of"] = current(store, letter, fields["lookalike_of"])
+    return SignatureAdmin(id=item["sig_id"], **fields)
 
 
 class Queue:
@@ -78,7 +84,7 @@ class Queue:
         for item, position in self.items(letter, f, self._start(letter, f, cursor)):
             if len(out) == limit:
                 return SignatureAdminList(signatures=out, next_cursor=cursors.encode(last))
-            out.append(admin_view(item))
+            out.append(admin_view(item, self.store, letter))
             last = position
         return SignatureAdminList(signatures=out, next_cursor=None)
 

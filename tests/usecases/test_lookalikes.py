@@ -102,3 +102,18 @@ def test_the_name_search_finds_every_spelling_of_a_name(services):
         services.imports.import_rows(letter.slug, [{"kind": "individual", "name": n}])
     found = services.queue.search(letter.slug, Filters(q="human rights watch"), None, 50)
     assert sorted(s.name for s in found.signatures) == sorted(spellings)
+
+
+def test_a_held_lookalike_keeps_no_copy_of_the_matchs_name(services, mailer):
+    letter = make_letter(services)
+    sign_and_confirm(services, mailer, letter, organisation(letter, name="Open Society Lab"))
+    first_withdraw = mailer.last_withdraw_token()
+    sign_and_confirm(services, mailer, letter, organisation(letter, name="Open Society Lab Ltd",
+                                                            email="b@x.example"))
+    services.signing.withdraw(first_withdraw, IP)
+    [held] = queued(services, letter)
+    assert (held.lookalike_of.name, held.lookalike_of.state) == (None, "withdrawn")
+    from chalicelib.lookalike import name_key
+    from chalicelib.storage import keys
+    name_item = services.store.get(keys.org_name_key(letter.slug, name_key("Open Society Lab")))
+    assert "Open Society Lab" not in str(name_item)  # the name item names the signature by id
