@@ -11,6 +11,7 @@ figure is a scan.
 from __future__ import annotations
 
 import html
+import re
 import time
 from typing import TYPE_CHECKING, Optional
 
@@ -18,12 +19,16 @@ from . import consent
 from .clock import Clock, iso
 from .errors import ConflictError, ForbiddenError, NotFoundError
 from .letter_service import LetterService
+from .models import PARTNER_CODE
 from .settings import Settings
 from .storage import NEW_ITEM, Change, Query, Table, Update, exists, keys
 
 if TYPE_CHECKING:
     from .models import PartnerPublic
     from .partner_models import Figures, Partner, PartnerIn, PartnerList, PartnerUpdateIn
+
+
+_CODE = re.compile(PARTNER_CODE[1:-1])  # a path's code is checked before it becomes a key
 
 
 class PartnerExistsError(ConflictError):
@@ -45,6 +50,8 @@ class Partners:
 
     def get(self, slug: str, code: str) -> Optional[dict]:
         """The partner item (None if the letter has no such partner); cached a few seconds."""
+        if not _CODE.fullmatch(code or ""):
+            return None
         now = time.monotonic()
         hit = self._cache.get((slug, code))
         if hit is not None and now - hit[1] < self.settings.letter_cache_seconds:
@@ -54,7 +61,7 @@ class Partners:
         return item
 
     def _item(self, slug: str, code: str) -> dict:
-        item = self.store.get(keys.partner_key(slug, code))
+        item = self.store.get(keys.partner_key(slug, code)) if _CODE.fullmatch(code) else None
         if item is None:
             raise NotFoundError("The letter has no partner with this code.")
         return item
@@ -74,6 +81,7 @@ class Partners:
 
     def update(self, slug: str, code: str, data: "PartnerUpdateIn") -> "Partner":
         letter = self.letters.letter_item(slug)
+        self._item(slug, code)  # 404 for an unknown (or malformed) code
         sets = data.model_dump(exclude_none=True)
         if sets and not self.store.update(keys.partner_key(slug, code), Update(set=sets),
                                           condition=exists("PK")):
