@@ -62,6 +62,26 @@ class OrgNames:
         return Put(item, condition=absent("PK") | eq("sig_id", check.holder))
 
 
+    def backfill(self, letter: dict) -> int:
+        """Put the name items a letter's organisations lack (they signed before name items
+        existed): each live organisation, oldest first, takes its name key if no one holds
+        it. One pass over the letter (access pattern 8); idempotent. How many were put."""
+        from .storage.signature_streams import iter_signatures
+        orgs = sorted((s for s in iter_signatures(
+            self.store, letter, fields=("kind", "name", "state", "created_at"),
+            filter=eq("kind", "organisation"))
+            if s.get("name") and s.get("state") not in (WITHDRAWN, REJECTED)),
+            key=lambda s: (s["created_at"], s["sig_id"]))
+        put = 0
+        for sig in orgs:
+            folded = name_key(sig["name"])
+            if folded:
+                put += self.store.put({**keys.org_name_key(letter["slug"], folded),
+                                       "sig_id": sig["sig_id"], "created_at": iso(self.clock())},
+                                      condition=NEW_ITEM)
+        return put
+
+
 def hold(sig: dict, check: NameCheck) -> None:
     """Mark a signature held for its lookalike (it is quarantined once confirmed). Only the
     match's id is kept: the organisers' view reads the match as it is now (`current`)."""

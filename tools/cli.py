@@ -376,9 +376,10 @@ _attach_deliveries()
 
 def _attach_imports() -> None:
     from tools.import_cli import import_file
-    from tools.partner_cli import partners
+    from tools.partner_cli import names_backfill, partners
     cli.add_command(import_file)
     cli.add_command(partners)
+    cli.add_command(names_backfill)
 
 
 _attach_imports()

@@ -95,3 +95,14 @@ def partners_token(api: Api, slug: str, code: str, name: Optional[str]) -> None:
     r = api.call("POST", "/admin/tokens", {"name": name or f"{code} staff", "partner": f"{slug}/{code}"})
     click.echo(r["token"])
     click.echo(f"(id {r['id']}; shown once, stored only as a hash)", err=True)
+
+
+@click.command("names-backfill")
+@click.argument("slug")
+def names_backfill(slug: str) -> None:
+    """Give a letter's organisations their name items (lookalike checks), if they signed
+    before those existed. Reads the table directly (AWS settings or the running `make run`)."""
+    from tools.snapshot_cli import direct_service
+    svc = direct_service()
+    put = svc.signing.names.backfill(svc.letters.letter_item(slug, fresh=True))
+    click.echo(f"{put} name items put")

@@ -30,6 +30,8 @@ def load(app: Services, folder: Path, *, with_signatories: bool = True) -> tuple
     letter = read_letter(folder)
     app.letters.upsert_letter(letter)
     app.sealer.ensure(letter.slug)
+    # A table seeded before name items existed: its organisations take their names now.
+    app.signing.names.backfill(app.letters.letter_item(letter.slug, fresh=True))
     added = app.imports.import_rows(letter.slug, read_signatories(folder), source=SOURCE) \
         if with_signatories else 0
     return letter.slug, added

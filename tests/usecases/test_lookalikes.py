@@ -117,3 +117,15 @@ def test_a_held_lookalike_keeps_no_copy_of_the_matchs_name(services, mailer):
     from chalicelib.storage import keys
     name_item = services.store.get(keys.org_name_key(letter.slug, name_key("Open Society Lab")))
     assert "Open Society Lab" not in str(name_item)  # the name item names the signature by id
+
+
+def test_organisations_stored_before_name_items_get_them_by_backfill(services, mailer):
+    from support import store_signature
+    letter = make_letter(services)
+    item = services.store.get_letter(letter.slug)
+    store_signature(services, item, "b" * 26, "organisation", "Human Rights Watch")
+    assert services.signing.names.backfill(item) == 1
+    assert services.signing.names.backfill(item) == 0  # idempotent
+    assert sign_and_confirm(services, mailer, letter, organisation(
+        letter, name=CYRILLIC_HRW)).state == "awaiting_approval"
+    assert queued(services, letter)[0].lookalike_of.id == "b" * 26
