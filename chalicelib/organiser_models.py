@@ -234,6 +234,9 @@ class Drift(BaseModel):
     recounted: Counts
     drift: dict[str, int] = Field(description="recounted − stored, per counter; empty when none.")
     fixed: bool
+    partners: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="Per partner code, the drift of its listed counters "
+                                          "(n_, c_); only partners with drift.")
 
 
 # The signatory lists; the others are the delivery letter (as exports.on_demand.LIST_FORMATS).

@@ -271,6 +271,8 @@ def recount(api: Api, slug: str, fix: bool) -> None:
     out = job_wait.wait(api, slug, job, label="recounting")["result"]
     click.echo(f"stored    {out['stored']}\nrecounted {out['recounted']}")
     click.echo(f"drift: {out['drift'] or 'none'}" + (" (fixed)" if out["fixed"] else ""))
+    for code, drift in (out.get("partners") or {}).items():
+        click.echo(f"partner {code}: {drift}")
 
 
 @cli.command()

@@ -110,3 +110,19 @@ def test_a_partner_token_is_scoped_to_its_letter(services):
     created = services.organisers.create("NK Watch staff", [], partner=f"{letter.slug}/nkw")
     me = services.organisers.authenticate(created.token)
     assert me.partner == f"{letter.slug}/nkw" and me.letters == (letter.slug,)
+
+
+def test_the_recount_finds_and_repairs_a_partners_listed_counters(services, mailer):
+    from chalicelib.storage import Update
+    letter = make_letter(services)
+    services.partners.add(letter.slug, PartnerIn(name="NK Watch", code="nkw"))
+    sign(services, letter, via="nkw")
+    services.signing.confirm(_token(mailer, 0, "confirm"), IP)
+    assert services.recount.recount(letter.slug).partners == {}
+    item = services.store.get_letter(letter.slug)
+    services.store.update(keys.partner_counter_key(letter.slug, "nkw", 0),
+                          Update(add={"n_individual": 3, "c_GB": 1}))
+    assert services.recount.recount(letter.slug).partners == {"nkw": {"n_individual": -3, "c_GB": -1}}
+    assert services.recount.recount(letter.slug, fix=True).fixed
+    assert services.recount.recount(letter.slug).partners == {}
+    assert services.partners.figures(item, "nkw").listed.individuals == 1
