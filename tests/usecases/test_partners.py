@@ -49,9 +49,10 @@ def test_the_partners_consent_is_recorded_with_its_text_and_an_unknown_code_is_i
     letter = make_letter(services)
     services.partners.add(letter.slug, PartnerIn(name="LUMEN", code="lumen"))
     sign(services, letter, via="lumen", partner_consent=True)
-    sign(services, letter, via="nope", partner_consent=True, email="x@example.org")
-    sigs = {s["email"]: s for s in _all(services, letter)}
-    first, other = sigs["ada@example.org"], sigs["x@example.org"]
+    sign(services, letter, via="nope", partner_consent=True, email="x@example.org",
+         name="Grace Hopper")
+    sigs = {s["name"]: s for s in _all(services, letter)}
+    first, other = sigs["Ada Lovelace"], sigs["Grace Hopper"]
     assert first["via"] == "lumen" and first["partner_consent"] is True
     assert first["partner_consent_sha256"] == consent.partner_text_sha256(
         consent.PARTNER_VERSION, "en", "LUMEN")
