@@ -312,7 +312,8 @@ class Signing:
 
     # ---- imports (imports/importer.py stores what this builds) ----------------------
 
-    def imported_signature(self, letter: dict, row, source: str, notify: bool) -> tuple[dict, Optional[dict]]:
+    def imported_signature(self, letter: dict, row, source: str, notify: bool, *,
+                           seal: bool = True) -> tuple[dict, Optional[dict]]:
         """An import row's signature, built as a sign-on's (`_new_signature`), confirmed, and
         its email claim (the address sealed there) if it has one; `notify` asks the mail worker for a "you were
         added" mail with the withdrawal link (`added = 1`: the signature is the outbox entry)."""
@@ -333,5 +334,7 @@ class Signing:
                    else "en", link_salt=salt, withdraw_hash=link_tokens.secret_hash(withdraw))
         if notify:
             sig["added"] = 1
+        if not seal:  # a dry run stores nothing: the claim's key is all it reads
+            return sig, {**keys.email_claim_key(slug, ehash), "sig_id": sig_id}
         # The claim holds the address, sealed, as a sign-on's does (Signing._claim).
         return sig, self._claim(letter, ehash, sig_id, str(email), now)

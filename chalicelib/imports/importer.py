@@ -63,7 +63,7 @@ class Importer:
             source: str, *, notify: bool, dry_run: bool) -> ImportReport:
         planned = planning.plan(sheet, mapping, default_kind)
         with ThreadPoolExecutor(THREADS) as pool:
-            prepared = list(pool.map(lambda r: self._prepare(letter, r, source, notify),
+            prepared = list(pool.map(lambda r: self._prepare(letter, r, source, notify, dry_run),
                                      planned.rows))
         duplicates = [_issue(planning.Issue(p.row.number, "duplicate_on_letter", p.duplicate))
                       for p in prepared if p.duplicate]
@@ -99,8 +99,10 @@ class Importer:
 
     # ---- one row --------------------------------------------------------------------
 
-    def _prepare(self, letter: dict, row: planning.Row, source: str, notify: bool) -> Prepared:
-        sig, claim = self.signing.imported_signature(letter, row, source, notify)
+    def _prepare(self, letter: dict, row: planning.Row, source: str, notify: bool,
+                 dry_run: bool) -> Prepared:
+        sig, claim = self.signing.imported_signature(letter, row, source, notify,
+                                                     seal=not dry_run)
         if claim is not None and self.store.get(keys.key_of(claim), consistent=False):
             return Prepared(row, sig, claim, NameCheck(None, None, None),
                             "An address in this row has signed the letter already.")
