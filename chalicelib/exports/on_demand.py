@@ -85,24 +85,25 @@ def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: A
             "size": meta["size"], "sha256": meta["sha256"], "expires_in": expires}
 
 
-def export_partner(settings: Settings, store: Table, letters: LetterService, s3: Any, slug: str,
-                   code: str, *, include_email: bool, consenting_only: bool,
-                   now: dt.datetime) -> dict:
-    """The listed signatures that came by one partner's link, as CSV, to a presigned link.
+def export_partner(svc: Any, s3: Any, slug: str, code: str, *, include_email: bool,
+                   consenting_only: bool) -> Any:
+    """The listed signatures that came by one partner's link, as CSV, to a presigned link
+    (in the request, not a job: a partner's referrals are a part of the letter).
 
     `consenting_only` (a partner's own token): only the signers who ticked that partner's
     consent, with their emails if `include_email` (the lead organiser's switch).
     """
-    letter = letters.letter_item(slug)
+    from ..organiser_models import ExportOut
+    settings, letter = svc.settings, svc.letters.letter_item(slug)
     only = eq("via", code) & eq("partner_consent", True) if consenting_only else eq("via", code)
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = svc.clock().astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     suffix = "-with-emails" if include_email else ""
     key = f"exports/{slug}/{stamp}-{uuid.uuid4().hex[:8]}-partner-{code}{suffix}-signatories.csv"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "signatories.csv"
         with path.open("wb") as out:
-            export_csv(store, letter, out, include_email=include_email, only=only)
+            export_csv(svc.store, letter, out, include_email=include_email, only=only)
         meta = upload(s3, settings.exports_bucket, key, path, FORMATS["csv"][1])
     expires = settings.export_url_seconds
-    return {"url": presign(s3, settings.exports_bucket, key, expires), "key": key,
-            "size": meta["size"], "sha256": meta["sha256"], "expires_in": expires}
+    return ExportOut(url=presign(s3, settings.exports_bucket, key, expires), key=key,
+                     size=meta["size"], sha256=meta["sha256"], expires_in=expires)
