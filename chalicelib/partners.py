@@ -1,7 +1,7 @@
 """Partners of a coalition letter: organisations with their own link (`?via={code}`), their
 own figures and, for their own staff, a token that sees only those (principal.Principal).
 
-A partner is one item (PARTNER#{slug} / {code}, access pattern 19), cached per instance
+A partner is one item (PARTNER#{slug} / {code}, access pattern 20 in keys.py), cached per instance
 like the letter item, since every sign-on through its link reads it. Its figures are
 counter shards (PCOUNT#{slug}#{code}#{shard}) written in the transactions that change them:
 `signed` and `d_{YYYYMMDD}` by the sign-on, `confirmed` by the confirmation, `n_{kind}` and
@@ -94,6 +94,11 @@ class Partners:
         letter = self.letters.letter_item(slug)
         items = self.store.query(Query(pk=keys.partner_partition(slug), consistent=True))
         return PartnerList(partners=[self._view(letter, i) for i in items])
+
+    def require_exists(self, ref: Optional[str]) -> None:
+        """404 unless `ref` ("{slug}/{code}", or None for no partner) names a partner."""
+        if ref:
+            self._item(*ref.split("/", 1))
 
     def view(self, slug: str, code: str) -> "Partner":
         return self._view(self.letters.letter_item(slug), self._item(slug, code))

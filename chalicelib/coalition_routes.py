@@ -1,0 +1,65 @@
+"""The coalition routes (issue 16): sign-ons imported from a file, and partners with their
+links, figures, exports and staff tokens. app.py registers them (`register`) so that it stays a
+table of contents under 400 lines; each handler is one call of wiring.get().<field>.<method>,
+as app.py's are (partners → partners.py, imports → imports/importer.py)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import http, wiring
+from .principal import MODERATE, READ
+
+
+def register(app: Any, admin: Callable, get: Callable, who: Callable, public_cache: int) -> None:
+    """Add the routes to `app` with app.py's own decorators (`admin` checks the role)."""
+    @get("/letters/{slug}/partners/{code}")
+    def partner_link(slug, code):
+        """What a partner's link shows: its name, its consent text, and its count if public."""
+        return http.json_response(wiring.get().partners.public(slug, code), cache_seconds=public_cache)
+
+    @admin("/admin/letters/{slug}/imports", ["POST"], role=MODERATE)
+    def import_signatories(slug):
+        """A CSV or XLSX of sign-ons collected elsewhere: a dry run, or (dry_run false) the import."""
+        from chalicelib.import_models import ImportIn
+        who().require(slug)
+        data = http.parse_body(app.current_request, ImportIn)
+        return http.json_response(wiring.get().imports.upload(slug, data))
+
+
+    @admin("/admin/letters/{slug}/partners", ["GET"], role=READ)
+    def list_partners(slug):
+        who().require(slug)
+        return http.json_response(wiring.get().partners.list(slug))
+
+
+    @admin("/admin/letters/{slug}/partners", ["POST"])
+    def add_partner(slug):
+        from chalicelib.partner_models import PartnerIn
+        who().require(slug)
+        data = http.parse_body(app.current_request, PartnerIn)
+        return http.json_response(wiring.get().partners.add(slug, data), status=201)
+
+
+    @admin("/admin/letters/{slug}/partners/{code}", ["GET"], role=READ)
+    def partner_figures(slug, code):
+        who().require_partner(slug, code)
+        return http.json_response(wiring.get().partners.view(slug, code))
+
+
+    @admin("/admin/letters/{slug}/partners/{code}", ["PUT"])
+    def update_partner(slug, code):
+        from chalicelib.partner_models import PartnerUpdateIn
+        who().require(slug)
+        data = http.parse_body(app.current_request, PartnerUpdateIn)
+        return http.json_response(wiring.get().partners.update(slug, code, data))
+
+
+    @admin("/admin/letters/{slug}/partners/{code}/exports", ["POST"], role=READ)
+    def export_partner(slug, code):
+        from chalicelib.exports.on_demand import export_partner
+        from chalicelib.partner_models import PartnerExportIn
+        who().require_partner(slug, code)
+        data, svc = http.parse_body(app.current_request, PartnerExportIn), wiring.get()
+        own = svc.partners.access(slug, code, who().partner)  # a partner: only if allowed
+        return http.json_response(export_partner(svc, wiring.s3(), slug, code, consenting_only=own,
+                                                 include_email=own or data.include_email))
