@@ -64,4 +64,4 @@ def register(app: Any, admin: Callable, get: Callable, who: Callable, public_cac
         data, svc = http.parse_body(app.current_request, PartnerExportIn), wiring.get()
         own = svc.partners.access(slug, code, who().partner)  # a partner: only if allowed
         return http.json_response(export_partner(svc, wiring.s3(), slug, code, consenting_only=own,
-                                                 include_email=own or data.include_email))
+                                                 include_email=data.include_email))

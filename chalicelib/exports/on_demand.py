@@ -93,7 +93,13 @@ def export_partner(svc: Any, s3: Any, slug: str, code: str, *, include_email: bo
     `consenting_only` (a partner's own token): only the signers who ticked that partner's
     consent, with their emails if `include_email` (the lead organiser's switch).
     """
+    from ..errors import ValidationFailedError
     from ..organiser_models import ExportOut
+    if include_email:  # addresses are opened only by the job worker (sealing/, jobs/)
+        raise ValidationFailedError(
+            "A partner's export holds names only for now: emails are opened only by the "
+            "letter's export job.", fields=[{"loc": ["body", "include_email"],
+                                             "type": "not_available"}])
     settings, letter = svc.settings, svc.letters.letter_item(slug)
     only = eq("via", code) & eq("partner_consent", True) if consenting_only else eq("via", code)
     stamp = svc.clock().astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -36,7 +36,6 @@ function partnerCard(ctx, p) {
     el("p", { className: "hint", text: `${p.may_download ? "May" : "May not"} download names and emails of consenting referrals; count ${p.public_count ? "shown" : "not shown"} on its link.` }),
     el("div", { className: "actions" },
       button("Export CSV", () => download(out, ctx.slug(), p.code, false)),
-      button("Export CSV with emails", () => download(out, ctx.slug(), p.code, true)),
       button("Issue a token for its staff", async () => {
         try {
           const t = await partnerToken(ctx.slug(), p.code, `${p.name} staff`);
@@ -90,7 +89,7 @@ export async function partnerView(me) {
     $("partner-view-link").textContent = p.share_link;
     const b = $("partner-view-export");
     b.hidden = !p.may_download;
-    b.onclick = () => download(out, slug, code, true);
+    b.onclick = () => download(out, slug, code, false); // names: emails only by the export job
   } catch (err) { if (!err.tokenRefused) say(out, errorText(err), "error"); }
   $("partner-view-h").focus();
 }
