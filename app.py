@@ -16,7 +16,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from chalice import Chalice, Cron, Response  # noqa: E402
 
-from chalicelib import coalition_routes, http, logs, models, wiring  # noqa: E402
+from chalicelib import http, logs, models, wiring  # noqa: E402
 from chalicelib.models import ConfirmationIn, signature_in  # noqa: E402
 from chalicelib.settings import packaging_setting  # noqa: E402
 
@@ -76,6 +76,12 @@ def confirm():
 def withdraw():
     data = http.parse_body(app.current_request, models.WithdrawalIn)
     return http.json_response(wiring.get().signing.withdraw(data.token, http.source_ip(app.current_request)))
+
+
+@get("/letters/{slug}/partners/{code}")
+def partner_link(slug, code):
+    """What a partner's link shows: its name, its consent text, and its count if public."""
+    return http.json_response(wiring.get().partners.public(slug, code), cache_seconds=PUBLIC_CACHE)
 
 
 @get("/letters.html")

@@ -1,7 +1,8 @@
 """The coalition routes (issue 16): sign-ons imported from a file, and partners with their
-links, figures, exports and staff tokens. app.py registers them (`register`) so that it stays a
-table of contents under 400 lines; each handler is one call of wiring.get().<field>.<method>,
-as app.py's are (partners → partners.py, imports → imports/importer.py)."""
+links, figures, exports and staff tokens. organiser_api.py registers them (`register`) so
+that it stays under 400 lines; each handler is one call of wiring.get().<field>.<method>, as
+its own are (partners → partners.py, imports → imports/importer.py). The public partner
+link is in app.py."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -10,13 +11,9 @@ from . import http, wiring
 from .principal import MODERATE, READ
 
 
-def register(app: Any, admin: Callable, get: Callable, who: Callable, public_cache: int) -> None:
-    """Add the routes to `app` with app.py's own decorators (`admin` checks the role)."""
-    @get("/letters/{slug}/partners/{code}")
-    def partner_link(slug, code):
-        """What a partner's link shows: its name, its consent text, and its count if public."""
-        return http.json_response(wiring.get().partners.public(slug, code), cache_seconds=public_cache)
-
+def register(app: Any, admin: Callable, who: Callable) -> None:
+    """Add the routes to `app` (the organisers' blueprint) with its own decorators (`admin`
+    checks the role)."""
     @admin("/admin/letters/{slug}/imports", ["POST"], role=MODERATE)
     def import_signatories(slug):
         """A CSV or XLSX of sign-ons collected elsewhere: a dry run, or (dry_run false) the import."""

@@ -1,7 +1,7 @@
 """Lookalike organisations: does a name look like an organisation already on the letter?
 
 Each letter keeps one item per organisation name key (lookalike.name_key), naming the
-signature that first signed with it (keys.org_name_key, access pattern 19 in keys.py). The check is
+signature that first signed with it (keys.org_name_key, access pattern 21 in keys.py). The check is
 one GetItem whatever the letter's size, and one more (the signature it names) only when
 the item exists. An organisation whose name matches a live one (pending, on the list or in
 a queue) is held for an organiser with the match shown (`lookalike_of`); so is an

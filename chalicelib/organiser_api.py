@@ -7,7 +7,7 @@ import functools
 
 from chalice import AuthResponse, Blueprint
 
-from . import http, wiring
+from . import coalition_routes, http, wiring
 from .principal import MANAGE, MODERATE, NOBODY, READ, principal_from
 
 organiser_api = Blueprint(__name__)
@@ -38,7 +38,7 @@ def organiser_auth(auth_request):
         return AuthResponse(routes=["*"], principal_id=NOBODY)
     return AuthResponse(routes=["*"], principal_id=principal.token_id,
                         context={"name": principal.name, "letters": ",".join(principal.letters),
-                                 "role": principal.role})
+                                 "role": principal.role, "partner": principal.partner or ""})
 
 
 @bp.middleware("http")
@@ -68,12 +68,15 @@ def who():
     return principal_from(bp.current_request)
 
 
+coalition_routes.register(bp, admin, who)  # imports and partners (issue 16)
+
+
 @admin("/admin/me", ["GET"], role=READ)
 def whoami():
     from chalicelib.organiser_models import Me
     me = who()
     return http.json_response(Me(id=me.token_id, name=me.name, letters=list(me.letters),
-                                 role=me.role))
+                                 role=me.role, partner=me.partner))
 
 
 @admin("/admin/letters/{slug}", ["GET"], role=READ)
@@ -94,8 +97,9 @@ def create_token():
     from chalicelib.organiser_models import TokenCreateIn
     who().require()
     data = http.parse_body(bp.current_request, TokenCreateIn)
-    return http.json_response(wiring.get().organisers.create(data.name, data.letters, data.role),
-                              status=201)
+    wiring.get().partners.require_exists(data.partner)  # a partner's token: 404 if none
+    return http.json_response(wiring.get().organisers.create(data.name, data.letters, data.role,
+                                                             data.partner), status=201)
 
 
 @admin("/admin/tokens/{token_id}", ["DELETE"])

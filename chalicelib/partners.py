@@ -1,7 +1,7 @@
 """Partners of a coalition letter: organisations with their own link (`?via={code}`), their
 own figures and, for their own staff, a token that sees only those (principal.Principal).
 
-A partner is one item (PARTNER#{slug} / {code}, access pattern 20 in keys.py), cached per instance
+A partner is one item (PARTNER#{slug} / {code}, access pattern 22 in keys.py), cached per instance
 like the letter item, since every sign-on through its link reads it. Its figures are
 counter shards (PCOUNT#{slug}#{code}#{shard}) written in the transactions that change them:
 `signed` and `d_{YYYYMMDD}` by the sign-on, `confirmed` by the confirmation, `n_{kind}` and

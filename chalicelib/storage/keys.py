@@ -74,7 +74,7 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
 21. Lookalike organisations: GetItem ORGNAME#{slug}#{h(name key)} (one per sign-on or
     import row, at any size of letter), then GetItem the signature it names if there is
     one; the first organisation of a name key puts it (conditional) in its own transaction.
-20. Partners of a letter: Query PK=PARTNER#{slug}; one partner: GetItem (cached per
+22. Partners of a letter: Query PK=PARTNER#{slug}; one partner: GetItem (cached per
     instance, as the letter item). A sign-on through a partner's link ADDs to the partner's
     counter shard (the signature's shard) in its transaction; a confirmation and every move
     into or out of `listed` ADD in theirs. Figures: BatchGetItem of the partner's shards.

@@ -202,7 +202,7 @@ async function selectLetter(next) {
   $("f-status").className = "";
   await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load(),
     panels.dashboard.load(), panels.editor.load(), panels.translations.load(),
-    panels.delivery.load(,
+    panels.delivery.load(),
     panels.partners.load()]);
 }
 
