@@ -35,17 +35,18 @@ FONT_NAMES = "Noto Serif, Nanum Myeongjo"
 SIZE_PT, LINE, GAP = 11, 1.45, 3.5      # body size, line height factor, paragraph gap (mm)
 MARGINS = (22, 22, 22, 24)              # left, top, right, bottom (mm), as the HTML's @page
 SIGNATORIES_PER_REGION = 200            # paragraphs laid out per text region (bounds memory)
-# The organisers' on-demand export runs in the API (28 s): bench/delivery_pdf.py took 14.6 s
-# for 10,000 names on a busy 2-core machine. Longer lists: the snapshot's letter.pdf (900 s).
-ON_DEMAND_MAX = 10_000
+# Exports and snapshot cuts are jobs on the job worker (900 s, 1,024 MB): bench/delivery_pdf.py
+# took 153 s and 179 MB for 100,000 names on a busy 2-core machine, so twice that still fits
+# beside the snapshot's other files. A longer list (over 5,000 pages) gets no PDF.
+PDF_MAX_NAMES = 200_000
 # Characters that print as nothing and need no glyph.
 _INVISIBLE = {"\n", "\r", "\t", "\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
 
 class PdfTooLongError(ValidationFailedError):
     CODE = "pdf_too_long"
-    MESSAGE = (f"A PDF of more than {ON_DEMAND_MAX:,} signatures is made only by the nightly "
-               "snapshot: cut a snapshot and download its letter.pdf.")
+    MESSAGE = (f"A PDF is made for at most {PDF_MAX_NAMES:,} signatures (over 5,000 pages "
+               "past that): deliver the HTML or DOCX.")
 
 
 class PdfGlyphsMissingError(ValidationFailedError):
@@ -301,7 +302,7 @@ def _heading(pdf, text: str, mm_line: float) -> None:
 
 def export_delivery_pdf(store: Table, letter_item: dict, out: IO[bytes],
                         counts: Optional[Counts] = None, *, date: Optional[str] = None,
-                        max_names: Optional[int] = ON_DEMAND_MAX) -> int:
+                        max_names: Optional[int] = PDF_MAX_NAMES) -> int:
     """The on-demand export: refused (PdfTooLongError) past `max_names` listed signatures."""
     counts = counts or Counts.from_counters(
         store.counter_totals(letter_item["slug"], letter_item["shards"]))

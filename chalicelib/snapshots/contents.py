@@ -10,7 +10,8 @@ from typing import Any
 
 from ..exports.delivery_docx import write_delivery_docx
 from ..exports.delivery_html import iter_delivery_html
-from ..exports.delivery_pdf import PdfGlyphsMissingError, write_delivery_pdf
+from ..exports.delivery_pdf import (PDF_MAX_NAMES, PdfGlyphsMissingError, PdfTooLongError,
+                                    write_delivery_pdf)
 from ..exports.external_sort import ExternalSort
 from ..exports.rows import (ROW_ATTRIBUTES, iter_csv, iter_json, letter_order, row_of,
                             write_chunks)
@@ -100,11 +101,14 @@ def _counted(listed: Any, progress: Progress) -> Any:
 def write_letter_files(letter: dict, listed: Any, counts: Counts, tmp: Path) -> dict:
     """The delivery letter from the listed signatures in printed order (iterable thrice).
     Returns {file name: reason} for a file it refused to write (the PDF, when its fonts
-    cannot draw a name): the day's other files are still the day's snapshot."""
+    cannot draw a name or the list is too long for one): the day's other files are still the
+    day's snapshot."""
     with (tmp / "letter.html").open("wb") as f:
         write_chunks(iter_delivery_html(letter, iter(listed), counts), f)
     with (tmp / "letter.docx").open("wb") as f:
         write_delivery_docx(letter, iter(listed), counts, f)
+    if counts.total > PDF_MAX_NAMES:
+        return {"letter.pdf": PdfTooLongError.MESSAGE}
     try:
         with (tmp / "letter.pdf").open("wb") as f:
             write_delivery_pdf(letter, iter(listed), counts, f)

@@ -171,6 +171,16 @@ def test_an_on_demand_pdf_past_its_limit_is_refused_before_any_work(memory_examp
     assert render(memory_example, max_names=35).startswith(b"%PDF-")
 
 
+def test_a_snapshot_of_a_list_too_long_for_a_pdf_leaves_it_out_and_says_why(memory_example,
+                                                                          tmp_path):
+    from chalicelib.snapshots.contents import write_letter_files
+    n = delivery_pdf.PDF_MAX_NAMES + 1
+    huge = Counts(organisations=0, individuals=n, total=n, countries=1)
+    refused = write_letter_files(letter_of(memory_example), [], huge, tmp_path)
+    assert refused == {"letter.pdf": delivery_pdf.PdfTooLongError.MESSAGE}
+    assert not (tmp_path / "letter.pdf").exists() and (tmp_path / "letter.html").exists()
+
+
 def test_the_body_in_a_missing_script_is_refused_too():
     item = {"date": "2020-02-26", "addressee": "Office", "salutation": "Dear,",
             "closing": "Yours,", "title": "T", "body_html": "<p>שלום</p>"}
