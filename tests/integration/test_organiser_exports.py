@@ -157,13 +157,20 @@ def test_the_pdf_export_is_the_dated_letter_with_its_sha256(client, svc, token):
     assert b"/CreationDate (D:20261203000000Z" in pdf
 
 
-def test_a_pdf_its_fonts_cannot_draw_is_a_422_naming_the_signature(client, svc, token):
-    sig_id = add(svc, "محمد علي", "listed")
-    resp = export(client, token, format="pdf")
-    assert resp.status_code == 422
-    err = resp.json_body["error"]
-    assert err["code"] == "pdf_glyphs_missing" and sig_id in err["message"]
-    assert "محمد" not in err["message"]
+def test_a_pdf_its_fonts_cannot_draw_fails_its_job_and_writes_no_file(client, svc, token):
+    from tools.job_pump import JobPump
+    add(svc, "محمد علي", "listed")
+    auth = {"authorization": f"Bearer {token}"}
+    started = post(client, f"/admin/letters/{SLUG}/exports", {"format": "pdf"}, auth)
+    assert started.status_code == 202
+    JobPump(wiring.get()).drain()
+    job = client.http.get(f"/admin/letters/{SLUG}/exports/{started.json_body['id']}",
+                          headers=auth).json_body
+    assert job["state"] == "failed", job
+    assert "PdfGlyphsMissingError" in json.dumps(job) and "محمد" not in json.dumps(job)
+    listed = wiring.s3().list_objects_v2(Bucket=svc.settings.exports_bucket,
+                                         Prefix=f"exports/{SLUG}/")
+    assert not [o for o in listed.get("Contents", []) if o["Key"].endswith("letter.pdf")]
 
 
 def cut(client, token, **body):
