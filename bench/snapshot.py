@@ -117,14 +117,14 @@ def step(name: str, table: str, bucket: str, slug: str, shards: int) -> dict:
     elif name == "export":         # the organiser's CSV export with emails, to a file
         from chalicelib.exports.rows import export_csv
         sink = LineCount()
-        export_csv(service.store, letter, sink, include_email=True)
+        export_csv(service.store, letter, sink, include_email=True, unsealer=service.unsealer)
         n = sink.lines - 1  # the header
     elif name == "xlsx":           # the organiser's XLSX export with emails, to a file
         import tempfile
         import zipfile
         from chalicelib.exports.xlsx import export_xlsx
         with tempfile.TemporaryFile() as out:
-            export_xlsx(service.store, letter, out, include_email=True)
+            export_xlsx(service.store, letter, out, include_email=True, unsealer=service.unsealer)
             with zipfile.ZipFile(out) as z, z.open("xl/worksheets/sheet1.xml") as sheet:
                 n, tail = -1, b""  # -1: the header row
                 for chunk in iter(lambda: sheet.read(1 << 20), b""):
