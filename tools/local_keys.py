@@ -16,6 +16,7 @@ import json
 import os
 from dataclasses import dataclass
 
+from chalicelib.sealing import box
 from tools.localstack import LOCAL, write_secret
 
 KEYS_FILE = LOCAL / "keys" / "letter-keys.json"
@@ -54,7 +55,7 @@ def save(settings: Where) -> int:
             Path=settings.seal_key_path.rstrip("/"), Recursive=True):
         for p in page["Parameters"]:
             stored = json.loads(p["Value"])
-            wrapped = base64.urlsafe_b64decode(stored["wrapped"] + "=" * (-len(stored["wrapped"]) % 4))
+            wrapped = box.unb64(stored["wrapped"])
             private = kms.decrypt(CiphertextBlob=wrapped, KeyId=settings.seal_kms_key,
                                   EncryptionContext=_context(settings, p["Name"]))["Plaintext"]
             saved[p["Name"]] = {"public": stored["public"], "created_at": stored.get("created_at"),
@@ -74,6 +75,6 @@ def restore(settings: Where) -> int:
                               Plaintext=base64.b64decode(entry["private"]),
                               EncryptionContext=_context(settings, name))["CiphertextBlob"]
         value = {"public": entry["public"], "created_at": entry.get("created_at"),
-                 "wrapped": base64.urlsafe_b64encode(wrapped).rstrip(b"=").decode()}
+                 "wrapped": box.b64(wrapped)}
         ssm.put_parameter(Name=name, Value=json.dumps(value), Type="String", Overwrite=True)
     return len(saved)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import json
 import operator
 import re
@@ -111,14 +112,8 @@ def with_emails(sigs: Iterable[dict], letter_item: dict, unsealer: Any,
         return
     if unsealer is None:
         raise ValueError("an export with emails needs the power to open them (an Unsealer)")
-    page: list[dict] = []
-    for sig in sigs:
-        page.append(sig)
-        if len(page) == OPEN_PAGE:
-            opened = unsealer.emails_of(letter_item, page)
-            yield from ((s, opened.get(s["sig_id"])) for s in page)
-            page = []
-    if page:
+    rest = iter(sigs)
+    while page := list(itertools.islice(rest, OPEN_PAGE)):
         opened = unsealer.emails_of(letter_item, page)
         yield from ((s, opened.get(s["sig_id"])) for s in page)
 

@@ -7,45 +7,24 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from botocore.exceptions import ClientError
 
 PART_SIZE = 8 * 1024 * 1024
 
 
-def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
-           part_size: int = PART_SIZE) -> dict:
-    """Stream a file to S3 by multipart upload, `part_size` at a time; abort on any failure.
-
-    Returns size, sha256 and the ETag S3 will report (md5 of the parts' md5s).
-    """
-    mpu = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)
-    upload_id = mpu["UploadId"]
-    parts, md5s, sha, size = [], [], hashlib.sha256(), 0
-    total = path.stat().st_size
+@contextmanager
+def _multipart(s3: Any, bucket: str, key: str, content_type: str) -> Iterator[tuple[str, list]]:
+    """(upload id, parts): the upload is completed with the parts the block appended, or
+    aborted if the block fails."""
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key,
+                                           ContentType=content_type)["UploadId"]
+    parts: list[dict] = []
     try:
-        with path.open("rb") as f:
-            for number in itertools.count(1):
-                start = (number - 1) * part_size
-                length = min(part_size, total - start)
-                if length <= 0 and number > 1:
-                    break
-                md5 = hashlib.md5()
-                for block in iter(lambda: f.read(min(1 << 20, start + length - f.tell())), b""):
-                    sha.update(block)
-                    md5.update(block)
-                size += length
-                md5s.append(md5.digest())
-                from s3transfer.utils import ReadFileChunk
-                # The part streams from the file (never a whole 8 MiB bytes object in memory).
-                with ReadFileChunk.from_filename(str(path), start, length) as body:
-                    resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
-                                          PartNumber=number, Body=body, ContentLength=length)
-                parts.append({"PartNumber": number, "ETag": resp["ETag"]})
-                if length < part_size:
-                    break
+        yield upload_id, parts
         s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
                                      MultipartUpload={"Parts": parts})
     except BaseException:
@@ -54,28 +33,59 @@ def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
         except Exception:  # the original failure matters more; a lifecycle rule sweeps leftovers
             pass
         raise
+
+
+def _report(key: str, size: int, sha: Any, md5s: list[bytes], content_type: str) -> dict:
+    """What an upload wrote, with the ETag S3 reports for it (md5 of the parts' md5s)."""
     etag = f"{hashlib.md5(b''.join(md5s)).hexdigest()}-{len(md5s)}"
     return {"key": key, "size": size, "sha256": sha.hexdigest(), "etag": etag,
             "content_type": content_type}
+
+
+def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
+           part_size: int = PART_SIZE) -> dict:
+    """Stream a file to S3 by multipart upload, `part_size` at a time; abort on any failure.
+
+    Returns size, sha256 and the ETag S3 will report (md5 of the parts' md5s).
+    """
+    md5s, sha, size = [], hashlib.sha256(), 0
+    total = path.stat().st_size
+    with _multipart(s3, bucket, key, content_type) as (upload_id, parts), path.open("rb") as f:
+        for number in itertools.count(1):
+            start = (number - 1) * part_size
+            length = min(part_size, total - start)
+            if length <= 0 and number > 1:
+                break
+            md5 = hashlib.md5()
+            for block in iter(lambda: f.read(min(1 << 20, start + length - f.tell())), b""):
+                sha.update(block)
+                md5.update(block)
+            size += length
+            md5s.append(md5.digest())
+            from s3transfer.utils import ReadFileChunk
+            # The part streams from the file (never a whole 8 MiB bytes object in memory).
+            with ReadFileChunk.from_filename(str(path), start, length) as body:
+                resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
+                                      PartNumber=number, Body=body, ContentLength=length)
+            parts.append({"PartNumber": number, "ETag": resp["ETag"]})
+            if length < part_size:
+                break
+    return _report(key, size, sha, md5s, content_type)
 
 
 def upload_chunks(s3: Any, bucket: str, key: str, chunks: Iterable[bytes], content_type: str,
                   *, part_size: int = PART_SIZE) -> dict:
     """Stream bytes to S3 by multipart upload as they come (one part held at a time, no
     file): for a file made by merging streams. Same report as `upload`."""
-    mpu = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType=content_type)
-    upload_id = mpu["UploadId"]
-    parts: list[dict] = []
     md5s: list[bytes] = []
     sha, size, buf = hashlib.sha256(), 0, bytearray()
+    with _multipart(s3, bucket, key, content_type) as (upload_id, parts):
+        def send(data: bytes) -> None:
+            md5s.append(hashlib.md5(data).digest())
+            resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
+                                  PartNumber=len(parts) + 1, Body=data)
+            parts.append({"PartNumber": len(parts) + 1, "ETag": resp["ETag"]})
 
-    def send(data: bytes) -> None:
-        md5s.append(hashlib.md5(data).digest())
-        resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
-                              PartNumber=len(parts) + 1, Body=data)
-        parts.append({"PartNumber": len(parts) + 1, "ETag": resp["ETag"]})
-
-    try:
         for chunk in chunks:
             sha.update(chunk)
             size += len(chunk)
@@ -85,17 +95,7 @@ def upload_chunks(s3: Any, bucket: str, key: str, chunks: Iterable[bytes], conte
                 del buf[:part_size]
         if buf or not parts:
             send(bytes(buf))
-        s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id,
-                                     MultipartUpload={"Parts": parts})
-    except BaseException:
-        try:
-            s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-        except Exception:  # the original failure matters more; a lifecycle rule sweeps leftovers
-            pass
-        raise
-    etag = f"{hashlib.md5(b''.join(md5s)).hexdigest()}-{len(md5s)}"
-    return {"key": key, "size": size, "sha256": sha.hexdigest(), "etag": etag,
-            "content_type": content_type}
+    return _report(key, size, sha, md5s, content_type)
 
 
 def get_json(s3: Any, bucket: str, key: str) -> Optional[tuple[dict, bytes]]:
