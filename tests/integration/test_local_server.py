@@ -69,14 +69,16 @@ def test_a_client_that_goes_away_mid_response_prints_no_traceback(live_site, cap
     import socket
     import struct
     import threading
+    import time
     for _ in range(5):
         s = socket.create_connection(("127.0.0.1", live_site.server.port))
         s.sendall(b"GET /api/letters/eu-hrc43-dprk HTTP/1.1\r\nHost: x\r\n\r\n")
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()  # a reset, as a closed browser tab sends: the answer has nowhere to go
-    for t in threading.enumerate():  # let every request thread finish writing
-        if "process_request_thread" in t.name:
-            t.join(30)
+    deadline = time.monotonic() + 30  # let every request thread finish writing
+    while time.monotonic() < deadline and any(
+            "process_request_thread" in t.name and t.is_alive() for t in threading.enumerate()):
+        time.sleep(0.05)  # (a thread just being started cannot be joined yet)
     err = capfd.readouterr().err
     assert "Traceback" not in err and "127.0.0.1" not in err
 
