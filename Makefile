@@ -53,11 +53,15 @@ lint: deps
 unit: $(PY_STAMP) lint
 	$(PY) -m pytest tests/unit tests/usecases -m "not dynamodb"
 
-# Two processes, one per core: the browser tier beside every other tier (each starts its own
-# DynamoDB Local and moto on free ports). The other tiers' output follows the browser tier's.
+# The browser tier beside every other tier, and those in TEST_WORKERS processes (pytest-xdist,
+# a test module to a process, the slowest modules first: tests/conftest.py). Each process starts
+# its own DynamoDB Local and moto on free ports. The tiers' output follows the browser tier's.
+# Most of a test's time is a round trip to a local server, so three processes beside the
+# browser keep CI's two cores busy.
+TEST_WORKERS ?= 3
 test: deps browser lint
 	@mkdir -p .local
-	@$(PY) -m pytest --ignore=tests/browser > .local/test-tiers.log 2>&1 & tiers=$$!; \
+	@$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --ignore=tests/browser > .local/test-tiers.log 2>&1 & tiers=$$!; \
 	$(PY) -m pytest tests/browser; browser=$$?; \
 	wait $$tiers; others=$$?; cat .local/test-tiers.log; \
 	echo "browser tier exit $$browser, other tiers exit $$others"; \

@@ -79,3 +79,19 @@ def live_site(stack, tmp_path):
     site = start_site(tmp_path / "outbox")
     yield site
     site.stop()
+
+
+# The modules that take longest (measured with --durations), first: the tiers run in several
+# processes a module at a time (make test), and a long module started last would leave the
+# others idle while it finishes.
+SLOWEST_FIRST = ("security/test_fuzz.py", "snapshots/test_snapshots.py",
+                 "security/test_properties.py", "reliability/test_load_and_faults.py",
+                 "security/test_authz.py", "security/test_hostile_inputs.py",
+                 "infra/test_iam_policies.py", "usecases/test_jobs.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item):
+        path = item.nodeid.split("::")[0].removeprefix("tests/")
+        return SLOWEST_FIRST.index(path) if path in SLOWEST_FIRST else len(SLOWEST_FIRST)
+    items.sort(key=rank)  # stable: every other test keeps its place
