@@ -14,7 +14,7 @@ import os
 # is built (~15 ms of a cold start); we use none.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from chalice import Chalice, Cron, Response  # noqa: E402
+from chalice import Chalice, Cron, Rate, Response  # noqa: E402
 
 from chalicelib import http, logs, models, wiring  # noqa: E402
 from chalicelib.models import ConfirmationIn, signature_in  # noqa: E402
@@ -144,6 +144,15 @@ def job_worker(event):
                     name="ses_events")
 def ses_events(event):
     return wiring.get().ses_events.handle_sns(event.message)
+
+
+# Hourly: a reminder to each pending signer whose REMINDER_AFTER_HOURS have passed
+# (chalicelib/reminders.py; the mail worker sends them off the stream).
+@app.schedule(Rate(1, unit=Rate.HOURS), name="reminders")
+def reminders(event):
+    """Queue the reminders due since the last run (each once; a missed run's too)."""
+    svc = wiring.get()
+    return svc.reminders.run(svc.clock(), budget_seconds=240)
 
 
 @app.schedule(Cron(15, packaging_setting("retention_hour_utc"), "*", "*", "?", "*"), name="retention")

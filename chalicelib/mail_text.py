@@ -28,6 +28,13 @@ TEXT = {
                   "they collected before the online form. There is nothing to do.\n\n"
                   "If you did not agree to sign, or want your name taken off, open this link: "
                   "it takes your name off the letter and deletes your details.\n\n{withdraw}\n"),
+        "reminder_subject": "Reminder: confirm your signature: {title}",
+        "reminder": ("This is a reminder. You signed \"{title}\" as {name}, but your signature "
+                     "is not confirmed yet, so your name is not listed.\n\n"
+                     "To confirm it, open this link:\n\n{confirm}\n\n"
+                     "The link works until {until} UTC. Your email address is never shown.\n\n"
+                     "If you did not sign, or have changed your mind, ignore this message: "
+                     "nothing will be published.\n"),
     },
     "ko": {
         "subject": "서명을 확인해 주세요: {title}",
@@ -51,6 +58,13 @@ TEXT = {
                   "추가했습니다. 하실 일은 없습니다.\n\n"
                   "서명에 동의하지 않으셨거나 이름을 빼고 싶으시면 이 링크를 여세요. 서한에서 이름을 "
                   "빼고 정보를 삭제합니다:\n\n{withdraw}\n"),
+        "reminder_subject": "다시 알려 드립니다. 서명을 확인해 주세요: {title}",
+        "reminder": ("다시 알려 드리는 메일입니다. \"{title}\"에 {name}(으)로 서명하셨지만 아직 "
+                     "확인되지 않아 이름이 게재되지 않았습니다.\n\n"
+                     "서명을 확인하려면 다음 링크를 여세요:\n\n{confirm}\n\n"
+                     "링크는 {until}(UTC)까지 유효합니다. 이메일 주소는 공개되지 않습니다.\n\n"
+                     "서명하지 않으셨거나 마음이 바뀌셨다면 이 메일을 무시하세요. 아무것도 "
+                     "게재되지 않습니다.\n"),
     },
 }
 
@@ -97,3 +111,14 @@ def added(letter: dict, language: str, site: str, name: str,
     body = t["added"].format(title=letter["title"], name=name,
                              withdraw=f"{site}/withdraw.html#token={withdraw_token}")
     return t["added_subject"].format(title=letter["title"][:120]), body
+
+
+def reminder(letter: dict, language: str, site: str, confirm_token: str, expires_at: str,
+             name: str) -> tuple[str, str]:
+    """(subject, body) of the reminder to a signer who has not confirmed: their link again,
+    and when it expires (`expires_at`: ISO, UTC)."""
+    t = TEXT.get(language, TEXT["en"])
+    body = t["reminder"].format(title=letter["title"], name=name,
+                                until=expires_at[:16].replace("T", " "),
+                                confirm=f"{site}/confirm.html#token={confirm_token}")
+    return t["reminder_subject"].format(title=letter["title"][:120]), body

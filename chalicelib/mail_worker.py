@@ -50,7 +50,7 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class Due:
-    kind: str  # "link", "notice" or "added" (an import's "you were added")
+    kind: str  # "link", "notice", "added" (an import's "you were added") or "reminder"
     key: dict
     n: int
 
@@ -68,6 +68,9 @@ def due(change: ItemChange) -> Optional[Due]:
         return Due("notice", keys.key_of(new), new["notices"])
     if new.get("added", 0) > old.get("added", 0) and new.get("state") != WITHDRAWN:
         return Due("added", keys.key_of(new), new["added"])
+    if new.get("reminders", 0) > old.get("reminders", 0) and new.get("state") == PENDING \
+            and new.get("email_hash"):  # raised by the hourly run (reminders.py)
+        return Due("reminder", keys.key_of(new), new["reminders"])
     return None
 
 
@@ -80,7 +83,7 @@ def expired_pending(change: ItemChange) -> bool:
 
 # Each kind of mail: the signature's counter that asks for it, and the one that records it sent.
 COUNTERS = {"link": ("sends", "mailed"), "notice": ("notices", "noticed"),
-            "added": ("added", "added_mailed")}
+            "added": ("added", "added_mailed"), "reminder": ("reminders", "reminded")}
 
 
 class MailWorker:
@@ -184,6 +187,9 @@ class MailWorker:
         sig = self._lease(job, counter, done)
         if sig is None:
             return "skipped"
+        if job.kind == "reminder" and (late := self._reminder_late(sig)):
+            self._finish(job, done, sig, note=late)  # the link expired, or the letter closed
+            return "skipped"
         try:
             message = self._message(job, sig)
         except SealError as exc:  # its key is gone or the ciphertext is not this signature's
@@ -229,7 +235,7 @@ class MailWorker:
         """The signature, if this worker now holds the mail's lease; None if it is not due."""
         now = self.clock()
         still_due = eq(counter, job.n) & (absent(done) | lt(done, job.n))
-        if job.kind == "link":
+        if job.kind in ("link", "reminder"):
             still_due = still_due & eq("state", PENDING)
         lease = iso(now + dt.timedelta(seconds=LEASE_SECONDS))
         if self.store.update(job.key, Update(set={"mail_lease": lease}),
@@ -260,6 +266,13 @@ class MailWorker:
                 link_tokens.make_token(sig_id, confirm, slug),
                 withdraw_token if job.n == 1 else None, self.settings.token_ttl_hours,
                 name=sig.get("name", ""))
+        elif job.kind == "reminder":  # the newest link again: valid, expiring as it did
+            confirm = link_tokens.derived_secret(self._key, sig_id, salt, "confirm",
+                                                 sig.get("sends", 1))
+            subject, text = mail_text.reminder(
+                letter, language, self.settings.site_url,
+                link_tokens.make_token(sig_id, confirm, slug), sig["confirm_expires_at"],
+                name=sig.get("name", ""))
         elif job.kind == "added":
             subject, text = mail_text.added(letter, language, self.settings.site_url,
                                             sig.get("name", ""), withdraw_token)
@@ -270,6 +283,16 @@ class MailWorker:
         text += mail_text.organisers_footer(organisers, language)
         return Message(to=self.address(letter, sig), subject=subject, text=text,
                        from_name=organisers.get("name"), reply_to=organisers.get("contact_email"))
+
+    def _reminder_late(self, sig: dict) -> Optional[str]:
+        """Why a reminder queued by the hourly run should not go now, if it should not."""
+        if parse_iso(sig["confirm_expires_at"]) <= self.clock():
+            return "link expired"
+        try:
+            letter = self.letters.letter_item(sig["letter"])
+        except LetterNotFoundError:
+            return "no letter"
+        return None if self.letters.is_open(letter) else "letter closed"
 
     def address(self, letter: dict, sig: dict) -> str:
         """The one place the worker reads a signer's address: opened from its seal."""

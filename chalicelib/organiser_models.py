@@ -97,6 +97,8 @@ class LetterAdminView(LetterAdminOut):
     organisations_need_approval: bool
     last_snapshot: Optional[str] = None
     draft: bool = Field(default=False, description="Never opened yet: not on the public pages.")
+    reminders_sent: int = Field(default=0, description="Reminders queued to signers who had "
+                                "not confirmed (REMINDER_AFTER_HOURS), over every hourly run.")
     warnings: list[Literal["no_organisers", "mail_from_unset"]] = Field(
         default_factory=list, description="no_organisers: the letter names no one behind it; "
                                           "mail_from_unset: MAIL_FROM is the placeholder address.")
@@ -214,9 +216,9 @@ class AuditList(BaseModel):
 
 class MailFailure(BaseModel):
     sig_id: str
-    kind: Literal["link", "notice", "added"] = Field(
+    kind: Literal["link", "notice", "added", "reminder"] = Field(
         description="link: a confirmation link; notice: \"you have already signed\"; added: "
-                    "an import's \"you were added\".")
+                    "an import's \"you were added\"; reminder: a pending signer's reminder.")
     error: str = Field(description="What SES (or the mail backend) answered.")
     at: str
 

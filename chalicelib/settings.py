@@ -69,6 +69,16 @@ class Settings(BaseModel):
         description="Confirmation emails re-sent for one pending signature, beyond the first.")
     resend_interval_seconds: int = Field(
         default=60, ge=0, description="Least time between two confirmation emails to one signer.")
+    reminder_after_hours: int = Field(
+        default=24, ge=1, le=24 * 30,
+        description="Hours after a sign-on (and between reminders) before a signer who has "
+                    "not confirmed is sent a reminder with their confirmation link; it must be "
+                    "below TOKEN_TTL_HOURS (no reminder goes once the link has expired). Read "
+                    "at sign-on: a change applies to later sign-ons.")
+    reminders_max: int = Field(
+        default=1, ge=0, le=5,
+        description="Reminders sent at most to one pending signer (0: none; sign-ons then "
+                    "write no reminder index entry).")
     max_body_bytes: int = Field(
         default=16 * 1024, ge=1024, description="Largest request body the API accepts.")
     max_admin_body_bytes: int = Field(
@@ -179,6 +189,13 @@ class Settings(BaseModel):
     def _prod_has_a_job_queue(self) -> "Settings":
         if self.stage == "prod" and not self.job_queue_url:
             raise ValueError("JOB_QUEUE_URL is required in prod")
+        return self
+
+    @model_validator(mode="after")
+    def _a_reminder_before_the_link_expires(self) -> "Settings":
+        if self.reminders_max and self.reminder_after_hours >= self.token_ttl_hours:
+            raise ValueError("REMINDER_AFTER_HOURS must be below TOKEN_TTL_HOURS "
+                             "(or REMINDERS_MAX 0)")
         return self
 
     @classmethod

@@ -20,6 +20,7 @@ from .sealing.seal import LetterSealer
 from .models import SLUG, ConfirmationOut, Delivered, SignAccepted, WithdrawalOut
 from .org_names import OrgNames, hold
 from .partners import Partners, signed_step
+from .reminders import first_reminder
 from .settings import Settings
 from .states import (AWAITING, CONFIRMED_STATES, LISTED, PENDING, PENDING_ONLY_FIELDS,
                      PERSONAL_FIELDS, QUARANTINED, WITHDRAWN, pending_ttl)
@@ -125,7 +126,9 @@ class Signing:
             withdraw_hash=link_tokens.secret_hash(withdraw),
             confirm_expires_at=iso(expires), sends=1, quarantine_reason=held,
             # DynamoDB deletes it if it is never confirmed (the claim goes off the stream)
-            ttl=pending_ttl(expires, self.settings.pending_grace_days))
+            ttl=pending_ttl(expires, self.settings.pending_grace_days),
+            # its reminder's index entry (reminders.py; confirming drops it)
+            **first_reminder(self.settings, letter, sig_id, now))
         if data.kind == "organisation":
             sig["authorised"] = True
         via = self._via(letter, data, sig, now)

@@ -80,7 +80,8 @@ class Transitions:
                 **{k: v for k, v in (set_fields or {}).items() if v is not None}}
         drop = set(remove) - set(sets)
         if frm == PENDING and to != PENDING:  # only a pending signature expires (by TTL)
-            drop.add(keys.TTL_ATTRIBUTE)
+            drop.add(keys.TTL_ATTRIBUTE)       # and is reminded (reminders.py)
+            drop.update(keys.REMINDER_KEYS)
         if to == LISTED:
             sets.update(list_keys({**sig, **sets}, letter["shards"]))
             if frm != LISTED:  # a rename keeps when it was listed

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .organisers import OrganiserTokens
     from .partners import Partners
     from .ratelimit import RateLimiter
+    from .reminders import Reminders
     from .retention import Retention
     from .sealing.migrate import SealMigration
     from .sealing.seal import LetterSealer
@@ -140,6 +141,11 @@ class Services:
     def ses_events(self) -> "SesEvents":
         from .delivery.ses_events import SesEvents
         return SesEvents(self.store)
+
+    @cached_property
+    def reminders(self) -> "Reminders":
+        from .reminders import Reminders
+        return Reminders(self.settings, self.store, self.letters, self.clock)
 
     @cached_property
     def retention(self) -> "Retention":

@@ -304,9 +304,11 @@ def bootstrap(table: str, bucket: str, seal_key: str = "alias/undersigned-signer
             "Enabled": True, "AttributeName": TTL_ATTRIBUTE})
     except ddb.exceptions.ResourceInUseException:
         # A table made before the mail outbox (its stream) existed gets the stream now.
-        if "StreamSpecification" not in ddb.describe_table(TableName=table)["Table"]:
+        described = ddb.describe_table(TableName=table)["Table"]
+        if "StreamSpecification" not in described:
             ddb.update_table(TableName=table,
                              StreamSpecification=table_definition(table)["StreamSpecification"])
+        _add_missing_indexes(ddb, table, described)
     s3 = boto_client("s3")
     try:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -318,6 +320,22 @@ def bootstrap(table: str, bucket: str, seal_key: str = "alias/undersigned-signer
     except kms.exceptions.NotFoundException:
         key = kms.create_key(Description="Wraps each letter's private key (local)")
         kms.create_alias(AliasName=seal_key, TargetKeyId=key["KeyMetadata"]["KeyId"])
+
+
+def _add_missing_indexes(ddb, table: str, described: dict) -> None:
+    """A table made before an index existed (GSI3, the reminders') gets it now; its items
+    already stored are indexed only if they carry its keys (none do: see reminders.py)."""
+    from chalicelib.storage.keys import table_definition
+
+    have = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])}
+    want = table_definition(table)
+    for index in want["GlobalSecondaryIndexes"]:
+        if index["IndexName"] in have:
+            continue
+        names = {k["AttributeName"] for k in index["KeySchema"]}
+        ddb.update_table(TableName=table, AttributeDefinitions=[
+            a for a in want["AttributeDefinitions"] if a["AttributeName"] in names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}])
 
 
 def write_secret(path: Path, value: str, *, replace: bool = True) -> None:

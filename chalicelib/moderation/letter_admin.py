@@ -90,7 +90,8 @@ class LetterAdmin:
                                counts=self.letters.counts(item),
                                organisations_need_approval=item["organisations_need_approval"],
                                last_snapshot=item.get("last_snapshot"),
-                               draft=bool(item.get("draft")), warnings=self.warnings(item))
+                               draft=bool(item.get("draft")), warnings=self.warnings(item),
+                               reminders_sent=item.get("reminders_sent", 0))
 
     def warnings(self, item: dict) -> list[str]:
         """What organisers must fix before the public sees the letter as theirs."""

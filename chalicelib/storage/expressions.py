@@ -105,7 +105,8 @@ class Update:
 
 # ---- queries ---------------------------------------------------------------------
 
-INDEX_KEYS = {None: ("PK", "SK"), "GSI1": ("GSI1PK", "GSI1SK"), "GSI2": ("GSI2PK", "GSI2SK")}
+INDEX_KEYS = {None: ("PK", "SK"), "GSI1": ("GSI1PK", "GSI1SK"), "GSI2": ("GSI2PK", "GSI2SK"),
+              "GSI3": ("GSI3PK", "GSI3SK")}
 
 
 @dataclass(frozen=True)

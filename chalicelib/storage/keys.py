@@ -1,7 +1,8 @@
 """The one DynamoDB table: every key is built here, every access pattern listed here.
 
 Table: partition key PK, sort key SK (strings); TTL attribute `ttl` (epoch seconds);
-two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
+three sparse indexes, GSI1 (the public list), GSI2 (the moderation queues) and GSI3 (the
+pending signatures a reminder is due to, keys only).
 
 | item                | PK                          | SK            | index keys                               |
 |---------------------|-----------------------------|---------------|------------------------------------------|
@@ -13,6 +14,8 @@ two sparse indexes, GSI1 (the public list) and GSI2 (the moderation queues).
 |                     |                             |               |   (k=1 organisation, 2 individual)       |
 |                     |                             |               | GSI2 in a moderation state:              |
 |                     |                             |               |   Q#{slug}#{state} / {created_at}#{id}   |
+|                     |                             |               | GSI3 while pending, a reminder to come:  |
+|                     |                             |               |   R#{slug}#{shard} / {due}#{id}#{n}      |
 | email claim         | EMAIL#{slug}#{hmac(email)}  | EMAIL         |                                          |
 | counter shard       | COUNT#{slug}#{shard}        | COUNT         |                                          |
 | hourly counter shard| HOURS#{slug}#{shard}        | {YYYY-MM-DDTHH}|                                         |
@@ -78,6 +81,14 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     instance, as the letter item). A sign-on through a partner's link ADDs to the partner's
     counter shard (the signature's shard) in its transaction; a confirmation and every move
     into or out of `listed` ADD in theirs. Figures: BatchGetItem of the partner's shards.
+23. Reminders to pending signers (reminders.py): a sign-on puts GSI3 keys on its pending
+    signature (R#{slug}#{shard} / {due}#{id}#{n}: reminder n is due at {due}); leaving
+    `pending` drops them (transitions.py). The hourly run Queries GSI3 per shard, SK <= now
+    (keys only: only what is due and not yet handled), and per entry one UpdateItem raising
+    `reminders` (the mail worker's outbox, 14) and moving the keys to the next reminder or
+    dropping them, conditioned on the entry being the one read. The index holds only pending
+    signatures a reminder is still to go to; at 10 million signatures an hour reads what
+    fell due in that hour.
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -97,6 +108,7 @@ import time
 
 GSI1 = "GSI1"
 GSI2 = "GSI2"
+GSI3 = "GSI3"
 TTL_ATTRIBUTE = "ttl"
 LETTERS_PK = "LETTERS"
 ORGTOKENS_PK = "ORGTOKENS"
@@ -104,7 +116,8 @@ SIGNATURE_PREFIX = "SIG#"
 KIND_ORDER = {"organisation": "1", "individual": "2"}
 # What GSI1 carries besides its keys: only public fields, so a list query cannot leak an email.
 GSI1_FIELDS = ("sig_id", "kind", "name", "affiliation", "country")
-KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+KEY_ATTRIBUTES = ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK")
+REMINDER_KEYS = ("GSI3PK", "GSI3SK")
 
 
 def letter_key(slug: str) -> dict:
@@ -166,6 +179,23 @@ def queue_partition(slug: str, state: str) -> str:
 def queue_keys(slug: str, state: str, created_at: str, sig_id: str) -> dict:
     """GSI2's keys of a signature in a moderation state."""
     return {"GSI2PK": queue_partition(slug, state), "GSI2SK": f"{created_at}#{sig_id}"}
+
+
+def reminder_partition(slug: str, shard: int) -> str:
+    return f"R#{slug}#{shard:03d}"
+
+
+def reminder_keys(slug: str, sig_id: str, shards: int, due: str, n: int) -> dict:
+    """GSI3's keys of a pending signature whose reminder `n` falls due at `due` (ISO, UTC):
+    sharded as its signature, so no index partition takes more than 1/shards of sign-ons."""
+    return {"GSI3PK": reminder_partition(slug, shard_of(sig_id, shards)),
+            "GSI3SK": f"{due}#{sig_id}#{n}"}
+
+
+def reminder_entry(sort_key: str) -> tuple[str, str, int]:
+    """(due, signature id, reminder number) of a GSI3 sort key."""
+    due, sig_id, n = sort_key.rsplit("#", 2)
+    return due, sig_id, int(n)
 
 
 def counter_key(slug: str, shard: int) -> dict:
@@ -313,5 +343,13 @@ def table_definition(table_name: str) -> dict:
             "KeySchema": [{"AttributeName": "GSI2PK", "KeyType": "HASH"},
                           {"AttributeName": "GSI2SK", "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": "ALL"},
+        }, {
+            # Sparse: only pending signatures a reminder is still to go to (access pattern
+            # 23). Keys only: an entry costs one small index write when it is put and one
+            # when it goes, and no update of the signature's other fields writes to it.
+            "IndexName": GSI3,
+            "KeySchema": [{"AttributeName": "GSI3PK", "KeyType": "HASH"},
+                          {"AttributeName": "GSI3SK", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
         }],
     }

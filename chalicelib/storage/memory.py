@@ -3,7 +3,7 @@
 It keeps DynamoDB's semantics where the use cases depend on them: conditions see the
 item as stored (an absent item has no attributes), an update creates its item, a
 transaction applies all its steps or none, a repeated request token is a no-op,
-strings sort by code point (as UTF-8 bytes do), GSI1 projects only its public fields,
+strings sort by code point (as UTF-8 bytes do), GSI1 projects only its public fields (GSI3 only keys),
 and an item without an index's keys is not in that index.
 """
 from __future__ import annotations
@@ -183,6 +183,9 @@ class MemoryStore(Table):
         found.sort(key=lambda i: (i[sk_attr], i["PK"], i["SK"]), reverse=not q.forward)
         if q.index == keys.GSI1:
             kept = {*keys.GSI1_FIELDS, "PK", "SK", pk_attr, sk_attr}
+            found = [{k: v for k, v in i.items() if k in kept} for i in found]
+        elif q.index == keys.GSI3:  # keys only
+            kept = {"PK", "SK", pk_attr, sk_attr}
             found = [{k: v for k, v in i.items() if k in kept} for i in found]
         return found
 
