@@ -159,6 +159,6 @@ class Reminders:
         self.store.update(keys.letter_key(slug), Update(add={"reminders_sent": counts["queued"]}),
                           condition=exists("PK"))
         self.store.put({**keys.audit_key(slug, at), "at": at, "who": "reminders",
-                        "action": "reminders", "before": {},
+                        "action": "reminders", "before": {"due_by": at},
                         "after": {k: counts[k] for k in OUTCOMES}})
         log.info("reminders for %s: %s", slug, counts)

@@ -133,6 +133,13 @@ FUNCTIONS = {
     "job_worker": {"policy": "policy-jobs.json",
                    "entry": ["chalicelib/wiring.py", "chalicelib/jobs/runner.py"],
                    "exclude": {**BUILT_NOT_CALLED, **DELIVERY_NOT_CALLED}},
+    # app.reminders: wiring.get() + Services.reminders.run (reminders.py): Queries of GSI3
+    # and conditional updates; it opens no address (the mail worker does) and sends nothing.
+    "reminders": {"policy": "policy-reminders.json",
+                  "entry": ["chalicelib/wiring.py", "chalicelib/reminders.py"],
+                  "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
+                              **NOT_SHREDDING, **JOBS_NOT_CALLED, **MAIL_WORKER_NOT_CALLED,
+                              **DELIVERY_NOT_CALLED}},
     # app.ses_events: wiring.get() + Services.ses_events (delivery/ses_events.py), fed by SNS.
     "ses_events": {"policy": "policy-ses-events.json",
                    "entry": ["chalicelib/wiring.py", "chalicelib/delivery/ses_events.py"],
@@ -425,6 +432,7 @@ def test_only_the_mail_and_job_workers_can_decrypt_and_only_the_api_makes_letter
     matrix = {name: key_actions(load_policy(spec["policy"])) for name, spec in FUNCTIONS.items()}
     assert matrix == {"api_handler": {"kms:Encrypt", "ssm:PutParameter"},
                       "organiser_auth": set(), "nightly_snapshot": set(), "ses_events": set(),
+                      "reminders": set(),  # the mail worker opens the address
                       "mail_worker": {"kms:Decrypt", "ssm:GetParameter"},
                       "retention": set(),  # it starts the anonymisation job; the worker shreds
                       "job_worker": {"kms:Decrypt", "ssm:GetParameter",  # exports with emails

@@ -32,7 +32,7 @@ FRAMEABLE = {"/embed.html": "EmbedHeadersPolicy"}
 # Every function: fixed name suffix (its log group and its policy's log permission use it).
 FUNCTION_NAMES = {"APIHandler": "api", "OrganiserAuth": "auth", "JobWorker": "jobs",
                   "NightlySnapshot": "snapshot", "Retention": "retention", "MailWorker": "mail",
-                  "SesEvents": "ses-events"}
+                  "SesEvents": "ses-events", "Reminders": "reminders"}
 SCHEDULED = {"NightlySnapshot": "snapshot_hour_utc", "Retention": "retention_hour_utc"}
 
 
@@ -394,7 +394,8 @@ CONCURRENCY = {"APIHandler": ("ReserveApi", "ApiConcurrency"),
                "Retention": ("ReserveJobs", "JobConcurrency"),
                "MailWorker": ("ReserveMail", "MailConcurrency"),
                "JobWorker": ("ReserveWorker", "WorkerConcurrency"),
-               "SesEvents": ("ReserveJobs", "JobConcurrency")}
+               "SesEvents": ("ReserveJobs", "JobConcurrency"),
+               "Reminders": ("ReserveJobs", "JobConcurrency")}
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))
@@ -442,6 +443,14 @@ def test_scheduled_functions_run_daily_at_the_packaged_hour_with_room(package, f
     if function == "NightlySnapshot":
         assert props["MemorySize"] >= 1024
         assert props["EphemeralStorage"]["Size"] >= 1024  # the files are staged in /tmp
+
+
+def test_reminders_run_hourly_within_their_budget(package):
+    """app.reminders stops taking entries after 240 s (what is left waits an hour)."""
+    props = package.props("Reminders")
+    events = [e for e in props["Events"].values() if e["Type"] == "Schedule"]
+    assert [e["Properties"]["Schedule"] for e in events] == ["rate(1 hour)"]
+    assert props["Timeout"] == 300
 
 
 def test_ssm_parameter_name_agrees_with_chalice_config(package):
@@ -560,7 +569,7 @@ def test_sam_expansion_is_valid_and_lints_clean(package, tmp_path, monkeypatch):
             res["Properties"]["CodeUri"] = "s3://artifact-bucket/deployment.zip"
     expanded = transform(template, {}, NoManagedPolicies())
     resources = expanded["Resources"]
-    for function in SCHEDULED:
+    for function in [*SCHEDULED, "Reminders"]:
         rules = [r for r in resources.values() if r["Type"] == "AWS::Events::Rule" and
                  {"Fn::GetAtt": [function, "Arn"]} in [t["Arn"] for t in r["Properties"]["Targets"]]]
         assert len(rules) == 1, function
