@@ -368,6 +368,8 @@ _attach_snapshots()
 
 def _attach_deliveries() -> None:
     from tools.delivery_cli import deliver, deliveries, ses_event
+    from tools.reminders_cli import reminders
+    cli.add_command(reminders)  # `run`: the table directly; `count`: the API
     cli.add_command(deliver)
     cli.add_command(deliveries)
     cli.add_command(ses_event)  # the table directly, like `snapshots`

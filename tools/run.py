@@ -150,6 +150,7 @@ Undersigned is running.
               {CLI_ALIAS}
               us queue {slug} --state awaiting_approval
   Outbox:     .local/outbox/ (confirmation links are printed below)
+  Reminders:  hourly; by hand: us reminders run [--now 2026-03-02T13:00:00Z]
   Snapshots:  `make snapshot`; files in s3://{BUCKET}/letters/{slug}/ on {stack.moto_url},
               saved to .local/s3/{BUCKET}/ when this stops{f' ({restored} restored)' if restored else ''}
   DynamoDB:   {stack.dynamodb_url} (data in .local/dynamodb)
@@ -219,6 +220,9 @@ def serve(env=os.environ) -> int:
         # the SQS event source would feed the job_worker function.
         threading.Thread(target=JobPump(wiring.get(), workers=2).run, args=(watching, 0.2),
                          daemon=True).start()
+        # The hourly reminders, as EventBridge runs the `reminders` function (now, then hourly).
+        threading.Thread(target=hourly, args=(wiring.get().reminders.run, watching),
+                         daemon=True).start()
         print(banner(url=server.url, slug=slug, new_token=new_token, stack=stack,
                      restored=restored, added=added), flush=True)
         while True:
@@ -244,6 +248,18 @@ def serve(env=os.environ) -> int:
         if mine is not None and mine["run"] == stackfile.identity(os.getpid()):
             run_file.unlink()
     return 0
+
+
+def hourly(run, stop: threading.Event) -> None:
+    """Call `run` now and every hour until `stop`; a failed run is reported, not fatal."""
+    while not stop.is_set():
+        try:
+            report = run()
+            if report.get("queued"):
+                print(f"Reminders: {report['queued']} queued", flush=True)
+        except Exception as exc:  # the next hour tries again, as the scheduled function would
+            print(f"Reminders run failed: {type(exc).__name__}", flush=True)
+        stop.wait(3600)
 
 
 def configure_env(stack: localstack.Stack, ports: localstack.Ports) -> None:

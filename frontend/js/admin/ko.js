@@ -28,7 +28,7 @@ export const KO = {
   "Read only": "읽기 전용", "Moderate": "검토", "Manage": "관리",
   // letter panel
   "Letter": "서한", "Letter to work on": "작업할 서한", "Status": "상태", "Closes": "마감",
-  "Organisations": "단체", "Individuals": "개인", "Total listed": "게재 합계", "Countries": "국가 수",
+  "Organisations": "단체", "Individuals": "개인", "Total listed": "게재 합계", "Countries": "국가 수", "Reminders sent": "보낸 알림 메일",
   "Open or close the letter": "서한 열기 또는 닫기",
   "Close automatically at (your local time, optional)": "자동 마감 시각 (현지 시각, 선택)",
   "Used with \"Open\". Leave empty to keep the letter open until you close it.": "\"열기\"와 함께 사용합니다. 비워 두면 직접 닫을 때까지 열려 있습니다.",

@@ -175,6 +175,7 @@ function showFacts(letter) {
   $("f-inds").textContent = String(letter.counts.individuals);
   $("f-total").textContent = String(letter.counts.total);
   $("f-countries").textContent = String(letter.counts.countries);
+  $("f-reminders").textContent = String(letter.reminders_sent ?? 0);
   $("closes-at").value = letter.closes_at ? isoToLocal(letter.closes_at) : "";
   $("letter-warnings").replaceChildren(...(letter.warnings || []).map((w) => el("li", { text: t(WARNING[w] || w) })));
   $("letter-warnings").hidden = !letter.warnings?.length;
