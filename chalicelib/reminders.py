@@ -2,7 +2,7 @@
 but has not clicked their confirmation link, REMINDER_AFTER_HOURS after the sign-on.
 
 How it scales (keys.py, access pattern 23): a sign-on puts GSI3 keys on its pending
-signature, `R#{slug}#{shard}` / `{due}#{id}#{n}` (reminder n falls due at `due`), and any
+signature, `R#{slug}#{shard}` / `{due}#{n}` (reminder n falls due at `due`), and any
 move out of `pending` drops them (transitions.py), so the index, keys only, holds just the
 pending signatures a reminder is still to go to. The hourly run Queries each shard of each
 open letter for the entries due by now: what fell due since the last run, and whatever an
@@ -50,7 +50,7 @@ def first_reminder(settings: Settings, letter: dict, sig_id: str,
     if not settings.reminders_max:
         return {}
     due = signed_at + dt.timedelta(hours=settings.reminder_after_hours)
-    return keys.reminder_keys(letter["slug"], sig_id, letter["shards"], iso(due), 1)
+    return keys.reminder_keys(letter["slug"], sig_id, letter["shards"], due, 1)
 
 
 class Reminders:
@@ -100,9 +100,8 @@ class Reminders:
     def shard(self, letter: dict, shard: int, now: dt.datetime,
               stop_at: Optional[float] = None) -> dict:
         counts = {**dict.fromkeys(OUTCOMES, 0), "complete": True}
-        # "$" sorts just after "#": every entry due at or before `now`.
         due = Query(pk=keys.reminder_partition(letter["slug"], shard), index=keys.GSI3,
-                    sk_between=(" ", f"{iso(now)}$"))
+                    sk_between=keys.reminders_due_by(now))
         for entry in self.store.query(due):
             if stop_at is not None and self._monotonic() >= stop_at:
                 counts["complete"] = False
@@ -113,14 +112,14 @@ class Reminders:
     def remind(self, letter: dict, entry: dict, now: dt.datetime) -> str:
         """One index entry: "queued", "postponed", "dropped" (it is not to go), or "skipped"
         (another run took it meanwhile, or the signature moved on)."""
-        _, sig_id, n = keys.reminder_entry(entry["GSI3SK"])
+        n = keys.reminder_number(entry["GSI3SK"])
         key, seen = keys.key_of(entry), eq("GSI3SK", entry["GSI3SK"])
         if n <= self.settings.reminders_max:
-            nxt = self._keys(letter, sig_id, now + self._after, n + 1) \
+            nxt = {"GSI3SK": keys.reminder_sort_key(now + self._after, n + 1)} \
                 if n < self.settings.reminders_max else {}
             recent = absent("last_sent_at") | lt("last_sent_at", iso(now - self._after))
             if self.store.update(
-                    key, Update(set={"reminders": n, "reminded_at": iso(now), **nxt},
+                    key, Update(set={"reminders": n, **nxt},
                                 remove=() if nxt else keys.REMINDER_KEYS),
                     condition=seen & eq("state", PENDING) & absent("bounced_at") & recent &
                     ge("confirm_expires_at", iso(now + MIN_LINK_LEFT))):
@@ -130,14 +129,11 @@ class Reminders:
             return "skipped"  # another run took it, or the signature moved on or expired
         later = self._later(sig, n)
         if later is not None:
-            self.store.update(key, Update(set=self._keys(letter, sig_id, later, n)),
+            self.store.update(key, Update(set={"GSI3SK": keys.reminder_sort_key(later, n)}),
                               condition=seen)
             return "postponed"
         self.store.update(key, Update(remove=keys.REMINDER_KEYS), condition=seen & exists("PK"))
         return "dropped"
-
-    def _keys(self, letter: dict, sig_id: str, due: dt.datetime, n: int) -> dict:
-        return keys.reminder_keys(letter["slug"], sig_id, letter["shards"], iso(due), n)
 
     def _later(self, sig: dict, n: int) -> Optional[dt.datetime]:
         """When a reminder that waits only for a recent mail (a resend) falls due, if its

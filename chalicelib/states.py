@@ -31,7 +31,7 @@ PERSONAL_FIELDS = ("name", "original_name", "affiliation", "country", "email", "
 # Needed only while a signature waits for its confirmation; confirming drops them, which
 # keeps a confirmed signature under 1 KB (one write unit per update, docs/COST.md).
 PENDING_ONLY_FIELDS = ("confirm_expires_at", "last_sent_at", "sends", "mailed", "mail_lease",
-                       "mail_attempts", "reminders", "reminded", "reminded_at")
+                       "mail_attempts", "reminders", "reminded")
 
 # An organiser's action → (states it applies to, state it leads to)
 ACTIONS = {

@@ -15,7 +15,7 @@ pending signatures a reminder is due to, keys only).
 |                     |                             |               | GSI2 in a moderation state:              |
 |                     |                             |               |   Q#{slug}#{state} / {created_at}#{id}   |
 |                     |                             |               | GSI3 while pending, a reminder to come:  |
-|                     |                             |               |   R#{slug}#{shard} / {due}#{id}#{n}      |
+|                     |                             |               |   R#{slug}#{shard} / {due}#{n}           |
 | email claim         | EMAIL#{slug}#{hmac(email)}  | EMAIL         |                                          |
 | counter shard       | COUNT#{slug}#{shard}        | COUNT         |                                          |
 | hourly counter shard| HOURS#{slug}#{shard}        | {YYYY-MM-DDTHH}|                                         |
@@ -82,7 +82,7 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     counter shard (the signature's shard) in its transaction; a confirmation and every move
     into or out of `listed` ADD in theirs. Figures: BatchGetItem of the partner's shards.
 23. Reminders to pending signers (reminders.py): a sign-on puts GSI3 keys on its pending
-    signature (R#{slug}#{shard} / {due}#{id}#{n}: reminder n is due at {due}); leaving
+    signature (R#{slug}#{shard} / {due}#{n}: reminder n is due at {due}); leaving
     `pending` drops them (transitions.py). The hourly run Queries GSI3 per shard, SK <= now
     (keys only: only what is due and not yet handled), and per entry one UpdateItem raising
     `reminders` (the mail worker's outbox, 14) and moving the keys to the next reminder or
@@ -102,6 +102,7 @@ count_shards⁻¹ of it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import time
@@ -185,17 +186,29 @@ def reminder_partition(slug: str, shard: int) -> str:
     return f"R#{slug}#{shard:03d}"
 
 
-def reminder_keys(slug: str, sig_id: str, shards: int, due: str, n: int) -> dict:
-    """GSI3's keys of a pending signature whose reminder `n` falls due at `due` (ISO, UTC):
-    sharded as its signature, so no index partition takes more than 1/shards of sign-ons."""
+REMINDER_TIME = "%Y%m%dT%H%M%S"  # compact (UTC): the keys sit on every pending signature
+
+
+def reminder_sort_key(due: dt.datetime, n: int) -> str:
+    """Reminder `n` falls due at `due`. No id: index keys need not be unique (an entry's
+    table keys come with it), and each byte is on every pending signature."""
+    return f"{due.astimezone(dt.timezone.utc):{REMINDER_TIME}}#{n}"
+
+
+def reminder_keys(slug: str, sig_id: str, shards: int, due: dt.datetime, n: int) -> dict:
+    """GSI3's keys of a pending signature whose reminder `n` falls due at `due`: sharded as
+    its signature, so no index partition takes more than 1/shards of the sign-ons."""
     return {"GSI3PK": reminder_partition(slug, shard_of(sig_id, shards)),
-            "GSI3SK": f"{due}#{sig_id}#{n}"}
+            "GSI3SK": reminder_sort_key(due, n)}
 
 
-def reminder_entry(sort_key: str) -> tuple[str, str, int]:
-    """(due, signature id, reminder number) of a GSI3 sort key."""
-    due, sig_id, n = sort_key.rsplit("#", 2)
-    return due, sig_id, int(n)
+def reminders_due_by(now: dt.datetime) -> tuple[str, str]:
+    """The GSI3 sort keys of every entry due at or before `now` ("$" sorts after "#")."""
+    return " ", f"{now.astimezone(dt.timezone.utc):{REMINDER_TIME}}$"
+
+
+def reminder_number(sort_key: str) -> int:
+    return int(sort_key.rsplit("#", 1)[1])
 
 
 def counter_key(slug: str, shard: int) -> dict:
