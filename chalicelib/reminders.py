@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
 from .clock import Clock, iso, parse_iso
@@ -88,6 +87,7 @@ class Reminders:
 
     def letter(self, letter: dict, now: dt.datetime, stop_at: Optional[float] = None) -> dict:
         """Every shard of one letter, THREADS at once."""
+        from concurrent.futures import ThreadPoolExecutor  # here: signing imports this module
         total = {**dict.fromkeys(OUTCOMES, 0), "complete": True}
         with ThreadPoolExecutor(min(THREADS, letter["shards"])) as pool:
             for counts in pool.map(lambda s: self.shard(letter, s, now, stop_at),

@@ -17,14 +17,15 @@ def reminders() -> None:
 
 
 @reminders.command("run")
+@click.pass_context
 @click.option("--now", help="Run as if at this time (ISO 8601, e.g. 2026-03-02T13:00:00Z): "
                             "queues what is due by then. Default: now.")
-def reminders_run(now: Optional[str]) -> None:
+def reminders_run(ctx: click.Context, now: Optional[str]) -> None:
     """Run the hourly reminders once (what `make run` and the `reminders` function do every
     hour). It uses the table directly, with AWS credentials or `make run`'s stack."""
     from chalicelib.clock import parse_iso
-    from tools.snapshot_cli import direct_service
-    service = direct_service()
+    from tools.snapshot_cli import _service
+    service = _service(ctx)
     try:
         at = parse_iso(now) if now else None
     except ValueError:

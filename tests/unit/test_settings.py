@@ -33,6 +33,19 @@ def test_prod_without_a_job_queue_fails_loudly():
     assert "JOB_QUEUE_URL" in str(err.value)
 
 
+def test_a_reminder_that_would_come_after_the_link_expired_is_refused():
+    """REMINDER_AFTER_HOURS at or past TOKEN_TTL_HOURS would send no reminder ever (none goes
+    once the link expired): a loud error, not a silent feature off. REMINDERS_MAX 0 is off."""
+    base = {"STAGE": "local", "TABLE_NAME": "tbl", "EXPORTS_BUCKET": "bkt",
+            "SITE_URL": "http://127.0.0.1:8000", "EMAIL_HASH_KEY": "k" * 32,
+            "MAIL_BACKEND": "file", "TOKEN_TTL_HOURS": "24"}
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({**base, "REMINDER_AFTER_HOURS": "24"})
+    assert "REMINDER_AFTER_HOURS" in str(err.value)
+    assert Settings.from_env({**base, "REMINDER_AFTER_HOURS": "24", "REMINDERS_MAX": "0"})
+    assert Settings.from_env({**base, "REMINDER_AFTER_HOURS": "12"}).reminders_max == 1
+
+
 def test_every_setting_is_documented():
     doc = (ROOT / "docs" / "SETTINGS.md").read_text()
     missing = [name for name in settings_help() if f"`{name}`" not in doc]

@@ -116,12 +116,21 @@ def test_no_reminder_after_the_link_expired(services, mailer, clock):
 
 def test_no_reminder_once_the_letter_closed(services, mailer, clock):
     letter = make_letter(services)
-    sign(services, letter)
+    sign(services, letter, 1)
+    assert len(mailer.sent) == 1
     clock.advance(hours=12)
+    sign(services, letter, 2)
+    assert len(mailer.sent) == 2
+    clock.advance(hours=12, minutes=1)
+    mailer.pump, pump = None, mailer.pump
+    assert services.reminders.run()["queued"] == 1             # signer 1's, not yet sent...
     services.letter_admin.set_status(letter.slug, "closed", None, WHO)
+    pump()                                                     # ...when the letter closes
     clock.advance(hours=13)
-    assert services.reminders.run()["queued"] == 0
+    assert services.reminders.run()["queued"] == 0             # nor signer 2's, due now
+    mailer.pump = pump
     assert reminders_to(mailer) == []
+    assert any(s.get("mail_note") == "letter closed" for s in every_signature(services, letter))
 
 
 def test_no_reminder_to_a_confirmed_withdrawn_bounced_or_suppressed_signer(
@@ -191,3 +200,18 @@ def test_the_index_holds_only_pending_signatures_and_none_when_reminders_are_off
     off = make_settings(table_name=services.settings.table_name, reminders_max=0)
     from chalicelib.reminders import first_reminder
     assert first_reminder(off, item, "x" * 26, clock()) == {}
+    services.signing.confirm(services.mailer.last_token(), IP)
+    assert not {"GSI3PK", "GSI3SK", "reminders"} & set(every_signature(services, letter)[0])
+
+
+def test_the_cli_runs_reminders_as_if_at_a_given_time(services, mailer, clock):
+    from click.testing import CliRunner
+    from tools.reminders_cli import reminders
+    letter = make_letter(services)
+    sign(services, letter)
+    run = CliRunner().invoke(reminders, ["run", "--now", "2026-03-02T12:30:00Z"],
+                             obj={"service": services})
+    assert run.exit_code == 0 and '"queued": 1' in run.output
+    assert len(reminders_to(mailer)) == 1
+    bad = CliRunner().invoke(reminders, ["run", "--now", "tomorrow"], obj={"service": services})
+    assert bad.exit_code == 2 and "ISO 8601" in bad.output
