@@ -157,6 +157,19 @@ def test_no_reminder_to_a_confirmed_withdrawn_bounced_or_suppressed_signer(
     assert services.store.get(keys.key_of(item))["mail_note"] == "suppressed"
 
 
+def test_a_reminder_queued_before_the_signer_confirmed_is_not_sent(services, mailer, clock):
+    letter = make_letter(services)
+    sign(services, letter)
+    first = mailer.sent[0]
+    clock.advance(hours=24, minutes=1)
+    mailer.pump, pump = None, mailer.pump
+    assert services.reminders.run()["queued"] == 1
+    services.signing.confirm(token(first), IP)                 # before the worker got to it
+    pump()
+    mailer.pump = pump
+    assert reminders_to(mailer) == []
+
+
 def test_each_reminder_carries_its_own_signer_only_in_their_language(services, mailer, clock):
     letter = make_letter(services)
     sign(services, letter, 1)
