@@ -217,6 +217,42 @@ def test_the_index_holds_only_pending_signatures_and_none_when_reminders_are_off
     assert not {"GSI3PK", "GSI3SK", "reminders"} & set(every_signature(services, letter)[0])
 
 
+class Recording:
+    """The store, with every Query and GetItem the reminders run makes recorded."""
+
+    def __init__(self, store) -> None:
+        self.store, self.queries, self.gets = store, [], []
+
+    def query(self, q, **kw):
+        self.queries.append(q)
+        return self.store.query(q, **kw)
+
+    def get(self, key, **kw):
+        self.gets.append(key)
+        return self.store.get(key, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def test_an_hourly_run_reads_only_the_reminder_index_never_the_signatures(services, clock):
+    """What makes it hold at 10 million signatures: one keys-only Query per shard of the
+    index, which holds only the pending signatures whose reminder is still to come."""
+    letter = make_letter(services)
+    for i in range(6):
+        sign(services, letter, i)
+    for m in services.mailer.sent[:4]:
+        services.signing.confirm(token(m), IP)
+    recording = Recording(services.store)
+    run = Reminders(services.settings, recording, services.letters, clock)
+    clock.advance(hours=25)
+    assert run.run()["queued"] == 2
+    shards = services.letters.letter_item(letter.slug)["shards"]
+    assert sorted(q.pk for q in recording.queries) == \
+        sorted(keys.reminder_partition(letter.slug, s) for s in range(shards))
+    assert {q.index for q in recording.queries} == {keys.GSI3} and recording.gets == []
+
+
 def test_the_cli_runs_reminders_as_if_at_a_given_time(services, mailer, clock):
     from click.testing import CliRunner
     from tools.reminders_cli import reminders
