@@ -97,8 +97,10 @@ class LetterAdminView(LetterAdminOut):
     organisations_need_approval: bool
     last_snapshot: Optional[str] = None
     draft: bool = Field(default=False, description="Never opened yet: not on the public pages.")
-    reminders_sent: int = Field(default=0, description="Reminders queued to signers who had "
-                                "not confirmed (REMINDER_AFTER_HOURS), over every hourly run.")
+    reminders_sent: int = Field(default=0, description=(
+        "Reminders queued to signers who had not confirmed (REMINDER_AFTER_HOURS), over every "
+        "hourly run; the few the mail worker then skips (a suppressed address, a cap, a link "
+        "expired meanwhile) are not subtracted."))
     warnings: list[Literal["no_organisers", "mail_from_unset"]] = Field(
         default_factory=list, description="no_organisers: the letter names no one behind it; "
                                           "mail_from_unset: MAIL_FROM is the placeholder address.")
