@@ -6,15 +6,28 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from chalicelib import wiring
 from chalicelib.models import signature_in
 from chalicelib.principal import Principal
 from chalicelib.reminders import Reminders
 from chalicelib.storage import keys
 from helpers import individual, make_letter
-from support import make_settings
+from chalicelib.storage.memory import MemoryStore
+from support import make_settings, with_mail_pump
 
 IP = "192.0.2.50"
 WHO = Principal("t1", "Organiser", ())
+
+
+@pytest.fixture
+def memory(mailer, clock):
+    """For what does not depend on the store (the wording, the CLI, what is read): the
+    in-memory store only, keeping the DynamoDB Local tier short."""
+    settings = make_settings()
+    return with_mail_pump(wiring.build(settings, store=MemoryStore(settings.table_name, clock),
+                                       mailer=mailer, clock=clock))
 
 
 def sign(services, letter, i: int = 0, **kw):
@@ -74,13 +87,13 @@ def test_runs_twice_or_at_once_queue_each_reminder_once(services, mailer, clock)
         sorted(f"signer{i}@example.org" for i in range(6))
 
 
-def test_a_missed_run_is_caught_up_and_reminders_max_is_kept(services, mailer, clock):
+def test_a_missed_run_is_caught_up_and_reminders_max_is_kept(memory, mailer, clock):
     """REMINDERS_MAX 2: the second comes REMINDER_AFTER_HOURS after the first; none once the
     link (72 h) has less than an hour left, however late the run."""
-    letter = make_letter(services)
-    sign(services, letter)
-    two = Reminders(make_settings(table_name=services.settings.table_name, reminders_max=2),
-                    services.store, services.letters, clock)
+    letter = make_letter(memory)
+    sign(memory, letter)
+    two = Reminders(make_settings(table_name=memory.settings.table_name, reminders_max=2),
+                    memory.store, memory.letters, clock)
     clock.advance(hours=30)                                    # the runs at 24-29 h were missed
     assert two.run()["queued"] == 1
     assert len(reminders_to(mailer)) == 1
@@ -170,12 +183,12 @@ def test_a_reminder_queued_before_the_signer_confirmed_is_not_sent(services, mai
     assert reminders_to(mailer) == []
 
 
-def test_each_reminder_carries_its_own_signer_only_in_their_language(services, mailer, clock):
-    letter = make_letter(services)
-    sign(services, letter, 1)
-    sign(services, letter, 2, language="ko", name="김민지")
+def test_each_reminder_carries_its_own_signer_only_in_their_language(memory, mailer, clock):
+    letter = make_letter(memory)
+    sign(memory, letter, 1)
+    sign(memory, letter, 2, language="ko", name="김민지")
     clock.advance(hours=25)
-    services.reminders.run()
+    memory.reminders.run()
     by_to = {m.to: m for m in reminders_to(mailer)}
     first = {m.to: m for m in mailer.sent if m not in by_to.values()}
     en, ko = by_to["signer1@example.org"], by_to["signer2@example.org"]
@@ -188,33 +201,33 @@ def test_each_reminder_carries_its_own_signer_only_in_their_language(services, m
         assert "김민지" not in en.text and "Signer 1" not in ko.text
 
 
-def test_a_resend_within_the_set_time_postpones_the_reminder(services, mailer, clock):
-    letter = make_letter(services)
-    sign(services, letter)
+def test_a_resend_within_the_set_time_postpones_the_reminder(memory, mailer, clock):
+    letter = make_letter(memory)
+    sign(memory, letter)
     assert len(mailer.sent) == 1
     clock.advance(hours=20)
-    sign(services, letter)                                     # asks for the link again
+    sign(memory, letter)                                     # asks for the link again
     assert len(mailer.sent) == 2
     clock.advance(hours=4, minutes=1)
-    assert services.reminders.run()["postponed"] == 1
+    assert memory.reminders.run()["postponed"] == 1
     assert reminders_to(mailer) == []
     clock.advance(hours=20)
-    assert services.reminders.run()["queued"] == 1
+    assert memory.reminders.run()["queued"] == 1
     assert token(reminders_to(mailer)[0]) == token(mailer.sent[1])   # the newest link
 
 
 def test_the_index_holds_only_pending_signatures_and_none_when_reminders_are_off(
-        services, clock):
-    letter = make_letter(services)
-    sign(services, letter)
-    item = services.letters.letter_item(letter.slug)
-    pending = every_signature(services, letter)
+        memory, clock):
+    letter = make_letter(memory)
+    sign(memory, letter)
+    item = memory.letters.letter_item(letter.slug)
+    pending = every_signature(memory, letter)
     assert pending[0]["GSI3SK"] == "20260302T120000#1"          # due 24 h after the sign-on
-    off = make_settings(table_name=services.settings.table_name, reminders_max=0)
+    off = make_settings(table_name=memory.settings.table_name, reminders_max=0)
     from chalicelib.reminders import first_reminder
     assert first_reminder(off, item, "x" * 26, clock()) == {}
-    services.signing.confirm(services.mailer.last_token(), IP)
-    assert not {"GSI3PK", "GSI3SK", "reminders"} & set(every_signature(services, letter)[0])
+    memory.signing.confirm(memory.mailer.last_token(), IP)
+    assert not {"GSI3PK", "GSI3SK", "reminders"} & set(every_signature(memory, letter)[0])
 
 
 class Recording:
@@ -235,32 +248,32 @@ class Recording:
         return getattr(self.store, name)
 
 
-def test_an_hourly_run_reads_only_the_reminder_index_never_the_signatures(services, clock):
+def test_an_hourly_run_reads_only_the_reminder_index_never_the_signatures(memory, clock):
     """What makes it hold at 10 million signatures: one keys-only Query per shard of the
     index, which holds only the pending signatures whose reminder is still to come."""
-    letter = make_letter(services)
+    letter = make_letter(memory)
     for i in range(6):
-        sign(services, letter, i)
-    for m in services.mailer.sent[:4]:
-        services.signing.confirm(token(m), IP)
-    recording = Recording(services.store)
-    run = Reminders(services.settings, recording, services.letters, clock)
+        sign(memory, letter, i)
+    for m in memory.mailer.sent[:4]:
+        memory.signing.confirm(token(m), IP)
+    recording = Recording(memory.store)
+    run = Reminders(memory.settings, recording, memory.letters, clock)
     clock.advance(hours=25)
     assert run.run()["queued"] == 2
-    shards = services.letters.letter_item(letter.slug)["shards"]
+    shards = memory.letters.letter_item(letter.slug)["shards"]
     assert sorted(q.pk for q in recording.queries) == \
         sorted(keys.reminder_partition(letter.slug, s) for s in range(shards))
     assert {q.index for q in recording.queries} == {keys.GSI3} and recording.gets == []
 
 
-def test_the_cli_runs_reminders_as_if_at_a_given_time(services, mailer, clock):
+def test_the_cli_runs_reminders_as_if_at_a_given_time(memory, mailer, clock):
     from click.testing import CliRunner
     from tools.reminders_cli import reminders
-    letter = make_letter(services)
-    sign(services, letter)
+    letter = make_letter(memory)
+    sign(memory, letter)
     run = CliRunner().invoke(reminders, ["run", "--now", "2026-03-02T12:30:00Z"],
-                             obj={"service": services})
+                             obj={"service": memory})
     assert run.exit_code == 0 and '"queued": 1' in run.output
     assert len(reminders_to(mailer)) == 1
-    bad = CliRunner().invoke(reminders, ["run", "--now", "tomorrow"], obj={"service": services})
+    bad = CliRunner().invoke(reminders, ["run", "--now", "tomorrow"], obj={"service": memory})
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
