@@ -408,9 +408,8 @@ def test_functions_have_reserved_concurrency_by_parameter(package, function):
         "Fn::Not": [{"Fn::Equals": [{"Ref": param}, 0]}]}
     default = package.template["Parameters"][param]["Default"]
     assert 1 <= default <= 100  # room for AWS's 100 unreserved in a 1,000 quota
-    total = sum(package.template["Parameters"][p]["Default"] * (2 if p == "JobConcurrency" else 1)
-                for p in ("ApiConcurrency", "AuthConcurrency", "JobConcurrency", "MailConcurrency",
-                          "WorkerConcurrency"))
+    users = [p for _, p in CONCURRENCY.values()]  # JobConcurrency: one per scheduled function
+    total = sum(package.template["Parameters"][p]["Default"] * users.count(p) for p in set(users))
     assert total <= 900
 
 
