@@ -1,9 +1,12 @@
 """Lookalike organisations: does a name look like an organisation already on the letter?
 
 Each letter keeps one item per organisation name key (lookalike.name_key), naming the
-signature that first signed with it (keys.org_name_key, access pattern 21 in keys.py). The check is
-one GetItem whatever the letter's size, and one more (the signature it names) only when
-the item exists. An organisation whose name matches a live one (pending, on the list or in
+signature that first signed with it (keys.org_name_key, access pattern 21 in keys.py). A
+sign-on reads nothing for it: its transaction carries the name item's step (`step`: an
+organisation's Put, an individual's ConditionCheck), each conditioned on the item being
+absent, so the common case costs no round trip. Only when that condition fails is the item
+read (`check`: one GetItem, and one more for the signature it names), and the sign-on goes
+again, held if the match is live. Imports read first (`check`, then `claim`). An organisation whose name matches a live one (pending, on the list or in
 a queue) is held for an organiser with the match shown (`lookalike_of`); so is an
 individual whose name is that of one. A withdrawn, rejected or deleted holder no longer
 counts: the next organisation of that name key takes the item over.
@@ -16,7 +19,7 @@ from typing import Optional
 from .clock import Clock, iso
 from .lookalike import name_key
 from .states import REJECTED, WITHDRAWN
-from .storage import NEW_ITEM, Put, Table, absent, eq, keys
+from .storage import NEW_ITEM, Check, Put, Step, Table, absent, eq, keys
 
 HELD = "lookalike"  # the quarantine reason of a held lookalike
 MATCH_FIELDS = ("name", "kind", "country", "state")  # what the organiser sees side by side
@@ -33,6 +36,24 @@ class OrgNames:
     def __init__(self, store: Table, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+
+    def unread(self, letter: dict, name: str) -> NameCheck:
+        """The check a sign-on starts with, reading nothing: no organisation holds the name's
+        key. The transaction's `step` makes it hold or fail (then `check` reads the item)."""
+        folded = name_key(name)
+        return NameCheck(keys.org_name_key(letter["slug"], folded) if folded else None, None, None)
+
+    def step(self, check: NameCheck, sig: dict) -> Optional[Step]:
+        """The sign-on transaction's step that keeps `check` true at commit: an organisation
+        takes the name item (`claim`); an individual needs it still absent or naming the
+        holder found gone (a ConditionCheck). None when there is nothing to check (no name
+        key, or a live match: the signature is held)."""
+        if sig.get("kind") == "organisation":
+            return self.claim(check, sig)
+        if check.key is None or check.match is not None:
+            return None
+        return Check(check.key, NEW_ITEM if check.holder is None else
+                     absent("PK") | eq("sig_id", check.holder))
 
     def check(self, letter: dict, name: str, own_id: Optional[str] = None, *,
               consistent: bool = False) -> NameCheck:

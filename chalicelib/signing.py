@@ -81,9 +81,11 @@ class Signing:
         """Store a pending signature; the mail worker sends its confirmation link.
 
         Order: the letter is open; the honeypot; the text known; rate limits (429);
-        Turnstile when on; the lookalike check (org_names); then one transaction (email
-        claim + signature, each attribute_not_exists, and an organisation's name item),
-        which is also the mail's outbox entry (`sends = 1`).
+        Turnstile when on; then one transaction (email claim + signature, each
+        attribute_not_exists, and the lookalike check's name step: an organisation's name
+        item, an individual's ConditionCheck on it), which is also the mail's outbox entry
+        (`sends = 1`). A failed name step reads the name's holder and goes again, held if
+        it is a live organisation (org_names).
         An address that has signed already gets the same answer, and its owner a mail
         (mail_worker.repeat): the answer never tells whether an address has signed.
         """
@@ -132,14 +134,15 @@ class Signing:
         if data.kind == "organisation":
             sig["authorised"] = True
         via = self._via(letter, data, sig, now)
-        names = self.names.check(letter, data.name)
+        # No read for the lookalike check: the transaction's name step holds it (org_names).
+        names = self.names.unread(letter, data.name)
         claim = self._claim(letter, ehash, sig_id, str(data.email), now)
         # The dashboard's count (last, so the limits keep their places in the reasons).
         hour = hourly_step(slug, keys.shard_of(sig_id, letter["shards"]), sig["created_at"],
                            "signed", data.kind)
         for attempt in range(3):
             hold(sig, names)
-            name_step = self.names.claim(names, sig) if data.kind == "organisation" else None
+            name_step, name_at = self.names.step(names, sig), 3 + len(limits.steps)
             try:
                 self.store.transact([Put(claim, condition=NEW_ITEM), Put(sig, condition=NEW_ITEM),
                                      *limits.steps, hour, *([name_step] if name_step else []), *via],
@@ -151,10 +154,12 @@ class Signing:
                     reason = self.abuse.refused(limits, failed, now)
                     sig["quarantine_reason"] = sig.get("quarantine_reason") or reason
                     limits = self.abuse.sign_limits(slug, source_ip, domain, now, soft=False)
-                    continue
-                if name_step and conflict.failed(3 + len(limits.steps)):  # after the hour's ADD
-                    # another organisation of this name signed meanwhile: it is the match
+                taken = name_step is not None and conflict.failed(name_at) \
+                    and not conflict.failed(0)  # (a repeat sign-on needs no name)
+                if taken:  # an organisation holds the name (or took it meanwhile): read
+                    # which, and go again, held if it is live
                     names = self.names.check(letter, data.name, consistent=True)
+                if failed or taken:
                     continue
                 if not conflict.failed(0):
                     raise

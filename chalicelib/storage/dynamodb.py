@@ -16,7 +16,7 @@ from botocore.exceptions import (ClientError, ConnectionClosedError, ConnectTime
 from ..errors import ServiceUnavailableError
 from . import keys
 from .codec import from_item, to_item
-from .expressions import Change, Compiler, Cond, Delete, Put, Query, Step, Update
+from .expressions import Change, Check, Compiler, Cond, Delete, Put, Query, Step, Update
 from .table import Table, TransactionConflict
 
 THROTTLE_CODES = {"ProvisionedThroughputExceededException", "ThrottlingException",
@@ -118,6 +118,9 @@ class DynamoStore(Table):
         elif isinstance(step, Delete):
             body = {"Key": to_item(step.key)}
             name = "Delete"
+        elif isinstance(step, Check):
+            body = {"Key": to_item(step.key)}
+            name = "ConditionCheck"
         else:
             raise TypeError(f"not a transaction step: {step!r}")
         if step.condition is not None:

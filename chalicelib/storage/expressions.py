@@ -146,7 +146,14 @@ class Delete:
     condition: Optional[Cond] = None
 
 
-Step = Union[Put, Change, Delete]
+@dataclass(frozen=True)
+class Check:
+    """A condition on an item the transaction does not write (DynamoDB's ConditionCheck)."""
+    key: dict
+    condition: Cond
+
+
+Step = Union[Put, Change, Delete, Check]
 
 
 # ---- compiling for DynamoDB -------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Callable, Iterator, Optional
 
 from . import keys
 from .expressions import (INDEX_KEYS, Absent, All, Any_, BeginsWith, Change, Compare, Cond,
-                          Exists, Put, Query, Step, Update)
+                          Delete, Exists, Put, Query, Step, Update)
 from .stream import record as stream_record
 from .table import Table, TransactionConflict
 
@@ -162,7 +162,7 @@ class MemoryStore(Table):
                     self._store(copy.deepcopy(s.item))
                 elif isinstance(s, Change):
                     self._store(applied({**self._current(s.key), **s.key}, s.update))
-                else:
+                elif isinstance(s, Delete):
                     self._remove(s.key)
             self._tokens[token] = fingerprint
 

@@ -129,3 +129,65 @@ def test_organisations_stored_before_name_items_get_them_by_backfill(services, m
     assert sign_and_confirm(services, mailer, letter, organisation(
         letter, name=CYRILLIC_HRW)).state == "awaiting_approval"
     assert queued(services, letter)[0].lookalike_of.id == "b" * 26
+
+
+def _name_reads(services, letter, body):
+    """The GetItems of name items a sign-on makes, and its transaction's steps."""
+    reads, steps = [], []
+    get, transact = services.store.get, services.store.transact
+
+    def counting_get(key, **kw):
+        if key["PK"].startswith("ORGNAME#"):
+            reads.append(key)
+        return get(key, **kw)
+
+    def recording(s, *op):
+        steps.append(s)
+        return transact(s, *op)
+    services.store.get, services.store.transact = counting_get, recording
+    try:
+        services.signing.sign(letter.slug, signature_in.validate_python(body), IP)
+    finally:
+        services.store.get, services.store.transact = get, transact
+    return reads, steps
+
+
+def test_a_sign_on_whose_name_no_organisation_holds_reads_no_name_item(services):
+    from chalicelib.lookalike import name_key
+    from chalicelib.storage import Check, Put, keys
+    letter = make_letter(services)
+    for body, step in ((individual(letter, name="Grace Hopper"), Check),
+                       (organisation(letter, name="Open Society Lab", email="o@x.example"), Put)):
+        reads, [steps] = _name_reads(services, letter, body)
+        assert reads == []  # the check rides in the sign-on's one transaction
+        key = keys.org_name_key(letter.slug, name_key(body["name"]))
+        assert [type(s) for s in steps if getattr(s, "key", getattr(s, "item", None)) and
+                (getattr(s, "key", None) or s.item)["PK"] == key["PK"]] == [step]
+
+
+def test_two_lookalikes_signing_at_once_the_later_one_is_held(services, mailer):
+    """Each sign-on's transaction finds the other's name item at commit (a race read-first
+    could lose): for an organisation against an organisation, and an individual against one."""
+    for kind in ("organisation", "individual"):
+        letter = make_letter(services, f"race-{kind[:3]}")
+        transact, raced = services.store.transact, []
+
+        def meanwhile(steps, *op):  # the Latin one commits between the other's start and its commit
+            if not raced:
+                raced.append(True)
+                services.store.transact = transact
+                services.signing.sign(letter.slug, signature_in.validate_python(organisation(
+                    letter, name="Human Rights Watch", email="real@hrw.example")), IP)
+            return transact(steps, *op)
+        services.store.transact = meanwhile
+        body = (organisation if kind == "organisation" else individual)(
+            letter, name=CYRILLIC_HRW, email=f"{kind}@evil.example")
+        try:
+            services.signing.sign(letter.slug, signature_in.validate_python(body), IP)
+        finally:
+            services.store.transact = transact
+        evil = mailer.last_token()
+        assert services.signing.confirm(evil, IP).state == "awaiting_approval"
+        [held] = queued(services, letter)
+        assert (held.name, held.quarantine_reason) == (CYRILLIC_HRW, "lookalike")
+        assert held.lookalike_of.name == "Human Rights Watch"
