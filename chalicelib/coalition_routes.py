@@ -53,10 +53,16 @@ def register(app: Any, admin: Callable, who: Callable) -> None:
 
     @admin("/admin/letters/{slug}/partners/{code}/exports", ["POST"], role=MODERATE)
     def export_partner(slug, code):
-        from chalicelib.exports.on_demand import export_partner
+        """A job (202): the job worker writes the CSV; a partner's token: only if allowed."""
         from chalicelib.partner_models import PartnerExportIn
         who().require_partner(slug, code)
-        data, svc = http.parse_body(app.current_request, PartnerExportIn), wiring.get()
-        own = svc.partners.access(slug, code, who().partner)  # a partner: only if allowed
-        return http.json_response(export_partner(svc, wiring.s3(), slug, code, consenting_only=own,
-                                                 include_email=data.include_email))
+        data = http.parse_body(app.current_request, PartnerExportIn)
+        return http.json_response(wiring.get().partners.export(slug, code, data, who()),
+                                  status=202)
+
+
+    @admin("/admin/letters/{slug}/partners/{code}/exports/{job_id}", ["GET"], role=MODERATE)
+    def partner_export_status(slug, code, job_id):
+        """The export's progress, then its presigned link (fresh on each read)."""
+        who().require_partner(slug, code)
+        return http.json_response(wiring.get().partners.export_status(slug, code, job_id, who()))

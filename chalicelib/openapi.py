@@ -148,8 +148,12 @@ OPERATIONS: tuple[Operation, ...] = (
          "Change a partner (name, country, may_download, public_count)", (200, pm.Partner),
          pm.PartnerUpdateIn, BODY, (*SLUG, "code"), ()),
         ("POST", "/admin/letters/{slug}/partners/{code}/exports",
-         "One partner's listed referrals as CSV (a partner's own token: consenting signers, "
-         "if allowed)", (200, om.ExportOut), pm.PartnerExportIn, BODY, (*SLUG, "code"), ()),
+         "Start an export of one partner's listed referrals as CSV (a partner's own token: "
+         "consenting signers, if allowed): a job", (202, om.JobOut), pm.PartnerExportIn,
+         BODY, (*SLUG, "code"), ()),
+        ("GET", "/admin/letters/{slug}/partners/{code}/exports/{job_id}",
+         "A partner export's progress; once complete, its presigned link", (200, om.JobOut),
+         None, (), (*SLUG, "code", "job_id"), ()),
         ("GET", "/admin/letters/{slug}/audit", "The audit trail, newest first",
          (200, om.AuditList), None, (422,), SLUG, PAGE_QUERY),
         ("GET", "/admin/letters/{slug}/mail-failures", "Mails SES refused (parked), newest first",

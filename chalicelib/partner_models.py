@@ -53,6 +53,10 @@ class PartnerList(BaseModel):
 
 
 class PartnerExportIn(_In):
-    include_email: bool = Field(default=False, description="Lead organisers: add emails. A "
+    include_email: bool = Field(default=False, description="Add the signers' emails. A "
                                                            "partner's token gets them only for "
                                                            "signers who ticked its consent.")
+    consenting_only: bool = Field(
+        default=False, description="Lead organisers: only the referrals who ticked the "
+                                   "partner's consent (what the partner's own token always "
+                                   "gets).")

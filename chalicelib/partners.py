@@ -1,5 +1,7 @@
 """Partners of a coalition letter: organisations with their own link (`?via={code}`), their
-own figures and, for their own staff, a token that sees only those (principal.Principal).
+own figures and, for their own staff, a token that sees only those (principal.Principal);
+its export is a job (`export`: kind `partner_export`, written by exports/partner.py on the
+job worker, which alone opens addresses).
 
 A partner is one item (PARTNER#{slug} / {code}, access pattern 22 in keys.py), cached per instance
 like the letter item, since every sign-on through its link reads it. Its figures are
@@ -13,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from . import consent
 from .clock import Clock, iso
@@ -24,11 +26,22 @@ from .settings import Settings
 from .storage import NEW_ITEM, Change, Query, Table, Update, exists, keys
 
 if TYPE_CHECKING:
+    from .jobs.runner import Jobs
     from .models import PartnerPublic
-    from .partner_models import Figures, Partner, PartnerIn, PartnerList, PartnerUpdateIn
+    from .organiser_models import JobOut
+    from .partner_models import (Figures, Partner, PartnerExportIn, PartnerIn, PartnerList,
+                                 PartnerUpdateIn)
+    from .principal import Principal
 
 
 _CODE = re.compile(PARTNER_CODE[1:-1])  # a path's code is checked before it becomes a key
+
+
+EXPORT_KIND = "partner_export"  # the job kind (jobs/work.py → exports/partner.py)
+
+
+def _no_jobs() -> "Jobs":
+    raise RuntimeError("Partners was built without jobs (wiring.build gives it Services.jobs)")
 
 
 class PartnerExistsError(ConflictError):
@@ -44,8 +57,10 @@ def signed_step(slug: str, code: str, shard: int, day: str) -> Change:
 
 class Partners:
     def __init__(self, settings: Settings, store: Table, letters: LetterService,
-                 clock: Clock) -> None:
+                 clock: Clock, jobs: Optional[Callable[[], "Jobs"]] = None) -> None:
         self.settings, self.store, self.letters, self.clock = settings, store, letters, clock
+        # Services.jobs, on first use (wiring injects it: this module imports no job code)
+        self.jobs: Callable[[], "Jobs"] = jobs or _no_jobs
         self._cache: dict[tuple[str, str], tuple[Optional[dict], float]] = {}
 
     def get(self, slug: str, code: str) -> Optional[dict]:
@@ -105,13 +120,36 @@ class Partners:
 
     def access(self, slug: str, code: str, partner_of_token: Optional[str]) -> bool:
         """Whether an export is a partner's own (True: consenting signers only, with their
-        emails); 403 for a partner's token the lead organiser has not allowed to download."""
+        emails); 404 for an unknown partner; 403 for a partner's token the lead organiser
+        has not allowed to download."""
+        item = self._item(slug, code)
         if not partner_of_token:
             return False
-        if not self._item(slug, code).get("may_download"):
+        if partner_of_token != f"{slug}/{code}":  # (the route checked it too)
+            raise ForbiddenError("A partner's token sees only its own figures and export.")
+        if not item.get("may_download"):
             raise ForbiddenError("The lead organiser has not allowed this partner to download "
                                  "its referrals' names and emails.")
         return True
+
+    # ---- exports (a job each: exports/partner.py writes it on the job worker) -----------
+
+    def export(self, slug: str, code: str, data: "PartnerExportIn",
+               who: "Principal") -> "JobOut":
+        """Start the partner's export (202 and a job). A partner's own token gets only its
+        consenting referrals (and only if allowed); the lead organiser all its listed
+        referrals, or (`consenting_only`) what the partner's token would get."""
+        own = self.access(slug, code, who.partner)
+        params = {"partner": code, "consenting_only": own or data.consenting_only,
+                  "include_email": data.include_email, "by_partner": own}
+        return self.jobs().submit(slug, EXPORT_KIND, params, who.who)
+
+    def export_status(self, slug: str, code: str, job_id: str, who: "Principal") -> "JobOut":
+        """A partner export as it stands, with a fresh link once complete. A partner's own
+        token sees only consenting-only exports of its partner, and only while allowed."""
+        own = self.access(slug, code, who.partner)
+        match = {"partner": code, **({"consenting_only": True} if own else {})}
+        return self.jobs().status(slug, job_id, kind=EXPORT_KIND, params=match)
 
     # ---- figures -------------------------------------------------------------------
 

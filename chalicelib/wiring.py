@@ -243,10 +243,12 @@ def build(settings: Settings, *, dynamodb: Any = None, store: "Optional[Table]" 
     partners = Partners(settings, store, letters, clock)
     signing = Signing(settings, store, letters, transitions, abuse, sealer,
                       OrgNames(store, clock), partners, clock)
-    return Services(settings=settings, store=store, mailer=mailer, clock=clock, limiter=limiter,
-                    abuse=abuse, letters=letters, transitions=transitions,
-                    key_clients=key_clients, sealer=sealer, signing=signing,
-                    partners=partners)
+    services = Services(settings=settings, store=store, mailer=mailer, clock=clock,
+                        limiter=limiter, abuse=abuse, letters=letters, transitions=transitions,
+                        key_clients=key_clients, sealer=sealer, signing=signing,
+                        partners=partners)
+    partners.jobs = lambda: services.jobs  # its exports are jobs (built on first use)
+    return services
 
 
 def environment() -> dict[str, str]:

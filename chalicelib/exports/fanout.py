@@ -17,10 +17,10 @@ import heapq
 import json
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 from ..progress import Progress
-from ..storage import Table
+from ..storage import Cond, Table
 from ..storage.s3_objects import upload, upload_chunks
 from ..states import ALL_STATES
 from .rows import (EMAIL_FIELDS, LISTED_ONLY, ROW_ATTRIBUTES, iter_csv, iter_in_letter_order,
@@ -36,15 +36,16 @@ def run_key(slug: str, job_id: str, first_shard: int) -> str:
 
 def write_run(store: Table, s3: Any, bucket: str, letter: dict, shards: range, key: str, *,
               include_email: bool, states: Sequence[str], progress: Progress,
-              unsealer: Any = None) -> dict:
-    """One part: its shard range's rows, sorted, uploaded as one run (with emails, opened
-    a page at a time as they are written)."""
+              unsealer: Any = None, only: Optional[Cond] = None) -> dict:
+    """One part: its shard range's rows (those matching `only` too, e.g. one partner's),
+    sorted, uploaded as one run (with emails, opened a page at a time as they are written)."""
     fields = ROW_ATTRIBUTES + (EMAIL_FIELDS if include_email else ())
     with tempfile.TemporaryDirectory(prefix="export-run-") as tmp:
         path, n = Path(tmp) / "run.jsonl", 0
         with path.open("w", encoding="utf-8", newline="\n") as out:
             sigs = iter_in_letter_order(store, letter, Path(tmp), states=states,
-                                        fields=fields, progress=progress, shards=shards)
+                                        fields=fields, progress=progress, shards=shards,
+                                        only=only)
             for sig, email in with_emails(sigs, letter, unsealer, include_email):
                 row = row_of(sig, include_email=include_email, email=email)
                 out.write(f"{json.dumps(letter_order(sig), ensure_ascii=False)}\t"

@@ -12,7 +12,7 @@ from ..letter_service import LetterService
 from ..progress import NO_PROGRESS, Progress
 from ..settings import Settings
 from ..states import ALL_STATES
-from ..storage import Table, eq
+from ..storage import Table
 from ..storage.s3_objects import presign, upload
 from .delivery_docx import export_delivery_docx
 from .delivery_html import export_delivery_html
@@ -84,32 +84,3 @@ def export_to_s3(settings: Settings, store: Table, letters: LetterService, s3: A
     return {"url": presign(s3, settings.exports_bucket, key, expires), "key": key,
             "size": meta["size"], "sha256": meta["sha256"], "expires_in": expires}
 
-
-def export_partner(svc: Any, s3: Any, slug: str, code: str, *, include_email: bool,
-                   consenting_only: bool) -> Any:
-    """The listed signatures that came by one partner's link, as CSV, to a presigned link
-    (in the request, not a job: a partner's referrals are a part of the letter).
-
-    `consenting_only` (a partner's own token): only the signers who ticked that partner's
-    consent, with their emails if `include_email` (the lead organiser's switch).
-    """
-    from ..errors import ValidationFailedError
-    from ..organiser_models import ExportOut
-    if include_email:  # addresses are opened only by the job worker (sealing/, jobs/)
-        raise ValidationFailedError(
-            "A partner's export holds names only for now: emails are opened only by the "
-            "letter's export job.", fields=[{"loc": ["body", "include_email"],
-                                             "type": "not_available"}])
-    settings, letter = svc.settings, svc.letters.letter_item(slug)
-    only = eq("via", code) & eq("partner_consent", True) if consenting_only else eq("via", code)
-    stamp = svc.clock().astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    suffix = "-with-emails" if include_email else ""
-    key = f"exports/{slug}/{stamp}-{uuid.uuid4().hex[:8]}-partner-{code}{suffix}-signatories.csv"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "signatories.csv"
-        with path.open("wb") as out:
-            export_csv(svc.store, letter, out, include_email=include_email, only=only)
-        meta = upload(s3, settings.exports_bucket, key, path, FORMATS["csv"][1])
-    expires = settings.export_url_seconds
-    return ExportOut(url=presign(s3, settings.exports_bucket, key, expires), key=key,
-                     size=meta["size"], sha256=meta["sha256"], expires_in=expires)

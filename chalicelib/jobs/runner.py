@@ -84,15 +84,18 @@ class Jobs:
             raise ServiceUnavailableError(5) from None
         return self._view(job, [])
 
-    def status(self, slug: str, job_id: str, kind: Optional[str] = None) -> JobOut:
-        """The job as it stands; a job whose worker stopped for good is failed here."""
+    def status(self, slug: str, job_id: str, kind: Optional[str] = None,
+               params: Optional[dict] = None) -> JobOut:
+        """The job as it stands; a job whose worker stopped for good is failed here. With
+        `kind` (and `params`), a job of another kind (or other params) is not found."""
         if not JOB_ID.fullmatch(job_id or ""):
             raise NotFoundError("There is no such job.")
         self.svc.letters.letter_item(slug)  # 404 for an unknown letter
         items = list(self._store.query(Query(pk=keys.job_partition(slug), sk_prefix=job_id,
                                              consistent=True)))
         job = next((i for i in items if i["SK"] == job_id), None)
-        if job is None or (kind is not None and job["kind"] != kind):
+        if job is None or (kind is not None and job["kind"] != kind) or \
+                any((job.get("params") or {}).get(k) != v for k, v in (params or {}).items()):
             raise NotFoundError("There is no such job.")
         parts = [i for i in items if i["SK"] != job_id]
         now = self.svc.clock()
@@ -111,7 +114,7 @@ class Jobs:
         if state == QUEUED and any(p["state"] != QUEUED for p in parts):
             state = RUNNING
         result = json.loads(job["result"]) if job.get("result") else None
-        if state == COMPLETE and job["kind"] == "export" and result:
+        if state == COMPLETE and KINDS[job["kind"]].link and result:
             bucket, seconds = self._settings.exports_bucket, self._settings.export_url_seconds
             result = {**result, "url": presign(self._s3(), bucket, result["key"], seconds),
                       "expires_in": seconds}

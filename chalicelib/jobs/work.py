@@ -77,6 +77,18 @@ def _export_combine(ctx: Context, parts: list[dict]) -> dict:
                              progress=ctx.progress, content_type=FORMATS[p["format"]][1], **opts)
 
 
+def _partner_export(ctx: Context, shards: range) -> dict:
+    """One partner's referrals (exports/partner.py), with emails opened here if asked."""
+    from ..exports import partner
+    return partner.write_part(ctx.services, ctx.s3, ctx.slug, ctx.job, shards, ctx.progress,
+                              **_opener(ctx))
+
+
+def _partner_combine(ctx: Context, parts: list[dict]) -> dict:
+    from ..exports import partner
+    return partner.combine(ctx.services, ctx.s3, ctx.slug, ctx.job, parts, ctx.progress)
+
+
 def _snapshot(ctx: Context, shards: range) -> dict:
     from ..organiser_models import SnapshotReport
     from ..snapshots import job
@@ -134,10 +146,12 @@ class Kind:
     run: Callable[[Context, range], dict]
     combine: Callable[[Context, list[dict]], dict] = _only
     splits: Callable[[dict], bool] = _never  # whether a large letter's job is split
+    link: bool = False  # its result is a file in the exports bucket: presigned on each read
 
 
 KINDS: dict[str, Kind] = {
-    "export": Kind(_export, _export_combine, splits=_list_export),
+    "export": Kind(_export, _export_combine, splits=_list_export, link=True),
+    "partner_export": Kind(_partner_export, _partner_combine, splits=_always, link=True),
     "snapshot": Kind(_snapshot),
     "recount": Kind(_recount_part, _recount_combine, splits=_always),
     "anonymise": Kind(_anonymise_part, _anonymise_combine, splits=_always),
