@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Any, Optional
 
@@ -318,7 +317,6 @@ def export(api: Api, slug: str, fmt: str, emails: bool, states: tuple[str, ...],
     """Export the list (listed signatures, in the letter's order) or the delivery letter,
     download it and check its sha256. The export is a job: a progress bar shows its rows
     written, another the download."""
-    import hashlib
     body: dict = {"format": fmt, "include_email": emails}
     if states:
         body["states"] = list(states)
@@ -326,18 +324,7 @@ def export(api: Api, slug: str, fmt: str, emails: bool, states: tuple[str, ...],
         body["date"] = date
     job = api.call("POST", f"/admin/letters/{slug}/exports", body)
     made = job_wait.wait(api, slug, job, label=f"exporting {fmt}", path="exports")["result"]
-    target = output or Path(made["key"].rsplit("/", 1)[1])
-    digest = hashlib.sha256()
-    with urllib.request.urlopen(made["url"], timeout=60) as resp, target.open("wb") as out, \
-            click.progressbar(length=made["size"], label=f"downloading {target.name}",
-                              file=sys.stderr) as bar:
-        for chunk in iter(lambda: resp.read(1 << 16), b""):
-            out.write(chunk)
-            digest.update(chunk)
-            bar.update(len(chunk))
-    if digest.hexdigest() != made["sha256"]:
-        raise click.ClickException(f"{target}: sha256 does not match the export's")
-    click.echo(f"{target} ({made['size']} bytes, sha256 verified)")
+    job_wait.download(made, output)
 
 
 @cli.command("snapshot-links")

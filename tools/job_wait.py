@@ -1,13 +1,17 @@
-"""Follow a job through the API until it ends, with click's progress bar on stderr.
+"""Follow a job through the API until it ends, with click's progress bar on stderr; then
+download an export's file and check its sha256.
 
 The bar counts rows written of the rows the job will write (when the counters tell; else
 it shows the count alone). A failed job is a ClickException naming why.
 """
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
-from typing import Any
+import urllib.request
+from pathlib import Path
+from typing import Any, Optional
 
 import click
 
@@ -37,3 +41,21 @@ def wait(api: Any, slug: str, job: dict, *, label: str, poll: float = POLL_SECON
         raise click.ClickException(f"{job['kind']} job {job['id']} failed: "
                                    f"{job.get('error') or 'unknown'}")
     return job
+
+
+def download(made: dict, output: Optional[Path] = None) -> Path:
+    """An export job's file (its `result`) from its presigned link to `output` (default: its
+    own name), with a progress bar; a sha256 other than the job's is a ClickException."""
+    target = output or Path(made["key"].rsplit("/", 1)[1])
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(made["url"], timeout=60) as resp, target.open("wb") as out, \
+            click.progressbar(length=made["size"], label=f"downloading {target.name}",
+                              file=sys.stderr) as bar:
+        for chunk in iter(lambda: resp.read(1 << 16), b""):
+            out.write(chunk)
+            digest.update(chunk)
+            bar.update(len(chunk))
+    if digest.hexdigest() != made["sha256"]:
+        raise click.ClickException(f"{target}: sha256 does not match the export's")
+    click.echo(f"{target} ({made['size']} bytes, sha256 verified)")
+    return target

@@ -3,15 +3,17 @@ staff tokens, through the API.
 
     python -m tools.cli partners add SLUG CODE "NK Watch" --country KR
     python -m tools.cli partners list SLUG
-    python -m tools.cli partners export SLUG CODE [--emails]
+    python -m tools.cli partners export SLUG CODE [--emails] [--consenting] [-o FILE]
     python -m tools.cli partners token SLUG CODE
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import click
 
+from tools import job_wait
 from tools.api_client import Api
 
 
@@ -77,12 +79,23 @@ def partners_show(api: Api, slug: str, code: str) -> None:
 @partners.command("export")
 @click.argument("slug")
 @click.argument("code")
-@click.option("--emails/--no-emails", default=False, help="Lead organisers: add emails.")
+@click.option("--emails/--no-emails", default=False,
+              help="Add emails (a partner's token: of its consenting referrals, if allowed).")
+@click.option("--consenting", is_flag=True,
+              help="Lead organisers: only the referrals who ticked the partner's consent "
+                   "(what the partner's own token gets).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: the export's own name).")
 @click.pass_obj
-def partners_export(api: Api, slug: str, code: str, emails: bool) -> None:
-    """The partner's listed referrals as CSV: prints a short-lived download link."""
-    r = api.call("POST", f"/admin/letters/{slug}/partners/{code}/exports", {"include_email": emails})
-    click.echo(f"{r['url']}\n  {r['size']} bytes, sha256 {r['sha256']}, expires in {r['expires_in']} s")
+def partners_export(api: Api, slug: str, code: str, emails: bool, consenting: bool,
+                    output: Optional[Path]) -> None:
+    """The partner's listed referrals as CSV. The export is a job: a progress bar shows its
+    rows written, another the download, whose sha256 is checked."""
+    path = f"partners/{code}/exports"
+    job = api.call("POST", f"/admin/letters/{slug}/{path}",
+                   {"include_email": emails, "consenting_only": consenting})
+    made = job_wait.wait(api, slug, job, label=f"exporting {code}'s referrals", path=path)
+    job_wait.download(made["result"], output)
 
 
 @partners.command("token")

@@ -1,7 +1,8 @@
-"""Coalitions on the organisers' page: a lookalike organisation held beside its match, and an
-XLSX import's dry run and apply."""
+"""Coalitions on the organisers' page: a lookalike organisation held beside its match, an
+XLSX import's dry run and apply, and a partner's own token with its export."""
 from __future__ import annotations
 
+import urllib.request
 import uuid
 
 import pytest
@@ -113,6 +114,18 @@ def test_a_partners_link_carries_its_code_through_sign_and_confirm(page, site):
     assert not page.errors, page.errors
 
 
+def referral(site, slug, name, email, code, consent):
+    """A sign-on through the partner's link (its consent ticked or not), confirmed."""
+    sha = api(site, "GET", f"/letters/{slug}")[1]["text_sha256"]
+    before = set(site.links())
+    status, resp = api(site, "POST", f"/letters/{slug}/signatures", {
+        "kind": "individual", "name": name, "email": email, "consent": True,
+        "letter_sha256": sha, "via": code, "partner_consent": consent})
+    assert status == 202, resp
+    link = next(link for link in site.links() if link not in before)
+    assert api(site, "POST", "/confirmations", {"token": link.split("#token=", 1)[1]})[0] == 200
+
+
 def test_a_partners_token_sees_its_own_figures_and_export_and_nothing_else(page, site):
     from chalicelib.partner_models import PartnerIn
     from helpers import make_letter
@@ -121,14 +134,23 @@ def test_a_partners_token_sees_its_own_figures_and_export_and_nothing_else(page,
     for code, name in (("nkw", "NK Watch"), ("lumen", "LUMEN")):
         site.service.partners.add(slug, PartnerIn(name=name, code=code, may_download=True))
     staff = site.service.organisers.create("NK Watch staff", [], partner=f"{slug}/nkw").token
+    mail = {}
+    for name, consent in (("Ada Consenting", True), ("Ben Silent", False)):
+        mail[name] = f"{name.split()[0].lower()}-{uuid.uuid4().hex[:8]}@example.org"
+        referral(site, slug, name, mail[name], "nkw", consent)
     page.goto(f"{site.url}/admin.html")
     page.fill("#token", staff)
     page.click("#signin-submit")
     expect(page.locator("#partner-view-h")).to_have_text("NK Watch: your referrals")
-    expect(page.locator("#partner-view-figures")).to_contain_text("0 signed through the link")
+    expect(page.locator("#partner-view-figures")).to_contain_text("2 signed through the link, 2 confirmed")
     expect(page.locator("#workspace")).to_be_hidden()
-    page.click("#partner-view-export")
-    expect(page.locator("#partner-view-result a")).to_have_text("Download the CSV")
+    page.click("#partner-view-export")  # a job: its progress, then its link
+    link = page.locator("#partner-view-result a")
+    expect(link).to_contain_text("Download the CSV of your consenting referrals")
+    with urllib.request.urlopen(link.get_attribute("href"), timeout=10) as r:
+        csv_text = r.read().decode("utf-8-sig")
+    assert "Ada Consenting" in csv_text and mail["Ada Consenting"] in csv_text
+    assert "Ben Silent" not in csv_text and mail["Ben Silent"] not in csv_text
     for method, path, body in (("GET", f"/admin/letters/{slug}/partners/lumen", None),
                                ("POST", f"/admin/letters/{slug}/partners/lumen/exports", {}),
                                ("GET", f"/admin/letters/{slug}/signatures", None),

@@ -69,7 +69,10 @@ export const whoAmI = (token) => call("GET", "/admin/me", { token });
 export const listPartners = (slug) => call("GET", `${base(slug)}/partners`);
 export const getPartner = (slug, code) => call("GET", `${base(slug)}/partners/${q(code)}`);
 export const addPartner = (slug, body) => call("POST", `${base(slug)}/partners`, { body });
-export const exportPartner = (slug, code, includeEmail = false) =>
-  call("POST", `${base(slug)}/partners/${q(code)}/exports`, { body: { include_email: includeEmail } });
+// A partner's export is a job too; a partner's own token follows it on its own route.
+export const exportPartner = (slug, code, body = {}) =>
+  call("POST", `${base(slug)}/partners/${q(code)}/exports`, { body });
+export const getPartnerExport = (slug, code, id) =>
+  call("GET", `${base(slug)}/partners/${q(code)}/exports/${q(id)}`);
 export const partnerToken = (slug, code, name) =>
   call("POST", "/admin/tokens", { body: { name, partner: `${slug}/${code}` } });

@@ -39,12 +39,13 @@ export function progressView(label) {
   };
 }
 
-/** Poll the job until it is complete (its final state) or failed (thrown). */
-export async function follow(slug, job, onUpdate = () => {}, { poll = POLL_MS } = {}) {
+/** Poll the job until it is complete (its final state) or failed (thrown); `get(id)` reads
+ * it (default: the letter's job route; a partner's export has its own). */
+export async function follow(slug, job, onUpdate = () => {}, { poll = POLL_MS, get = (id) => getJob(slug, id) } = {}) {
   onUpdate(job);
   while (job.state !== "complete" && job.state !== "failed") {
     await new Promise((resolve) => setTimeout(resolve, poll));
-    job = await getJob(slug, job.id);
+    job = await get(job.id);
     onUpdate(job);
   }
   if (job.state === "failed") throw new Error(`The job stopped without finishing${job.error ? ` (${job.error})` : ""}. Try again.`);

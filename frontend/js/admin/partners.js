@@ -1,20 +1,28 @@
 // Partners of a coalition letter: the lead organiser's panel (add a partner, each partner's
 // link, embed, figures, export and staff token), and the page a partner's own token sees
 // (its figures and export only). Every value from the API is written with textContent.
-import { addPartner, exportPartner, getPartner, listPartners, partnerToken } from "./api.js";
-import { $, el, errorText, say } from "./dom.js";
+import { addPartner, exportPartner, getPartner, getPartnerExport, listPartners, partnerToken } from "./api.js";
+import { follow, progressView } from "./jobs.js";
+import { $, el, errorText, formatSize, say, srOnly } from "./dom.js";
 
 function figuresText(f) {
   const days = Object.entries(f.by_day).map(([d, n]) => `${d}: ${n}`).join(", ");
   return `${f.signed} signed through the link, ${f.confirmed} confirmed; listed now: ${f.listed.organisations} organisations, ${f.listed.individuals} individuals, ${f.listed.countries} countries${days ? `. By day: ${days}` : ""}.`;
 }
 
-async function download(out, slug, code, includeEmail) {
-  say(out, "Writing the export…");
+// The export is a job on the job worker (which alone opens addresses): its progress, then
+// its link. `body`: include_email, consenting_only (the lead's; a partner's token always is).
+async function download(out, slug, code, body, label) {
+  const view = progressView(`Progress of the ${label}`);
+  out.replaceChildren(view.node);
   try {
-    const r = await exportPartner(slug, code, includeEmail);
-    const a = el("a", { href: r.url, text: "Download the CSV", attrs: { rel: "noreferrer" } });
-    out.replaceChildren(a, ` (${r.size} bytes; the link expires in ${Math.round(r.expires_in / 60)} minutes)`);
+    const job = await exportPartner(slug, code, body);
+    const r = (await follow(slug, job, view.update, { get: (id) => getPartnerExport(slug, code, id) })).result;
+    const file = r.key.split("/").pop();
+    const a = el("a", { href: r.url, download: file, target: "_blank", rel: "noopener noreferrer" },
+      `Download the ${label}`, srOnly(" (opens in a new tab)"));
+    out.replaceChildren(a, el("span", { className: "hint", text: ` ${file}, ${formatSize(r.size)}; the link expires in ${Math.round(r.expires_in / 60)} minutes` }));
+    a.focus();
   } catch (err) {
     if (!err.tokenRefused) say(out, errorText(err), "error");
   }
@@ -35,7 +43,10 @@ function partnerCard(ctx, p) {
     el("p", {}, "Embed: ", el("code", { className: "embed", text: p.embed })),
     el("p", { className: "hint", text: `${p.may_download ? "May" : "May not"} download names and emails of consenting referrals; count ${p.public_count ? "shown" : "not shown"} on its link.` }),
     el("div", { className: "actions" },
-      button("Export CSV", () => download(out, ctx.slug(), p.code, false)),
+      button("Export CSV", () => download(out, ctx.slug(), p.code, {}, "CSV")),
+      button("With emails", () => download(out, ctx.slug(), p.code, { include_email: true }, "CSV with emails")),
+      button("As the partner gets it", () => download(out, ctx.slug(), p.code,
+        { include_email: true, consenting_only: true }, "CSV of consenting referrals with emails")),
       button("Issue a token for its staff", async () => {
         try {
           const t = await partnerToken(ctx.slug(), p.code, `${p.name} staff`);
@@ -89,7 +100,8 @@ export async function partnerView(me) {
     $("partner-view-link").textContent = p.share_link;
     const b = $("partner-view-export");
     b.hidden = !p.may_download;
-    b.onclick = () => download(out, slug, code, false); // names: emails only by the export job
+    // the names and emails of its referrals who ticked its consent (the job worker opens them)
+    b.onclick = () => download(out, slug, code, { include_email: true }, "CSV of your consenting referrals");
   } catch (err) { if (!err.tokenRefused) say(out, errorText(err), "error"); }
   $("partner-view-h").focus();
 }
