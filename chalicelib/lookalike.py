@@ -49,10 +49,15 @@ def _prototypes() -> dict[str, str]:
     return table
 
 
+@functools.lru_cache(maxsize=1)
+def _translation() -> dict[int, str]:
+    """The prototypes as a str.translate table (every sign-on's name goes through it)."""
+    return {ord(ch): proto for ch, proto in _prototypes().items()}
+
+
 def skeleton(text: str) -> str:
     """UTS #39 skeleton: NFD, every character replaced by its prototype, NFD again."""
-    table = _prototypes()
-    mapped = "".join(table.get(ch, ch) for ch in unicodedata.normalize("NFD", text))
+    mapped = unicodedata.normalize("NFD", text).translate(_translation())
     return unicodedata.normalize("NFD", mapped)
 
 
