@@ -162,3 +162,28 @@ def test_snapshot_cut_says_what_happens_and_replace_cuts_the_day_again(live_site
     replaced = us("snapshot-cut", SLUG, "--replace")
     assert replaced.exit_code == 0, replaced.output
     assert "cut again" in replaced.output and "replacing the cut of" in replaced.output
+
+
+def test_a_partners_staff_export_their_consenting_referrals_with_the_cli(live_site, us, tmp_path):
+    """`us partners export` follows the job and downloads its file (sha256 checked)."""
+    import uuid
+    from chalicelib.partner_models import PartnerIn
+    from helpers import make_letter
+    slug = f"cli-{uuid.uuid4().hex[:8]}"
+    make_letter(live_site.service, slug)
+    live_site.service.partners.add(slug, PartnerIn(name="NK Watch", code="nkw", may_download=True))
+    sha = api(live_site, "GET", f"/letters/{slug}")["text_sha256"]
+    for name, consent in (("Ada Consenting", True), ("Ben Silent", False)):
+        api(live_site, "POST", f"/letters/{slug}/signatures", {
+            "kind": "individual", "name": name, "email": f"{name[:3].lower()}@example.org",
+            "consent": True, "letter_sha256": sha, "via": "nkw", "partner_consent": consent})
+        api(live_site, "POST", "/confirmations", {"token": live_site.links()[-1].split("#token=")[1]})
+    staff = us("partners", "token", slug, "nkw").output.split()[0]
+    out = tmp_path / "referrals.csv"
+    made = us("partners", "export", slug, "nkw", "--emails", "-o", str(out), token=staff)
+    assert made.exit_code == 0 and "sha256 verified" in made.output, made.output
+    data = out.read_text(encoding="utf-8-sig")
+    assert "ada@example.org" in data and "Ben Silent" not in data and "ben@" not in data
+    lead = us("partners", "export", slug, "nkw", "-o", str(out))  # the lead: every referral
+    assert lead.exit_code == 0, lead.output
+    assert "Ben Silent" in out.read_text(encoding="utf-8-sig") and "@" not in out.read_text()
