@@ -6,9 +6,11 @@ sign-on reads nothing for it: its transaction carries the name item's step (`ste
 organisation's Put, an individual's ConditionCheck), each conditioned on the item being
 absent, so the common case costs no round trip. Only when that condition fails is the item
 read (`check`: one GetItem, and one more for the signature it names), and the sign-on goes
-again, held if the match is live. Imports read first (`check`, then `claim`). An organisation whose name matches a live one (pending, on the list or in
-a queue) is held for an organiser with the match shown (`lookalike_of`); so is an
-individual whose name is that of one. A withdrawn, rejected or deleted holder no longer
+again, held if the match is live. Imports read first (`check`, then `claim`).
+
+An organisation whose name matches a live one (pending, on the list or in a queue) is held
+for an organiser with the match shown (`lookalike_of`); so is an individual whose name is
+that of one. A withdrawn, rejected or deleted holder no longer
 counts: the next organisation of that name key takes the item over.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One partner's referrals as CSV: the job kind `partner_export`, run by the job worker as a
+"""One partner's referrals as CSV: the job kind `partner_export` (partners.EXPORT_KIND), run by the job worker as a
 list export is (exports/fanout.py): each part reads a range of the letter's shards (the
 partner's rows only, filtered in DynamoDB), writes them sorted as one run, and the
 combining step merges the runs into one multipart upload. Memory stays flat however many
@@ -25,8 +25,6 @@ from ..storage import Cond, eq, exists
 from . import fanout
 from .on_demand import FORMATS
 from .rows import LISTED_ONLY
-
-KIND = "partner_export"
 
 
 def referrals(params: dict) -> Cond:

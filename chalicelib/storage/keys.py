@@ -74,13 +74,16 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     then an UpdateItem of the item it names (delivery/deliveries.py). A signer's mail: its
     SESMSG is Put by the mail worker after the send; a hard bounce or complaint Puts
     SUPPRESS#{hmac(email)}, which the worker GetItems before every mail to that address.
-21. Lookalike organisations: GetItem ORGNAME#{slug}#{h(name key)} (one per sign-on or
-    import row, at any size of letter), then GetItem the signature it names if there is
-    one; the first organisation of a name key puts it (conditional) in its own transaction.
+21. Lookalike organisations: ORGNAME#{slug}#{h(name key)}, at any size of letter. A sign-on
+    reads nothing first: its transaction Puts it (an organisation, the first of its name
+    key) or ConditionChecks it (an individual), conditioned on its absence; only if that
+    fails, GetItem it and the signature it names, and the sign-on goes again. An import row
+    GetItems it first.
 22. Partners of a letter: Query PK=PARTNER#{slug}; one partner: GetItem (cached per
     instance, as the letter item). A sign-on through a partner's link ADDs to the partner's
     counter shard (the signature's shard) in its transaction; a confirmation and every move
     into or out of `listed` ADD in theirs. Figures: BatchGetItem of the partner's shards.
+    Its export: a job (15) reading every shard (8) with a filter on `via` (and its consent).
 23. Reminders to pending signers (reminders.py): a sign-on puts GSI3 keys on its pending
     signature (R#{slug}#{shard} / {due}#{n}: reminder n is due at {due}); leaving
     `pending` drops them (transitions.py). The hourly run Queries GSI3 per shard, SK <= now
