@@ -9,7 +9,9 @@ sends a "combine" message: the job's result is made from the parts' (and, for an
 fresh presigned links are made on each read of it).
 
 Failures: an exception is retried (the item queued again, the message sent again after a
-delay) until JOB_ATTEMPTS, then the job is failed; a worker that dies silently is replaced
+delay) until JOB_ATTEMPTS, then the job is failed; a refusal (a domain error below 500: a
+font that lacks a name's script, a partner whose download was switched off) fails the job at
+once, with its error code; a worker that dies silently is replaced
 by the queue's redelivery, which takes the lapsed lease over; a job whose lease lapsed
 longer ago than JOB_RETRY_SECONDS is reported failed (and written so) when read.
 """
@@ -22,7 +24,7 @@ import uuid
 from typing import Any, Callable, Optional
 
 from ..clock import iso
-from ..errors import NotFoundError, ServiceUnavailableError
+from ..errors import AppError, NotFoundError, ServiceUnavailableError
 from ..organiser_models import JobOut
 from ..storage import Query, Update, eq, keys
 from ..storage.s3_objects import presign
@@ -217,7 +219,9 @@ class Jobs:
         log.exception("job %s (%s) failed", job["job_id"], job["kind"])
         attempts = (self._store.get(lease.key) or {}).get("attempts", 1)
         error = type(exc).__name__
-        if attempts < self._settings.job_attempts:
+        if refused(exc):  # the same input is refused again: say why at once, do not retry
+            error = exc.CODE
+        elif attempts < self._settings.job_attempts:
             delay = RETRY_DELAY_SECONDS * attempts
             if lease.give_back(delay, error):
                 self.queue.send(message, delay)
@@ -227,3 +231,7 @@ class Jobs:
             self._fail(job, error)
         return "failed"
 
+
+def refused(exc: Exception) -> bool:
+    """A domain error the API would answer with a 4xx: trying again changes nothing."""
+    return isinstance(exc, AppError) and exc.STATUS_CODE < 500

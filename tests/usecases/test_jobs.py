@@ -73,6 +73,23 @@ def test_a_failing_job_is_retried_then_reported_failed(services, mailer, monkeyp
     assert (done.state, done.error, done.attempts) == ("failed", "RuntimeError", 3)
 
 
+def test_a_job_its_input_refuses_fails_at_once_with_the_reason(services, mailer, monkeypatch):
+    """A refusal (a 4xx domain error) would be refused again: no retry, the reason kept."""
+    from chalicelib.exports.delivery_pdf import PdfGlyphsMissingError
+    letter = make_letter(services)
+    calls = []
+
+    def refusing(slug, shards, **kw):
+        calls.append(slug)
+        raise PdfGlyphsMissingError("no font draws a character of signature x")
+    monkeypatch.setattr(services.recount, "recount_shards", refusing)
+    job = services.jobs.submit(letter.slug, "recount", {}, WHO)
+    JobPump(services).drain()
+    done = services.jobs.status(letter.slug, job.id)
+    assert len(calls) == 1
+    assert (done.state, done.error) == ("failed", PdfGlyphsMissingError.CODE)
+
+
 def test_a_job_whose_worker_died_is_taken_over_or_reported_failed(services, mailer, clock):
     letter = make_letter(services)
     sign(services, letter, 2)
