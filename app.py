@@ -23,7 +23,8 @@ from chalicelib.settings import packaging_setting  # noqa: E402
 app = Chalice(app_name="undersigned")
 logs.install()  # no email, token or IP in any log line
 # The query names of each public read; any other is refused (a CDN must not cache it).
-PUBLIC_QUERY = {"/letters/{slug}/signatures": ("cursor", "limit", "kind")}
+PUBLIC_QUERY = {"/letters/{slug}/signatures": ("cursor", "limit", "kind"),
+                "/unsubscribe": ("token",)}
 app.register_middleware(http.make_error_middleware(lambda: wiring.get().settings, PUBLIC_QUERY),
                         "http")
 
@@ -76,6 +77,27 @@ def confirm():
 def withdraw():
     data = http.parse_body(app.current_request, models.WithdrawalIn)
     return http.json_response(wiring.get().signing.withdraw(data.token, http.source_ip(app.current_request)))
+
+
+# RFC 8058 one-click unsubscribe from updates: a mail client POSTs `List-Unsubscribe=One-Click`
+# (a form) to the List-Unsubscribe URL; the page's button POSTs the same. No session: the token
+# names a signature (chalicelib/updates/unsubscribe.py). A GET only shows the page.
+@app.route("/unsubscribe", methods=["POST"], content_types=http.FORM_TYPES)
+def unsubscribe():
+    token = (app.current_request.query_params or {}).get("token", "")
+    return http.json_response(wiring.get().unsubscribe.unsubscribe(
+        token, http.source_ip(app.current_request)))
+
+
+@get("/unsubscribe")
+def unsubscribe_page():
+    """A GET (a person's click, a mail scanner's fetch) changes nothing: to the page, which
+    asks first; the token moves to the fragment, out of any further log or Referer."""
+    token = (app.current_request.query_params or {}).get("token", "")
+    site = wiring.get().settings.site_url
+    return Response(body="", status_code=303, headers={
+        **http.SECURITY_HEADERS, "Cache-Control": "no-store",
+        "Location": f"{site}/unsubscribe.html#token={http.safe_token(token)}"})
 
 
 @get("/letters/{slug}/partners/{code}")
@@ -153,6 +175,15 @@ def reminders(event):
     """Queue the reminders due since the last run (each once; a missed run's too)."""
     svc = wiring.get()
     return svc.reminders.run(svc.clock(), budget_seconds=240)
+
+
+# The update mailer: organisers' updates to signers who opted in, queued by the fan-out job
+# (chalicelib/updates/). The queue's ARN and dead-letter queue are set in infra/resources.yaml.
+@app.on_sqs_message(queue_arn="arn:aws:sqs:eu-west-1:000000000000:set-by-infra-resources-yaml",
+                    batch_size=1, name="update_mailer")
+def update_mailer(event):
+    import json
+    return [wiring.get().update_mailer.handle(json.loads(record.body)) for record in event]
 
 
 @app.schedule(Cron(15, packaging_setting("retention_hour_utc"), "*", "*", "?", "*"), name="retention")

@@ -24,6 +24,14 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# RFC 8058: a mail client's one-click unsubscribe POSTs a form, not JSON. Only there.
+FORM_PATHS = ("/unsubscribe",)
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json"]
+
+
+def safe_token(token: str) -> str:
+    """A link token put back into a URL: its own characters only ([A-Za-z0-9_-])."""
+    return "".join(c for c in token[:200] if c.isascii() and (c.isalnum() or c in "-_"))
 
 
 def error_response(status: int, code: str, message: str, *, fields: Optional[list] = None,
@@ -80,7 +88,8 @@ def make_error_middleware(settings: Callable[[], Any],
                     raise errors.PayloadTooLargeError()
             if body or event.method in ("POST", "PUT", "PATCH"):
                 ctype = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-                if ctype != "application/json":
+                if ctype != "application/json" and not (
+                        event.path in FORM_PATHS and (ctype in FORM_TYPES or not body)):
                     raise errors.UnsupportedMediaTypeError()
             response = get_response(event)
         except errors.AppError as exc:

@@ -32,6 +32,8 @@ class Message:
     text: str
     from_name: Optional[str] = None  # the letter's organisers: the From name (the address stays)
     reply_to: Optional[str] = None   # their published contact address
+    html: Optional[str] = None       # an HTML alternative of `text` (updates)
+    headers: tuple[tuple[str, str], ...] = ()  # more headers (an update's List-Unsubscribe)
 
     def sender(self, sender: str) -> str:
         """MAIL_FROM with the organisers' name in place of its own, when the letter has one
@@ -50,7 +52,11 @@ class Message:
         msg["Date"] = formatdate(localtime=False, usegmt=False).replace("-0000", "+0000")
         msg["Message-ID"] = make_msgid(domain="undersigned.invalid")
         msg["Auto-Submitted"] = "auto-generated"
+        for name, value in self.headers:
+            msg[name] = value
         msg.set_content(self.text)
+        if self.html:
+            msg.add_alternative(self.html, subtype="html")
         return msg
 
 

@@ -221,6 +221,15 @@ class MailWorker:
         self._remember(message_id, sig)
         return "sent"
 
+    # ---- for the update mailer (updates/mailer.py): the same address, rate and SESMSG# ----
+
+    def send_paced(self, message: Message) -> str:
+        """Send at the account's send rate, through SES throttling; SES's id."""
+        return self._send(message)
+
+    def remember(self, message_id: str, sig: dict) -> None:
+        self._remember(message_id, sig)
+
     def _remember(self, message_id: str, sig: dict) -> None:
         """What SES's events about this mail are about (delivery/ses_events.py): the signature
         and its keyed hash, never the address; kept a month (bounces come within days)."""

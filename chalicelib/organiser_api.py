@@ -7,7 +7,7 @@ import functools
 
 from chalice import AuthResponse, Blueprint
 
-from . import coalition_routes, http, wiring
+from . import coalition_routes, http, update_routes, wiring
 from .principal import MANAGE, MODERATE, NOBODY, READ, principal_from
 
 organiser_api = Blueprint(__name__)
@@ -69,6 +69,7 @@ def who():
 
 
 coalition_routes.register(bp, admin, who)  # imports and partners (issue 16)
+update_routes.register(bp, admin, who)  # updates to signers who opted in (issue 17)
 
 
 @admin("/admin/me", ["GET"], role=READ)

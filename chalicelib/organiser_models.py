@@ -340,7 +340,8 @@ class JobOut(BaseModel):
     """A job (export, snapshot, recount, anonymisation): where it is and, once done, its result."""
     model_config = ConfigDict(extra="forbid")
     id: str
-    kind: Literal["export", "partner_export", "snapshot", "recount", "anonymise"]
+    kind: Literal["export", "partner_export", "snapshot", "recount", "anonymise", "update_reach",
+                  "update_send"]
     state: Literal["queued", "running", "complete", "failed"]
     phase: Optional[str] = Field(default=None, description="reading, writing or uploading.")
     rows_read: int = Field(description="Signatures read from the table so far.")

@@ -163,6 +163,11 @@ class Settings(BaseModel):
         description="The SQS queue of the job worker (exports, snapshots, recounts, "
                     "anonymisation); required in `prod`. Empty: a queue in this process, fed "
                     "to the worker by `make run` (tools/job_pump.py).")
+    update_queue_url: str = Field(
+        default="",
+        description="The SQS queue of the update mailer (organisers' updates to signers who "
+                    "opted in, queued by the fan-out job); required in `prod`. Empty: a queue "
+                    "in this process, fed to the mailer by `make run` (tools/update_pump.py).")
     job_part_rows: int = Field(
         default=250_000, ge=1,
         description="A job over a letter with more signatures than this is split into parts, "
@@ -189,6 +194,8 @@ class Settings(BaseModel):
     def _prod_has_a_job_queue(self) -> "Settings":
         if self.stage == "prod" and not self.job_queue_url:
             raise ValueError("JOB_QUEUE_URL is required in prod")
+        if self.stage == "prod" and not self.update_queue_url:
+            raise ValueError("UPDATE_QUEUE_URL is required in prod")
         return self
 
     @model_validator(mode="after")

@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # imported on first use: the cold start of `import app` stays
     from .signing import Signing
     from .storage import Table
     from .transitions import Transitions
+    from .updates.mailer import UpdateMailer
+    from .updates.service import Updates
+    from .updates.unsubscribe import Unsubscribe
 
 
 @dataclass
@@ -146,6 +149,30 @@ class Services:
     def reminders(self) -> "Reminders":
         from .reminders import Reminders
         return Reminders(self.settings, self.store, self.letters, self.clock)
+
+    @cached_property
+    def updates(self) -> "Updates":
+        from .updates.service import Updates
+        return Updates(self.settings, self.store, self.letters, self.clock,
+                       submit=lambda *a, **k: self.jobs.submit(*a, **k))
+
+    @cached_property
+    def unsubscribe(self) -> "Unsubscribe":
+        from .updates.unsubscribe import Unsubscribe
+        return Unsubscribe(self.store, self.letters, self.abuse, self.clock,
+                           self.settings.email_hash_key.encode())
+
+    @cached_property
+    def update_queue(self) -> Any:
+        """Where the fan-out queues update mails (the job worker's, never the API's)."""
+        return update_queue(self.settings)
+
+    @cached_property
+    def update_mailer(self) -> "UpdateMailer":
+        """The update mailer's function alone: it opens addresses (through the mail worker)."""
+        from .updates.mailer import UpdateMailer
+        return UpdateMailer(self.settings, self.store, self.letters, self.mail_worker,
+                            self.clock)
 
     @cached_property
     def retention(self) -> "Retention":
@@ -316,6 +343,16 @@ def job_queue(settings: Settings) -> Any:
         return SqsJobQueue(boto_client("sqs"), settings.job_queue_url)
     from .jobs.dispatch import LocalJobQueue
     return LocalJobQueue()
+
+
+def update_queue(settings: Settings) -> Any:
+    """Where update mails go: the SQS queue UPDATE_QUEUE_URL names, else (local runs, tests)
+    a queue in this process, fed to the update mailer by tools/update_pump.py."""
+    if settings.update_queue_url:
+        from .updates.queue import SqsUpdateQueue
+        return SqsUpdateQueue(boto_client("sqs"), settings.update_queue_url)
+    from .updates.queue import LocalUpdateQueue
+    return LocalUpdateQueue()
 
 
 def configure(instance: Optional[Services]) -> None:

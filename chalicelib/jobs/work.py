@@ -125,6 +125,14 @@ def _anonymise_combine(ctx: Context, parts: list[dict]) -> dict:
     return ctx.services.retention.letter_anonymised(ctx.slug, at, total)
 
 
+def _update(name: str) -> Callable:
+    """An update's reach count or fan-out (updates/fanout.py), imported when it runs."""
+    def run(ctx: Context, arg: Any) -> dict:
+        from ..updates import fanout
+        return getattr(fanout, name)(ctx, arg)
+    return run
+
+
 def _only(ctx: Context, parts: list[dict]) -> dict:
     return parts[0]
 
@@ -155,6 +163,8 @@ KINDS: dict[str, Kind] = {
     "snapshot": Kind(_snapshot),
     "recount": Kind(_recount_part, _recount_combine, splits=_always),
     "anonymise": Kind(_anonymise_part, _anonymise_combine, splits=_always),
+    "update_reach": Kind(_update("reach_part"), _update("reach_combine"), splits=_always),
+    "update_send": Kind(_update("send_part"), _update("send_combine"), splits=_always),
 }
 
 

@@ -37,6 +37,7 @@ pending signatures a reminder is due to, keys only).
 | organisation name   | ORGNAME#{slug}#{h(name key)}| ORGNAME       |  (lookalike.name_key; names its signature) |
 | partner             | PARTNER#{slug}              | {code}        |                                          |
 | partner counter     | PCOUNT#{slug}#{code}#{shard}| COUNT         |                                          |
+| update to signers   | UPDATE#{slug}               | {seq:06d}     |  (the texts, its state, reach, counts)   |
 
 Access patterns (each a method of `storage.table.Table` or of a use case named here):
 1. List letters: Query PK=LETTERS.                       2. Get a letter: GetItem.
@@ -92,6 +93,13 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     dropping them, conditioned on the entry being the one read. The index holds only pending
     signatures a reminder is still to go to; at 10 million signatures an hour reads what
     fell due in that hour.
+24. Updates to signers who opted in (updates/): Query UPDATE#{slug} (newest first) to list
+    them and to number the next one (a conditional Put of {seq:06d}); its reach and its
+    fan-out are jobs reading every signature (8), with one BatchGetItem of SUPPRESS# keys a
+    page; the update mailer leases each mail on the signature itself (`update_lease`, then
+    `update_sent` = the update's number: once per update and signature) and ADDs its
+    batch's counts on the update; an unsubscribe is one conditional UpdateItem of the
+    signature.
 
 A signer's address is never in the table in clear: its email claim's `email_sealed` holds it
 sealed to the letter's public key (sealing/), whose private half is wrapped by KMS outside the
@@ -329,6 +337,16 @@ def partner_counter_key(slug: str, code: str, shard: int) -> dict:
     """One shard of a partner's figures: sharded as the letter's own counters, so a partner's
     viral link spreads its writes as the letter's do."""
     return {"PK": f"PCOUNT#{slug}#{code}#{shard:03d}", "SK": "COUNT"}
+
+
+def update_partition(slug: str) -> str:
+    return f"UPDATE#{slug}"
+
+
+def update_key(slug: str, seq: int) -> dict:
+    """An organisers' update to the letter's opted-in signers, numbered from 1 (the number
+    orders them, and a signature's `update_sent` holds the last one mailed to it)."""
+    return {"PK": update_partition(slug), "SK": f"{seq:06d}"}
 
 
 def request_token(*parts: str) -> str:

@@ -18,7 +18,8 @@ def test_settings_come_from_upper_case_variables():
     s = Settings.from_env({"STAGE": "prod", "TABLE_NAME": "tbl", "EXPORTS_BUCKET": "bkt",
                            "SITE_URL": "https://x.example", "EMAIL_HASH_KEY": "k" * 32,
                            "MAIL_BACKEND": "ses", "COUNT_SHARDS": "8",
-                           "JOB_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/jobs"})
+                           "JOB_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/jobs",
+                           "UPDATE_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/updates"})
     assert s.count_shards == 8 and s.mail_backend == "ses"
     assert "k" * 32 not in repr(s)  # the secret stays out of logs and tracebacks
 
@@ -44,6 +45,17 @@ def test_a_reminder_that_would_come_after_the_link_expired_is_refused():
     assert "REMINDER_AFTER_HOURS" in str(err.value)
     assert Settings.from_env({**base, "REMINDER_AFTER_HOURS": "24", "REMINDERS_MAX": "0"})
     assert Settings.from_env({**base, "REMINDER_AFTER_HOURS": "12"}).reminders_max == 1
+
+
+def test_prod_without_an_update_queue_fails_loudly():
+    """An update's mails must reach the update mailer's queue; one in the job worker's own
+    process would be lost with it."""
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env({"STAGE": "prod", "TABLE_NAME": "tbl", "EXPORTS_BUCKET": "bkt",
+                           "SITE_URL": "https://x.example", "EMAIL_HASH_KEY": "k" * 32,
+                           "MAIL_BACKEND": "ses",
+                           "JOB_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/jobs"})
+    assert "UPDATE_QUEUE_URL" in str(err.value)
 
 
 def test_every_setting_is_documented():

@@ -1,0 +1,65 @@
+"""The one-click unsubscribe from updates (RFC 8058), without signing in.
+
+The token is a signature's, as the confirmation and withdrawal links' are
+(`{sig_id}{secret}{slug}`): the secret is derived from the signature's id and random salt
+under EMAIL_HASH_KEY (link_tokens.derived_secret, purpose "unsubscribe"), so nothing is
+stored for it, it cannot be guessed or forged without the key and the item, and it names a
+signature, never an address. Only a POST unsubscribes (a mail scanner's GET must not); it
+clears the opt-in with the time, once: a second POST answers the same and changes nothing.
+"""
+from __future__ import annotations
+
+import hmac
+
+from .. import link_tokens
+from ..abuse import Abuse
+from ..clock import Clock, iso
+from ..errors import LetterNotFoundError, TokenInvalidError
+from ..letter_service import LetterService
+from ..models import SLUG
+from ..storage import Table, Update, eq, keys
+from .models import UnsubscribeOut
+
+PURPOSE = "unsubscribe"
+
+
+def token_for(key: bytes, sig: dict) -> str:
+    secret = link_tokens.derived_secret(key, sig["sig_id"], sig["link_salt"], PURPOSE)
+    return link_tokens.make_token(sig["sig_id"], secret, sig["letter"])
+
+
+class Unsubscribe:
+    def __init__(self, store: Table, letters: LetterService, abuse: Abuse, clock: Clock,
+                 key: bytes) -> None:
+        self.store, self.letters, self.abuse, self.clock = store, letters, abuse, clock
+        self._key = key
+
+    def unsubscribe(self, token: str, source_ip: str) -> UnsubscribeOut:
+        """Stop every update of the letter to this signature (one conditional UpdateItem)."""
+        self.abuse.check_token_use(source_ip, self.clock())
+        letter, sig = self._by_token(token or "")
+        if sig.get("updates_opt_in") is not True:
+            return UnsubscribeOut(letter=letter["slug"], already_unsubscribed=True)
+        changed = self.store.update(
+            keys.key_of(sig), Update(set={"updates_opt_in": False,
+                                          "updates_unsubscribed_at": iso(self.clock())}),
+            condition=eq("updates_opt_in", True))
+        return UnsubscribeOut(letter=letter["slug"], already_unsubscribed=not changed)
+
+    def _by_token(self, token: str) -> tuple[dict, dict]:
+        parsed = link_tokens.parse_token(token)
+        if parsed is None:
+            raise TokenInvalidError()
+        sig_id, secret, slug = parsed
+        try:
+            letter = self.letters.letter_item(slug) if SLUG.fullmatch(slug) else None
+        except LetterNotFoundError:
+            letter = None
+        sig = self.store.signature(letter, sig_id) if letter else None
+        salt = (sig or {}).get("link_salt")
+        if not salt:  # no such signature, or withdrawn (its salt went with its details)
+            raise TokenInvalidError()
+        want = link_tokens.derived_secret(self._key, sig_id, salt, PURPOSE)
+        if not hmac.compare_digest(want, secret):
+            raise TokenInvalidError()
+        return letter, sig
