@@ -349,9 +349,9 @@ def update_queue(settings: Settings) -> Any:
     """Where update mails go: the SQS queue UPDATE_QUEUE_URL names, else (local runs, tests)
     a queue in this process, fed to the update mailer by tools/update_pump.py."""
     if settings.update_queue_url:
-        from .updates.queue import SqsUpdateQueue
+        from .updates.mail_queue import SqsUpdateQueue
         return SqsUpdateQueue(boto_client("sqs"), settings.update_queue_url)
-    from .updates.queue import LocalUpdateQueue
+    from .updates.mail_queue import LocalUpdateQueue
     return LocalUpdateQueue()
 
 

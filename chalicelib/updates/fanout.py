@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import audience
-from .queue import BATCH_MESSAGES, MESSAGE_SIGS
+from .mail_queue import BATCH_MESSAGES, MESSAGE_SIGS
 
 
 def _seq(ctx: Any) -> int:

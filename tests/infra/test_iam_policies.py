@@ -86,27 +86,33 @@ DELIVERY_NOT_CALLED = {"deliveries": "Services.deliveries is built on first use;
                                       "API's delivery routes use it",
                        "ses_events": "Services.ses_events is built on first use; only the "
                                      "ses_events function uses it"}
+# Updates to signers (chalicelib/updates/): the job worker's fan-out queues their mails, the
+# update_mailer function alone sends them.
+UPDATES_NOT_CALLED = {"mail_queue": "the update queue: only the job worker's fan-out sends",
+                      "mailer": "Services.update_mailer: the update_mailer function's own code"}
 FUNCTIONS = {
     # app.py holds every handler; the API function runs the routes, which queue signers' mail
     # (the table's stream) and send one kind themselves: a delivery of the letter (SES).
     "api_handler": {"policy": "policy-api.json", "entry": ["app.py"],
                     "exclude": {"mail_worker": "the mail_worker function's own code",
                                 "ses_events": "the ses_events function's own code",
-                                **NOT_OPENING, **NOT_SHREDDING}},
+                                **NOT_OPENING, **NOT_SHREDDING, **UPDATES_NOT_CALLED}},
     # wiring.get() (settings, SSM) + organisers.authenticate (the store); it never signs
     # anyone up or sends mail.
     "organiser_auth": {"policy": "policy-authorizer.json",
                        "entry": ["chalicelib/wiring.py", "chalicelib/organisers.py"],
                        "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
                                    **NOT_SHREDDING, **JOBS_NOT_CALLED,
-                                   **MAIL_WORKER_NOT_CALLED, **DELIVERY_NOT_CALLED}},
+                                   **MAIL_WORKER_NOT_CALLED, **DELIVERY_NOT_CALLED,
+                                   **UPDATES_NOT_CALLED}},
     # app.nightly_snapshot: wiring.get() + snapshots.job.run_nightly, which works on
     # the store, settings, clock and the letters' cache; S3 via wiring.s3().
     "nightly_snapshot": {"policy": "policy-snapshot.json",
                          "entry": ["chalicelib/wiring.py", "chalicelib/snapshots/job.py"],
                          "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
                                      **NOT_SHREDDING, **JOBS_NOT_CALLED,
-                                     **MAIL_WORKER_NOT_CALLED, **DELIVERY_NOT_CALLED}},
+                                     **MAIL_WORKER_NOT_CALLED, **DELIVERY_NOT_CALLED,
+                                     **UPDATES_NOT_CALLED}},
     # app.mail_worker: wiring.get() + Services.mail_worker.handle, fed by the stream.
     "mail_worker": {"policy": "policy-mail.json",
                     "entry": ["chalicelib/wiring.py", "chalicelib/mail_worker.py"],
@@ -114,7 +120,7 @@ FUNCTIONS = {
                                                      **RETENTION_NOT_CALLED,
                                                      **JOBS_NOT_CALLED,
                                                      **DELIVERY_NOT_CALLED}.items()
-                                   if k != "mail"}, **NOT_SHREDDING}},
+                                   if k != "mail"}, **NOT_SHREDDING, **UPDATES_NOT_CALLED}},
     # app.retention: wiring.get() + Services.retention.run, which uses the store and
     # starts each due letter's anonymisation job (Jobs.submit: the queue, no file); the
     # job worker anonymises and destroys the keys.
@@ -126,26 +132,40 @@ FUNCTIONS = {
                                        "anonymisation job is done",
                               "work": JOBS_NOT_CALLED["work"],
                               "s3_objects": "Jobs.status presigns a finished export's link; "
-                                            "the retention function only submits"}},
+                                            "the retention function only submits",
+                              **UPDATES_NOT_CALLED}},
     # app.job_worker: wiring.get() + Services.jobs.handle, which runs exports, snapshots,
     # recounts and anonymisation (jobs/work.py), destroys an anonymised letter's keys, and
     # queues retries and a split job's parts.
     "job_worker": {"policy": "policy-jobs.json",
                    "entry": ["chalicelib/wiring.py", "chalicelib/jobs/runner.py"],
-                   "exclude": {**BUILT_NOT_CALLED, **DELIVERY_NOT_CALLED}},
+                   "exclude": {**BUILT_NOT_CALLED, **DELIVERY_NOT_CALLED,
+                               "mailer": UPDATES_NOT_CALLED["mailer"]}},
     # app.reminders: wiring.get() + Services.reminders.run (reminders.py): Queries of GSI3
     # and conditional updates; it opens no address (the mail worker does) and sends nothing.
     "reminders": {"policy": "policy-reminders.json",
                   "entry": ["chalicelib/wiring.py", "chalicelib/reminders.py"],
                   "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
                               **NOT_SHREDDING, **JOBS_NOT_CALLED, **MAIL_WORKER_NOT_CALLED,
-                              **DELIVERY_NOT_CALLED}},
+                              **DELIVERY_NOT_CALLED, **UPDATES_NOT_CALLED}},
     # app.ses_events: wiring.get() + Services.ses_events (delivery/ses_events.py), fed by SNS.
     "ses_events": {"policy": "policy-ses-events.json",
                    "entry": ["chalicelib/wiring.py", "chalicelib/delivery/ses_events.py"],
                    "exclude": {**BUILT_NOT_CALLED, **RETENTION_NOT_CALLED, **NOT_OPENING,
                                **NOT_SHREDDING, **JOBS_NOT_CALLED, **MAIL_WORKER_NOT_CALLED,
-                               "deliveries": DELIVERY_NOT_CALLED["deliveries"]}},
+                               "deliveries": DELIVERY_NOT_CALLED["deliveries"],
+                               **UPDATES_NOT_CALLED}},
+    # app.update_mailer: wiring.get() + Services.update_mailer (updates/mailer.py), fed by the
+    # update queue; it sends through the mail worker's pace and opens addresses as it does.
+    "update_mailer": {"policy": "policy-update-mail.json",
+                      "entry": ["chalicelib/wiring.py", "chalicelib/updates/mailer.py",
+                                "chalicelib/mail_worker.py"],
+                      "exclude": {**{k: v for k, v in {**BUILT_NOT_CALLED,
+                                                       **RETENTION_NOT_CALLED,
+                                                       **JOBS_NOT_CALLED,
+                                                       **DELIVERY_NOT_CALLED}.items()
+                                     if k != "mail"}, **NOT_SHREDDING,
+                                  "mail_queue": UPDATES_NOT_CALLED["mail_queue"]}},
 }
 
 
@@ -358,8 +378,9 @@ def test_policy_resources_are_named(function):
                 {"EmailHashKeyParam", "TurnstileSecretParam"}, st
             if "TurnstileSecretParam" in text:
                 assert '"Fn::If": ["HasTurnstileSecret"' in text, st
-        elif prefix == "sqs":  # the job queue (the mail worker's dead-letter queue)
+        elif prefix == "sqs":  # the job queue, the update queue, the mail worker's dead letters
             assert resources in ([{"Fn::GetAtt": ["JobQueue", "Arn"]}],
+                                 [{"Fn::GetAtt": ["UpdateQueue", "Arn"]}],
                                  [{"Fn::GetAtt": ["MailDeadLetterQueue", "Arn"]}]), st
         elif prefix == "logs":
             assert "log-group:/aws/lambda/${AWS::StackName}-" in text, st
@@ -434,6 +455,7 @@ def test_only_the_mail_and_job_workers_can_decrypt_and_only_the_api_makes_letter
                       "organiser_auth": set(), "nightly_snapshot": set(), "ses_events": set(),
                       "reminders": set(),  # the mail worker opens the address
                       "mail_worker": {"kms:Decrypt", "ssm:GetParameter"},
+                      "update_mailer": {"kms:Decrypt", "ssm:GetParameter"},  # mails updates
                       "retention": set(),  # it starts the anonymisation job; the worker shreds
                       "job_worker": {"kms:Decrypt", "ssm:GetParameter",  # exports with emails
                                      "ssm:GetParametersByPath", "ssm:DeleteParameters"}}

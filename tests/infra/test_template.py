@@ -32,7 +32,7 @@ FRAMEABLE = {"/embed.html": "EmbedHeadersPolicy"}
 # Every function: fixed name suffix (its log group and its policy's log permission use it).
 FUNCTION_NAMES = {"APIHandler": "api", "OrganiserAuth": "auth", "JobWorker": "jobs",
                   "NightlySnapshot": "snapshot", "Retention": "retention", "MailWorker": "mail",
-                  "SesEvents": "ses-events", "Reminders": "reminders"}
+                  "SesEvents": "ses-events", "Reminders": "reminders", "UpdateMailer": "updates"}
 SCHEDULED = {"NightlySnapshot": "snapshot_hour_utc", "Retention": "retention_hour_utc"}
 
 
@@ -395,7 +395,8 @@ CONCURRENCY = {"APIHandler": ("ReserveApi", "ApiConcurrency"),
                "MailWorker": ("ReserveMail", "MailConcurrency"),
                "JobWorker": ("ReserveWorker", "WorkerConcurrency"),
                "SesEvents": ("ReserveJobs", "JobConcurrency"),
-               "Reminders": ("ReserveJobs", "JobConcurrency")}
+               "Reminders": ("ReserveJobs", "JobConcurrency"),
+               "UpdateMailer": ("ReserveMail", "MailConcurrency")}
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTION_NAMES))
