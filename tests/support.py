@@ -101,6 +101,7 @@ class LiveSite:
 
         from tools.job_pump import JobPump
         from tools.mail_pump import MailPump
+        from tools.update_pump import UpdatePump
         self.service = service
         self.server = server
         self.pump = MailPump(service)
@@ -110,6 +111,10 @@ class LiveSite:
         self._pumping.start()
         self._working = threading.Thread(target=self.jobs.run, args=(self._stop, 0.1), daemon=True)
         self._working.start()
+        self.updates = UpdatePump(service)
+        self._updating = threading.Thread(target=self.updates.run, args=(self._stop, 0.1),
+                                          daemon=True)
+        self._updating.start()
         self.url = server.url
         self.outbox = outbox
         self.bucket = bucket
@@ -132,6 +137,7 @@ class LiveSite:
         self._stop.set()
         self._pumping.join(timeout=5)
         self._working.join(timeout=30)
+        self._updating.join(timeout=5)
         self.server.stop()
         wiring.configure(None)
 

@@ -8,7 +8,8 @@ its objects are saved to .local/s3/ on stop and restored on start), creates the 
 and bucket, loads the example letter (and its 35 signatories on first run), creates the
 local organiser token (.local/organiser-token, mode 600), serves page and API on one
 origin, runs the mail worker off the table's stream (tools/mail_pump.py) and the job worker
-off the local job queue (tools/job_pump.py), and prints each
+off the local job queue (tools/job_pump.py) and the update mailer off the local update
+queue (tools/update_pump.py), and prints each
 confirmation link that lands in .local/outbox/. `.local/run.json`
 records its ports and processes (tools/stackfile.py). PORT moves the whole stack
 (tools/localstack.PORT_SETTINGS); a port held by anyone else is refused, never shared.
@@ -199,6 +200,7 @@ def serve(env=os.environ) -> int:
         from tools.job_pump import JobPump
         from tools.mail_pump import MailPump
         from tools.serve import Server
+        from tools.update_pump import UpdatePump
         import app as chalice_app
 
         localstack.bootstrap(TABLE, BUCKET)
@@ -222,6 +224,9 @@ def serve(env=os.environ) -> int:
                          daemon=True).start()
         # The hourly reminders, as EventBridge runs the `reminders` function (now, then hourly).
         threading.Thread(target=hourly, args=(wiring.get().reminders.run, watching),
+                         daemon=True).start()
+        # The update mailer, fed from the local update queue as its SQS event source would.
+        threading.Thread(target=UpdatePump(wiring.get()).run, args=(watching, 0.5),
                          daemon=True).start()
         print(banner(url=server.url, slug=slug, new_token=new_token, stack=stack,
                      restored=restored, added=added), flush=True)

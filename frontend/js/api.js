@@ -16,6 +16,8 @@ export function listSignatures(slug, { cursor, limit = 100, kind } = {}) {
 export const sign = (slug, payload) => call("POST", `/letters/${q(slug)}/signatures`, payload);
 export const confirm = (token) => call("POST", "/confirmations", { token });
 export const withdraw = (token) => call("POST", "/withdrawals", { token });
+// RFC 8058's one-click URL, as a mail client POSTs it (the token names a signature).
+export const unsubscribe = (token) => call("POST", `/unsubscribe?token=${q(token)}`, {});
 // A link's token (confirm / withdraw): signature id + secret + letter slug.
 export const TOKEN_RE = /^[A-Za-z0-9_-]{70,160}$/;
 export const getPartner = (slug, code) => call("GET", `/letters/${q(slug)}/partners/${q(code)}`);

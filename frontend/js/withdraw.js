@@ -11,7 +11,8 @@ import { showOrganisers } from "./organisers.js";
 const $ = (id) => document.getElementById(id);
 let token = "";
 // [messageKey, outcome class ("" for the question), letter slug|null, show the button?, arg,
-//  the letter ({title, language}) once known]
+//  the letter ({title, language}) once known, the delivery it came after ({addressee, date,
+//  signatures}) if any]
 let state = null;
 let busy = false;
 
@@ -28,7 +29,7 @@ function button(key, primary, onClick) {
 function render() {
   document.title = `${t("wTitle")} · Undersigned`;
   if (!state) return;
-  const [key, kind, slug, ask, arg, letter] = state;
+  const [key, kind, slug, ask, arg, letter, after] = state;
   const p = document.createElement("p");
   if (kind) p.className = `outcome outcome-${kind}`;
   p.textContent = busy ? t("wWorking") : t(key, arg);
@@ -41,6 +42,12 @@ function render() {
     cite.textContent = letter.title;
     named.append(`${t("wLetter")} `, cite);
     $("w-result").append(named);
+  }
+  if (after && !busy) { // the name stays on what was delivered before the withdrawal
+    const kept = document.createElement("p");
+    kept.className = "w-after-delivery";
+    kept.textContent = t("wAfterDelivery", after.addressee, after.date, after.signatures);
+    $("w-result").append(kept);
   }
   // Who is behind the letter (the data controller the signer may ask), when it says.
   const who = document.createElement("p");
@@ -76,7 +83,8 @@ async function run() {
   let next;
   try {
     const r = await withdraw(sent);
-    next = [r.already_withdrawn ? "wAlready" : "wDone", "ok", r.letter, false, null, await letterNamed(r.letter)];
+    next = [r.already_withdrawn ? "wAlready" : "wDone", "ok", r.letter, false, null,
+      await letterNamed(r.letter), r.after_delivery || null];
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     if (err.status === 429) next = ["e.too_many", "bad", null, true, err.retryAfter];

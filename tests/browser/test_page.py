@@ -134,7 +134,7 @@ class _Markup(HTMLParser):
                 self.problems.append(f"empty <{name}> on line {line}")
 
 
-@pytest.mark.parametrize("path", ["/", f"/l/{EXAMPLE}", "/confirm.html", "/withdraw.html",
+@pytest.mark.parametrize("path", ["/", f"/l/{EXAMPLE}", "/confirm.html", "/withdraw.html", "/unsubscribe.html",
                                   f"/embed.html?letter={EXAMPLE}", "/admin.html"])
 def test_served_pages_have_no_empty_headings_or_times(site, path):
     """What a validator (and a reader without JavaScript) gets; the scripts fill them later."""
