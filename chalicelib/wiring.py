@@ -138,7 +138,8 @@ class Services:
     @cached_property
     def deliveries(self) -> "Deliveries":
         from .delivery.deliveries import Deliveries
-        return Deliveries(self.settings, self.store, self.letters, self.mailer, self.clock, s3())
+        return Deliveries(self.settings, self.store, self.letters, self.mailer, self.clock, s3(),
+                          announce=lambda *a: self.updates.announce_delivery(*a))
 
     @cached_property
     def ses_events(self) -> "SesEvents":

@@ -15,7 +15,7 @@ organisers see a delivery whose fate only SES's events (or the recipients) can t
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from ..clock import Clock, iso
 from ..errors import (DeliveryExistsError, DeliveryRefusedError, NotFoundError,
@@ -35,7 +35,8 @@ ATTACHED = ("letter.pdf", "letter.docx")
 
 class Deliveries:
     def __init__(self, settings: Settings, store: Table, letters: LetterService, mailer: Mailer,
-                 clock: Clock, s3: Any) -> None:
+                 clock: Clock, s3: Any, announce: Optional[Callable[..., int]] = None) -> None:
+        self.announce = announce  # Updates.announce_delivery (wiring): no update code here
         self.settings = settings
         self.store = store
         self.letters = letters
@@ -145,6 +146,10 @@ class Deliveries:
             "snapshot": draft.snapshot, "manifest_sha256": draft.manifest_sha256,
             "pdf_sha256": item["pdf_sha256"], "ses_message_id": message_id,
             "recipients": len(draft.recipients)})
+        if data.announce and self.announce is not None:
+            seq = self.announce(slug, {"addressee": draft.addressee, "date": day,
+                                       "signatures": draft.signatures}, who.who)
+            self.store.update(key, Update(set={"update_seq": seq}))
         return self.delivery(slug, delivery_id)
 
     def _audit(self, slug: str, now: str, who: Principal, action: str, delivery_id: str,
@@ -178,4 +183,4 @@ def delivery_out(item: dict) -> DeliveryOut:
         **{k: item.get(k) for k in ("slug", "snapshot", "manifest_sha256", "pdf_sha256",
                                     "signatures", "addressee", "subject", "attachments",
                                     "status", "ses_message_id", "sent_at", "sent_by",
-                                    "error")})
+                                    "error")}, update=item.get("update_seq"))

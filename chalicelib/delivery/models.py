@@ -31,6 +31,9 @@ class DeliveryIn(_In):
                                   "(the preview's): what was previewed is what goes.")
     again: bool = Field(default=False, description="Send even though this same delivery "
                                                    "(snapshot, recipients, message) went before.")
+    announce: bool = Field(default=False, description=(
+        "Also send the signers who opted in to updates an update saying the letter was "
+        "delivered (to whom, on which day, with how many signatures)."))
 
     @field_validator("recipients")
     @classmethod
@@ -100,6 +103,9 @@ class DeliveryOut(BaseModel):
     sent_at: str
     sent_by: str
     error: Optional[str] = None
+    update: Optional[int] = Field(default=None, description=(
+        "The update announcing the delivery to the signers (`announce`), if one was written; "
+        "it is sent unless another update was still being sent (then it waits as a draft)."))
 
 
 class DeliveryList(BaseModel):

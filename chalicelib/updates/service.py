@@ -152,6 +152,21 @@ class Updates:
                                   "reach": item.get("reach")}})
         return self.get(slug, seq)
 
+    def announce_delivery(self, slug: str, delivered: dict, who: str) -> int:
+        """The update a delivery sends when asked (`announce`): written in the letter's
+        language (and English and Korean, the signers' page languages), then sent. If another
+        update is still being sent it waits as a draft. Its number."""
+        letter = self.letters.letter_item(slug)
+        texts = {lang: update_text.delivered(lang, letter["title"], delivered)
+                 for lang in dict.fromkeys([letter["language"], "en", "ko"])}
+        update = self.create(slug, UpdateIn.model_validate({"texts": texts}), who,
+                             source="delivery")
+        try:
+            self.send(slug, update.seq, who)
+        except UpdateStateError:
+            pass  # another update is on its way: this one is sent from the panel later
+        return update.seq
+
     # ---- the jobs' ends (fanout.py) -------------------------------------------------------
 
     def reach_counted(self, slug: str, seq: int, reach: int) -> None:

@@ -18,6 +18,24 @@ FOOTER = {
 LINK_WORD = {"en": "Stop these updates", "ko": "소식 그만 받기"}
 
 
+DELIVERED = {
+    "en": ("The letter was delivered: {title}",
+           "The letter \"{title}\" was delivered to {addressee} on {date} with {n} signatures, "
+           "yours among them. Thank you for signing."),
+    "ko": ("서한이 전달되었습니다: {title}",
+           "\"{title}\" 서한이 {date}에 서명 {n}개와 함께 {addressee}에게 전달되었습니다. 귀하의 "
+           "서명도 그 안에 있습니다. 서명해 주셔서 감사합니다."),
+}
+
+
+def delivered(language: str, title: str, delivery: dict) -> dict:
+    """The update a delivery sends (an update text: subject, Markdown body)."""
+    subject, body = DELIVERED.get(language, DELIVERED["en"])
+    words = {"title": title, "addressee": delivery["addressee"], "date": delivery["date"],
+             "n": f"{delivery['signatures']:,}"}
+    return {"subject": subject.format(**words)[:200], "body": body.format(**words)}
+
+
 def pick(texts: dict, language: Optional[str], letter_language: str) -> tuple[str, dict]:
     """The text for a reader of `language`: theirs if written, else the letter's own."""
     if language in texts:

@@ -214,3 +214,27 @@ def test_a_withdrawal_after_a_delivery_keeps_saying_which_delivery(client, svc, 
     twice = post(client, "/withdrawals", {"token": withdraw})
     assert twice.json_body["already_withdrawn"] is True
     assert twice.json_body["after_delivery"] == note        # the first delivery, still
+
+
+def test_a_delivery_can_tell_the_signers_who_opted_in(client, svc, auth, mailer, snapshot):
+    from tools.job_pump import JobPump
+    from tools.update_pump import UpdatePump
+    letter = svc.store.get(keys.letter_key(SLUG))
+    for name, opt_in in (("Ada Lovelace", True), ("Alan Turing", False)):
+        post(client, f"/letters/{SLUG}/signatures", {
+            "kind": "individual", "name": name, "country": "GB", "consent": True,
+            "email": f"{name.split()[0].lower()}@example.org", "updates_opt_in": opt_in,
+            "letter_sha256": letter["text_sha256"]})
+        post(client, "/confirmations", {"token": mailer.last_token()})
+    record = post(client, f"/admin/letters/{SLUG}/deliveries", body(snapshot, announce=True),
+                  auth).json_body
+    assert record["update"] == 1
+    JobPump(wiring.get()).drain()
+    UpdatePump(wiring.get()).drain()
+    told = [m for m in mailer.sent if m.headers]
+    assert [m.to for m in told] == ["ada@example.org"]   # the 35 imported signatories never opted in
+    assert told[0].subject.startswith("The letter was delivered")
+    assert f"delivered to Josep Borrell Fontelles on {record['sent_at'][:10]} with 35 signatures" \
+        in told[0].text
+    update = client.http.get(f"/admin/letters/{SLUG}/updates/1", headers=auth).json_body
+    assert (update["source"], update["state"], update["sent"]) == ("delivery", "sent", 1)

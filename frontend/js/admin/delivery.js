@@ -13,6 +13,7 @@ const OUTCOME = {
 export function deliveryPanel(ctx) {
   const form = $("deliver-form"), snapshot = $("deliver-snapshot"), to = $("deliver-to");
   const subject = $("deliver-subject"), message = $("deliver-message"), docx = $("deliver-docx");
+  const announce = $("deliver-announce");
   const preview = $("deliver-preview"), send = $("deliver-send"), status = $("deliver-status");
   const box = $("deliver-preview-box"), facts = $("deliver-facts"), text = $("deliver-text");
   const list = $("deliver-list");
@@ -20,7 +21,8 @@ export function deliveryPanel(ctx) {
 
   function body() {
     const recipients = to.value.split(/[\n,;]+/).map((s) => s.trim()).filter(Boolean);
-    const b = { snapshot: snapshot.value, recipients, message: message.value, attach_docx: docx.checked };
+    const b = { snapshot: snapshot.value, recipients, message: message.value, attach_docx: docx.checked,
+      announce: announce.checked };
     if (subject.value.trim()) b.subject = subject.value.trim();
     return b;
   }
@@ -91,7 +93,7 @@ export function deliveryPanel(ctx) {
         if (!again) { say(status, "Not sent again."); return; }
         r = await sendDelivery(ctx.slug(), { ...b, manifest_sha256: draft.manifest_sha256, again: true });
       }
-      say(status, `Sent to ${r.recipients.length} recipient(s). SES message id ${r.ses_message_id}.`, "ok");
+      say(status, `Sent to ${r.recipients.length} recipient(s). SES message id ${r.ses_message_id}.${r.update ? ` Update ${r.update} tells the signers who opted in (see Updates to signers).` : ""}`, "ok");
       forget();
       await load();
       ctx.changed();
@@ -108,7 +110,7 @@ export function deliveryPanel(ctx) {
       return;
     }
     list.replaceChildren(...items.map((d) => el("li", { className: `delivery delivery-${d.status}` },
-      el("p", {}, timeEl(d.sent_at), ` · ${d.status} · to ${d.addressee} · snapshot ${d.snapshot}, ${d.signatures} signatures · by ${d.sent_by}`),
+      el("p", {}, timeEl(d.sent_at), ` · ${d.status} · to ${d.addressee} · snapshot ${d.snapshot}, ${d.signatures} signatures · by ${d.sent_by}${d.update ? ` · announced in update ${d.update}` : ""}`),
       el("p", { className: "hash", text: `letter.pdf sha256 ${d.pdf_sha256} · manifest sha256 ${d.manifest_sha256}${d.ses_message_id ? ` · SES ${d.ses_message_id}` : ""}` }),
       d.error ? el("p", { className: "err", text: d.error }) : null,
       el("ul", {}, ...d.recipients.map((r) => el("li", {},

@@ -10,6 +10,7 @@ import { exportsPanel, snapshotsPanel } from "./files.js";
 import { auditPanel } from "./audit.js";
 import { ask } from "./ask.js";
 import { deliveryPanel } from "./delivery.js";
+import { updatesPanel } from "./updates.js";
 import { dashboardPanel } from "./dashboard.js";
 import { editorPanel } from "./editor.js";
 import { start as startLanguage, t } from "./i18n.js";
@@ -101,6 +102,7 @@ async function verify(token) {
 function showRole() {
   const manage = me.role === "manage";
   $("editor-section").hidden = !manage;
+  $("updates-section").hidden = !manage;
   $("team-section").hidden = !(manage && !me.letters.length);
   $("session-role").textContent = t({ read: "Read only", moderate: "Moderate", manage: "Manage" }[me.role] || me.role);
   $("open-letter").hidden = $("close-letter").hidden = !manage;
@@ -203,7 +205,7 @@ async function selectLetter(next) {
   $("f-status").className = "";
   await Promise.all([refreshLetter(), panels.queue.load(), panels.snapshots.load(), panels.audit.load(),
     panels.dashboard.load(), panels.editor.load(), panels.translations.load(),
-    panels.delivery.load(),
+    panels.delivery.load(), panels.updates.load(),
     panels.partners.load()]);
 }
 
@@ -263,6 +265,7 @@ panels.editor = editorPanel(ctx);
 panels.team = teamPanel(ctx);
 panels.translations = translationPanel(ctx);
 panels.delivery = deliveryPanel(ctx);
+panels.updates = updatesPanel(ctx);
 panels.imports = importsPanel(ctx);
 panels.partners = partnersPanel(ctx);
 
