@@ -360,6 +360,8 @@ def _attach_deliveries() -> None:
     cli.add_command(deliver)
     cli.add_command(deliveries)
     cli.add_command(ses_event)  # the table directly, like `snapshots`
+    from tools.update_cli import updates
+    cli.add_command(updates)
 
 
 _attach_deliveries()

@@ -1,6 +1,6 @@
 """Delivery commands for the organiser CLI.
 
-    deliver SLUG DATE --to ADDR [--to ADDR] --message-file cover.md [--docx] [--preview]
+    deliver SLUG DATE --to ADDR [--to ADDR] --message-file cover.md [--docx] [--preview] [--announce]
                                               preview (or send) a snapshot's PDF by email
     deliveries SLUG                           the letter's deliveries and what SES said of them
     ses-event MESSAGE_ID delivery|bounce|complaint|delay [--recipient ADDR]
@@ -36,10 +36,12 @@ from tools.api_client import Api
 @click.option("--docx", is_flag=True, help="Attach the snapshot's DOCX too.")
 @click.option("--preview", is_flag=True, help="Show what would go; send nothing.")
 @click.option("--again", is_flag=True, help="Send even though this same delivery went before.")
+@click.option("--announce", is_flag=True,
+              help="Also tell the signers who opted in to updates (an update, sent as any other).")
 @click.pass_obj
 def deliver(api: Api, slug: str, date: str, recipients: tuple[str, ...], message_file: Path,
             subject: Optional[str], addressee: Optional[str], docx: bool, preview: bool,
-            again: bool) -> None:
+            again: bool, announce: bool) -> None:
     """Deliver the snapshot of DATE (its PDF) by email, after showing the preview."""
     body = {"snapshot": date, "recipients": list(recipients),
             "message": message_file.read_text(encoding="utf-8"), "attach_docx": docx,
@@ -59,7 +61,8 @@ def deliver(api: Api, slug: str, date: str, recipients: tuple[str, ...], message
         return
     click.confirm(f"Send this to {len(draft['recipients'])} recipient(s) now?", abort=True)
     sent = api.call("POST", f"/admin/letters/{slug}/deliveries",
-                    {**body, "manifest_sha256": draft["manifest_sha256"], "again": again})
+                    {**body, "manifest_sha256": draft["manifest_sha256"], "again": again,
+                     "announce": announce})
     _show(sent)
 
 
@@ -82,6 +85,8 @@ def _show(d: dict) -> None:
     click.echo(f"  letter.pdf sha256 {d['pdf_sha256']}")
     click.echo(f"  SES message id {d['ses_message_id'] or '-'}" +
                (f"  error: {d['error']}" if d.get("error") else ""))
+    if d.get("update"):
+        click.echo(f"  announced to the signers in update {d['update']} (us updates status)")
     for r in d["recipients"]:
         click.echo(f"  {r['recipient']:<40} {r['status']:<10} {r.get('at') or ''} "
                    f"{r.get('detail') or ''}".rstrip())

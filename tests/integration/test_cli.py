@@ -187,3 +187,37 @@ def test_a_partners_staff_export_their_consenting_referrals_with_the_cli(live_si
     lead = us("partners", "export", slug, "nkw", "-o", str(out))  # the lead: every referral
     assert lead.exit_code == 0, lead.output
     assert "Ben Silent" in out.read_text(encoding="utf-8-sig") and "@" not in out.read_text()
+
+
+def test_updates_compose_preview_reach_send_and_status(live_site, us, tmp_path):
+    import email
+    import time
+    sha = api(live_site, "GET", f"/letters/{SLUG}")["text_sha256"]
+    api(live_site, "POST", f"/letters/{SLUG}/signatures", {
+        "kind": "individual", "name": "Kept Informed", "country": "KR", "consent": True,
+        "email": "informed@example.org", "updates_opt_in": True, "letter_sha256": sha})
+    api(live_site, "POST", "/confirmations", {"token": live_site.links()[-1].split("#token=")[1]})
+    body = tmp_path / "update.md"
+    body.write_text("The letter goes to **Brussels** next week.\n", encoding="utf-8")
+    made = us("updates", "compose", SLUG, "--subject", "Next week", "--body-file", str(body))
+    assert made.exit_code == 0 and "update 1: draft (en)" in made.output, made.output
+    shown = us("updates", "preview", SLUG, "1")
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in shown.output
+    assert "The letter goes to **Brussels** next week." in shown.output
+    counted = us("updates", "reach", SLUG, "1")
+    assert counted.exit_code == 0 and "update 1 reaches 1 signers" in counted.output, counted.output
+    sent = us("updates", "send", SLUG, "1", "--yes")
+    assert sent.exit_code == 0 and "1 queued" in sent.output, sent.output
+    for _ in range(50):  # the update mailer's thread sends it
+        mails = [email.message_from_bytes(p.read_bytes()) for p in live_site.outbox.glob("*.eml")]
+        told = [m for m in mails if m["List-Unsubscribe"]]
+        if told:
+            break
+        time.sleep(0.2)
+    assert [m["To"] for m in told] == ["informed@example.org"] and told[0]["Subject"] == "Next week"
+    for _ in range(50):  # its counts are added once the message is done
+        status = us("updates", "status", SLUG, "1")
+        if "1 sent" in status.output:
+            break
+        time.sleep(0.2)
+    assert "1 sent, 0 failed" in status.output and "sent by CLI test" in status.output, status.output
