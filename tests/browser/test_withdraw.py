@@ -169,3 +169,18 @@ def test_axe_on_the_withdraw_page(new_page, site, axe, lang):
     page.goto(f"{site.url}/withdraw.html")
     expect(page.locator(".outcome")).to_be_visible()
     assert axe(page) == [], fmt(axe(page))
+
+
+@pytest.mark.parametrize("lang,said", [
+    ("en", "Your name was withdrawn after the letter was delivered to The Office on 2026-03-01 "
+           "with 35 signatures; it remains on that delivered copy"),
+    ("ko", "서한이 2026-03-01에 서명 35개와 함께 The Office에게 전달된 뒤에 이름을 뺐습니다.")])
+def test_a_withdrawal_after_a_delivery_says_the_name_stays_on_that_copy(new_page, site, lang, said):
+    page = new_page(lang)
+    page.route("**/api/withdrawals", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps({
+            "letter": "eu-hrc43-dprk", "state": "withdrawn", "already_withdrawn": False,
+            "after_delivery": {"addressee": "The Office", "date": "2026-03-01", "signatures": 35}})))
+    page.goto(f"{site.url}/withdraw.html#token={WELL_FORMED}")
+    page.locator("#w-actions button").click()
+    expect(page.locator(".w-after-delivery")).to_contain_text(said)
