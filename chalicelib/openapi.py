@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from . import (import_models as im, models, organiser_models as om, partner_models as pm,
                workspace_models as wm)
 from .delivery import models as dm
+from .updates import models as um
 from .states import ALL_STATES
 
 __all__ = ["OPERATIONS", "document", "response"]
@@ -68,6 +69,7 @@ ADMIN_QUERY = PAGE_QUERY + tuple(
         ("email_domain", {"type": "string", "maxLength": 253}),
         ("since", {"type": "string", "format": "date-time"}),
         ("until", {"type": "string", "format": "date-time"})))
+TOKEN_QUERY = {"name": "token", "schema": {"type": "string", "maxLength": 200}}
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/letters", "List the letters", (200, models.LetterList)),
     Operation("GET", "/letters/{slug}", "A letter with its live tally", (200, models.LetterOut),
@@ -90,6 +92,14 @@ OPERATIONS: tuple[Operation, ...] = (
               errors=(*BODY, 410, 429)),
     Operation("POST", "/withdrawals", "Withdraw a signature with the token from its email link",
               (200, models.WithdrawalOut), request=models.WithdrawalIn, errors=(*BODY, 429)),
+    Operation("POST", "/unsubscribe",
+              "Stop a letter's updates to a signature: RFC 8058 one-click (the body is the form "
+              "`List-Unsubscribe=One-Click`, or `{}`); idempotent; names no address",
+              (200, um.UnsubscribeOut), request=um.OneClickIn, errors=(429,),
+              query=(TOKEN_QUERY,)),
+    Operation("GET", "/unsubscribe", "To the unsubscribe page, which asks first (changes nothing)",
+              (303, None), query=(TOKEN_QUERY,), extra={"ok_schema": {"type": "string"},
+                                                        "ok_type": "text/plain"}),
     *(Operation(m, p, summary, ok, request=req, errors=errs, path_params=pp, query=qq,
                 tags=("organisers",), security=True)
       for m, p, summary, ok, req, errs, pp, qq in (
@@ -181,6 +191,28 @@ OPERATIONS: tuple[Operation, ...] = (
         ("POST", "/admin/letters/{slug}/deliveries",
          "Deliver a snapshot's PDF by email (SES) and record it",
          (201, dm.DeliveryOut), dm.DeliveryIn, (*BODY, 409), SLUG, ()),
+        ("GET", "/admin/letters/{slug}/updates", "The letter's updates to signers, newest first",
+         (200, um.UpdateList), None, (), SLUG, ()),
+        ("POST", "/admin/letters/{slug}/updates",
+         "Write an update to the signers who opted in (a draft; a text per language)",
+         (201, um.UpdateOut), um.UpdateIn, BODY, SLUG, ()),
+        ("POST", "/admin/letters/{slug}/updates/preview",
+         "Texts not stored yet, as a signer gets them (subject, text, HTML, headers)",
+         (200, um.UpdatePreview), um.UpdateIn, BODY, SLUG, ()),
+        ("GET", "/admin/letters/{slug}/updates/{seq}",
+         "An update and its audit: who, when, reach, mails queued, sent, failed",
+         (200, um.UpdateOut), None, (), (*SLUG, "seq"), ()),
+        ("PUT", "/admin/letters/{slug}/updates/{seq}", "Change a draft update's texts",
+         (200, um.UpdateOut), um.UpdateIn, (*BODY, 409), (*SLUG, "seq"), ()),
+        ("GET", "/admin/letters/{slug}/updates/{seq}/preview",
+         "An update as a signer of each language gets it", (200, um.UpdatePreview), None, (),
+         (*SLUG, "seq"), ()),
+        ("POST", "/admin/letters/{slug}/updates/{seq}/reach",
+         "Start counting the signers an update reaches: a job (exact)",
+         (202, om.JobOut), um.NothingIn, BODY, (*SLUG, "seq"), ()),
+        ("POST", "/admin/letters/{slug}/updates/{seq}/send",
+         "Send a draft update: a job queues its mails, sent at the send rate",
+         (202, um.UpdateOut), um.NothingIn, (*BODY, 409), (*SLUG, "seq"), ()),
         ("POST", "/admin/letters/{slug}/recount",
          "Start a recount of every counter from the items: a job; its result reports drift "
          "(fix: true repairs it)",

@@ -57,12 +57,16 @@ def register(app: Any, admin: Callable, who: Callable) -> None:
 
     @admin("/admin/letters/{slug}/updates/{seq}/reach", ["POST"], role=MANAGE)
     def count_update_reach(slug, seq):
+        from chalicelib.updates.models import NothingIn
         who().require(slug)
+        http.parse_body(app.current_request, NothingIn)
         return http.json_response(wiring.get().updates.count_reach(slug, _seq(seq), who().who),
                                   status=202)
 
     @admin("/admin/letters/{slug}/updates/{seq}/send", ["POST"], role=MANAGE)
     def send_update(slug, seq):
+        from chalicelib.updates.models import NothingIn
         who().require(slug)
+        http.parse_body(app.current_request, NothingIn)
         return http.json_response(wiring.get().updates.send(slug, _seq(seq), who().who),
                                   status=202)

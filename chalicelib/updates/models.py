@@ -67,6 +67,18 @@ class UpdateList(BaseModel):
     updates: list[UpdateOut]
 
 
+class NothingIn(BaseModel):
+    """`{}`: a count or a send takes nothing more than the update's number."""
+    model_config = ConfigDict(extra="forbid")
+
+
+class OneClickIn(BaseModel):
+    """The one-click unsubscribe's body: a mail client POSTs the form
+    `List-Unsubscribe=One-Click` (RFC 8058); the page POSTs `{}`. Nothing in it is read: the
+    token (in the query) says whose updates stop."""
+    model_config = ConfigDict(extra="allow")
+
+
 class UnsubscribeOut(BaseModel):
     """Never names the address: the token names a signature."""
     letter: Slug
@@ -75,4 +87,4 @@ class UnsubscribeOut(BaseModel):
 
 
 __all__ = ["LANGUAGE", "UpdateIn", "UpdateOut", "UpdateList", "UpdatePreview", "Rendered",
-           "UnsubscribeOut", "UpdateText"]
+           "UnsubscribeOut", "UpdateText", "NothingIn", "OneClickIn"]

@@ -23,7 +23,9 @@ SLUG = "eu-hrc43-dprk"
 PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{slug}/signatures"),
           ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
           ("POST", "/withdrawals"), ("GET", "/openapi.json"), ("GET", "/letters.html"),
-          ("GET", "/letters/{slug}/partners/{code}")}
+          ("GET", "/letters/{slug}/partners/{code}"),
+          # an update's one-click unsubscribe (RFC 8058): its token names a signature
+          ("POST", "/unsubscribe"), ("GET", "/unsubscribe")}
 # Routes that are neither per letter nor token management: /admin/me answers "who am I" to
 # any valid token, scoped or not (it reveals only that token's own name and letters), and
 # GET /admin/letters lists the letters in the token's own scope.
@@ -62,7 +64,15 @@ def _body(method: str, path: str, sig_id: str) -> dict | None:
         "/admin/letters/{slug}/partners": {"name": "Authz Partner", "code": "authz"},
         "/admin/letters/{slug}/partners/{code}": {"public_count": False},
         "/admin/letters/{slug}/partners/{code}/exports": {},
+        "/admin/letters/{slug}/updates": UPDATE_PROBE,
+        "/admin/letters/{slug}/updates/preview": UPDATE_PROBE,
+        "/admin/letters/{slug}/updates/{seq}": UPDATE_PROBE,
+        "/admin/letters/{slug}/updates/{seq}/reach": {},
+        "/admin/letters/{slug}/updates/{seq}/send": {},
     }[path]
+
+
+UPDATE_PROBE = {"texts": {"en": {"subject": "authz probe", "body": "authz probe"}}}
 
 
 DELIVERY_PROBE = {"snapshot": "2020-01-01", "recipients": ["authz@example.org"],
@@ -123,7 +133,8 @@ def test_every_non_public_route_refuses_missing_malformed_revoked_and_out_of_sco
         if (method, path) in PUBLIC:
             continue
         concrete = path.replace("{slug}", SLUG).replace("{sig_id}", sig_id) \
-            .replace("{token_id}", victim.id).replace("{language}", "ko").replace("{code}", "abc")
+            .replace("{token_id}", victim.id).replace("{language}", "ko").replace("{code}", "abc") \
+            .replace("{seq}", "1")
         body = _body(method, path, sig_id)
         raw = json.dumps(body).encode() if body is not None else b""
 
