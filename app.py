@@ -85,8 +85,7 @@ def withdraw():
 @app.route("/unsubscribe", methods=["POST"], content_types=http.FORM_TYPES)
 def unsubscribe():
     token = (app.current_request.query_params or {}).get("token", "")
-    return http.json_response(wiring.get().unsubscribe.unsubscribe(
-        token, http.source_ip(app.current_request)))
+    return http.json_response(wiring.get().unsubscribe.unsubscribe(token))
 
 
 @get("/unsubscribe")

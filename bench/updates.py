@@ -185,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
                     (reach["result"], send["result"], recounted)
                 rows.append({"n": n, "workers": w, "reach": reach, "send": send,
                              "recount": recounted, "recount_s": recount_s, **changed})
-    print(f"| signatures | workers | reach | recount | reach job | fan-out job | messages "
-          f"(batches) | peak RSS | recount scan |")
+    print("| signatures | workers | reach | recount | reach job | fan-out job | messages "
+          "(batches) | peak RSS | recount scan |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['n']:,} | {r['workers']} | {r['reach']['result']['reach']:,} | "

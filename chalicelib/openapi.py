@@ -95,8 +95,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/unsubscribe",
               "Stop a letter's updates to a signature: RFC 8058 one-click (the body is the form "
               "`List-Unsubscribe=One-Click`, or `{}`); idempotent; names no address",
-              (200, um.UnsubscribeOut), request=um.OneClickIn, errors=(429,),
-              query=(TOKEN_QUERY,)),
+              (200, um.UnsubscribeOut), request=um.OneClickIn, query=(TOKEN_QUERY,)),
     Operation("GET", "/unsubscribe", "To the unsubscribe page, which asks first (changes nothing)",
               (303, None), query=(TOKEN_QUERY,), extra={"ok_schema": {"type": "string"},
                                                         "ok_type": "text/plain"}),

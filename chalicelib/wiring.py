@@ -160,7 +160,7 @@ class Services:
     @cached_property
     def unsubscribe(self) -> "Unsubscribe":
         from .updates.unsubscribe import Unsubscribe
-        return Unsubscribe(self.store, self.letters, self.abuse, self.clock,
+        return Unsubscribe(self.store, self.letters, self.clock,
                            self.settings.email_hash_key.encode())
 
     @cached_property

@@ -64,7 +64,7 @@ def population(services, letter) -> dict[str, str]:
     _, sig = sign(services, letter, "rejected")
     services.actions.act(letter.slug, sig["sig_id"], "reject", BOSS)
     _, sig = sign(services, letter, "unsubscribed")
-    services.unsubscribe.unsubscribe(token_for(services.settings.email_hash_key.encode(), sig), IP)
+    services.unsubscribe.unsubscribe(token_for(services.settings.email_hash_key.encode(), sig))
     return want
 
 
