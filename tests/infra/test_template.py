@@ -599,3 +599,17 @@ def test_the_mail_worker_reads_the_tables_stream_with_retries_and_a_dead_letter_
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     env = package.props("MailWorker")["Environment"]["Variables"]
     assert env["MAIL_SEND_PER_SECOND"] == {"Ref": "MailSendPerSecond"}
+
+
+def test_only_the_roles_granted_kms_decrypt_escape_the_key_policys_deny(package):
+    """The KMS key refuses kms:Decrypt to every principal but the roles named in its policy:
+    they must be exactly the roles whose IAM policy grants it (a function added that opens
+    addresses, the update mailer, needs both)."""
+    roles = package.resources("AWS::IAM::Role")
+    granted = {name for name, r in roles.items()
+               if "kms:Decrypt" in json.dumps(r["Properties"].get("Policies", []))}
+    deny = next(st for st in package.props("SignerDataKey")["KeyPolicy"]["Statement"]
+                if st["Effect"] == "Deny" and st["Action"] == "kms:Decrypt")
+    named = {re.search(r"\$\{AWS::StackName\}-(\w+)-\*", p["Fn::Sub"]).group(1)
+             for p in deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]}
+    assert named == granted == {"MailWorkerRole", "JobWorkerRole", "UpdateMailerRole"}
