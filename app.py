@@ -94,8 +94,8 @@ def unsubscribe_page():
     asks first; the token moves to the fragment, out of any further log or Referer."""
     token = (app.current_request.query_params or {}).get("token", "")
     site = wiring.get().settings.site_url
-    return Response(body="", status_code=303, headers={
-        **http.SECURITY_HEADERS, "Cache-Control": "no-store",
+    return Response(body="To the unsubscribe page.\n", status_code=303, headers={
+        **http.SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8",
         "Location": f"{site}/unsubscribe.html#token={http.safe_token(token)}"})
 
 

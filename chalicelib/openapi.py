@@ -97,7 +97,8 @@ OPERATIONS: tuple[Operation, ...] = (
               "`List-Unsubscribe=One-Click`, or `{}`); idempotent; names no address",
               (200, um.UnsubscribeOut), request=um.OneClickIn, query=(TOKEN_QUERY,)),
     Operation("GET", "/unsubscribe", "To the unsubscribe page, which asks first (changes nothing)",
-              (303, None), query=(TOKEN_QUERY,), extra={"ok_schema": {"type": "string"},
+              (303, None), errors=(422,), query=(TOKEN_QUERY,),
+              extra={"ok_schema": {"type": "string"},
                                                         "ok_type": "text/plain"}),
     *(Operation(m, p, summary, ok, request=req, errors=errs, path_params=pp, query=qq,
                 tags=("organisers",), security=True)
