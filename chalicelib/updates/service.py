@@ -131,13 +131,17 @@ class Updates:
         mailed a later update is not mailed an earlier one (`update_sent` only rises)."""
         item = self.item(slug, seq)
         busy = [u["seq"] for u in self.store.query(Query(pk=keys.update_partition(slug)))
-                if u["state"] == SENDING and u["seq"] != seq]
+                if u["state"] == SENDING and u["seq"] != seq and not self._stopped(slug, u)]
         if busy:
             raise UpdateStateError(f"Update {busy[0]} is still being sent.")
         now = iso(self.clock())
+        # A draft; or one whose fan-out job failed (sent again: nobody is mailed twice)
+        again = eq("state", SENDING) & eq("send_job", item["send_job"]) \
+            if item["state"] == SENDING and self._stopped(slug, item) else None
         if not self.store.update(keys.update_key(slug, seq),
                                  Update(set={"state": SENDING, "sent_by": who, "sent_at": now}),
-                                 condition=eq("state", DRAFT)):
+                                 condition=eq("state", DRAFT) | again if again else
+                                 eq("state", DRAFT)):
             raise UpdateStateError(f"This update is {item['state']}, not a draft.")
         try:
             job = self._submit(slug, "update_send", {"update": seq}, who)
@@ -166,6 +170,12 @@ class Updates:
         except UpdateStateError:
             pass  # another update is on its way: this one is sent from the panel later
         return update.seq
+
+    def _stopped(self, slug: str, item: dict) -> bool:
+        """Whether a sending update's fan-out job failed for good (it may be sent again)."""
+        job = self.store.get(keys.job_key(slug, item["send_job"])) if item.get("send_job") \
+            else None
+        return job is not None and job.get("state") == "failed"
 
     # ---- the jobs' ends (fanout.py) -------------------------------------------------------
 

@@ -233,3 +233,23 @@ def test_the_organisers_routes_compose_preview_and_send(services, mailer, client
     status = client.http.get(f"/admin/letters/{letter.slug}/updates/{seq}", headers=auth).json_body
     assert (status["state"], status["queued"], status["sent"], status["sent_by"]) == \
         ("sent", 1, 1, "Lead (" + status["sent_by"].split("(")[1])
+
+
+def test_an_update_whose_fan_out_failed_may_be_sent_again_and_holds_no_other(services, mailer):
+    from chalicelib.storage import Update
+    from chalicelib.updates.service import UpdateStateError
+    letter = make_letter(services)
+    sign(services, letter, "a")
+    first = services.updates.create(letter.slug, UpdateIn.model_validate({"texts": TEXT}), WHO)
+    sent = services.updates.send(letter.slug, first.seq, WHO)
+    second = services.updates.create(letter.slug, UpdateIn.model_validate({"texts": TEXT}), WHO)
+    with pytest.raises(UpdateStateError):  # one at a time
+        services.updates.send(letter.slug, second.seq, WHO)
+    services.jobs.queue.take(ignore_delay=True)  # its worker never ran: the job failed
+    services.store.update(keys.job_key(letter.slug, sent.send_job), Update(set={"state": "failed"}))
+    again = services.updates.send(letter.slug, first.seq, WHO)
+    assert again.state == "sending" and again.send_job != sent.send_job
+    JobPump(services).drain()
+    UpdatePump(services).drain()
+    assert [m.to for m in update_mails(mailer)] == ["a@example.org"]
+    assert services.updates.get(letter.slug, first.seq).state == "sent"
