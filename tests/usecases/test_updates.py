@@ -253,3 +253,24 @@ def test_an_update_whose_fan_out_failed_may_be_sent_again_and_holds_no_other(ser
     UpdatePump(services).drain()
     assert [m.to for m in update_mails(mailer)] == ["a@example.org"]
     assert services.updates.get(letter.slug, first.seq).state == "sent"
+
+
+def test_a_refused_update_mail_is_counted_failed_noted_and_not_retried(services, mailer):
+    letter = make_letter(services)
+    sign(services, letter, "refused")
+    update = services.updates.create(letter.slug, UpdateIn.model_validate({"texts": TEXT}), WHO)
+    services.updates.send(letter.slug, update.seq, WHO)
+    JobPump(services).drain()
+    queued = services.update_queue.take(ignore_delay=True)
+    mailer.fail = True
+    for message in queued:
+        services.update_mailer.handle(message)
+    mailer.fail = False
+    for message in queued:  # delivered again: the refusal stands
+        services.update_mailer.handle(message)
+    assert update_mails(mailer) == []
+    done = services.updates.get(letter.slug, update.seq)
+    assert (done.sent, done.failed) == (0, 1)
+    sig = by_name(services, letter, "Person refused")
+    assert sig["update_sent"] == 1 and sig["update_note"].startswith("refused")
+    assert "update_lease" not in sig
