@@ -139,9 +139,22 @@ export const KO = {
   "Tokens": "토큰", "Last used": "마지막 사용", "Revoke": "폐기", "Revoke…": "폐기…", "Revoked": "폐기됨",
   "Never": "없음", "Revoke this token?": "이 토큰을 폐기할까요?",
   "Give the co-organiser's name.": "공동 주최자 이름을 입력하세요.",
+  // updates to signers (updates.js)
+  "Updates to signers": "서명자에게 보내는 소식",
+  "Write to the signers who ticked \"keep me updated\": confirmed, not withdrawn, not unsubscribed, their address not bounced. Each mail carries a one-click unsubscribe. Save it, preview it as a signer gets it, count how many it reaches, then send: the mails go out at the send rate.": "\"소식 받기\"를 선택한 서명자(확인됨, 철회하지 않음, 수신 거부하지 않음, 주소가 반송되지 않음)에게 씁니다. 모든 메일에 한 번에 수신 거부하는 링크가 들어갑니다. 저장하고, 서명자가 받는 모습으로 미리 보고, 받을 사람 수를 센 다음 보내세요. 메일은 발송 속도에 맞춰 나갑니다.",
+  "Save and preview": "저장하고 미리 보기", "Count its reach": "받을 사람 수 세기",
+  "Send this update": "이 소식 보내기", "New update": "새 소식", "Updates": "소식",
+  "No updates yet.": "아직 소식이 없습니다.", "Subject": "제목", "Message (Markdown)": "내용 (Markdown)",
+  "Send this update?": "이 소식을 보낼까요?", "Send it": "보내기",
+  "Counting the signers it reaches…": "받을 서명자 수를 세는 중…", "Queueing the mails…": "메일을 대기열에 넣는 중…",
 };
 
 export const KO_PATTERNS = [
+  [/^Text in (\S+) \(the letter's language\)$/, "$1 본문 (서한의 언어)"],
+  [/^Text in (\S+) \(optional\)$/, "$1 본문 (선택)"],
+  [/^It reaches ([\d,]+) signers \(counted just now\)\.$/, "서명자 $1명에게 갑니다 (방금 셈)."],
+  [/^Send to ([\d,]+) signers$/, "서명자 $1명에게 보내기"],
+  [/^Update (\d+) saved as a draft\. Nothing was sent\. Count its reach, then send it\.$/, "소식 $1을(를) 초안으로 저장했습니다. 아무것도 보내지 않았습니다. 받을 사람 수를 센 다음 보내세요."],
   [/^(\d+) selected$/, "$1개 선택됨"],
   [/^Editing “(.+)”$/, "“$1” 편집 중"],
   [/^Current text version: (\w+) \((\d+) versions so far\)$/, "현재 본문 판: $1 (지금까지 $2개 판)"],

@@ -54,9 +54,10 @@ export function updatesPanel(ctx) {
       return el("div", { className: "update-rendered", lang: r.language },
         el("dl", { className: "mail-facts" },
           el("dt", { text: "Language" }), el("dd", { text: r.language }),
-          el("dt", { text: "Subject" }), el("dd", { text: r.subject }),
-          ...Object.entries(r.headers).flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })])),
-        el("pre", { className: "mail-text", text: r.text }), frame);
+          el("dt", { text: "Subject" }), el("dd", { text: r.subject, attrs: { translate: "no" } }),
+          ...Object.entries(r.headers).flatMap(([k, v]) => [el("dt", { text: k, attrs: { translate: "no" } }),
+            el("dd", { text: v, attrs: { translate: "no" } })])),
+        el("pre", { className: "mail-text", text: r.text, attrs: { translate: "no" } }), frame);
     }));
     box.hidden = false;
   }
@@ -150,10 +151,10 @@ export function updatesPanel(ctx) {
         ? (u.reach != null ? `reaches ${n(u.reach)} (counted ` : "reach not counted")
         : `${n(u.queued ?? 0)} queued · ${n(u.sent)} sent · ${n(u.failed)} failed · ${n(u.suppressed)} suppressed · ${n(u.skipped)} skipped`;
       return el("li", { className: `delivery update-${u.state}` },
-        el("p", {}, `${u.seq} · ${u.state} · `, el("q", { text: main.subject }),
+        el("p", {}, `${u.seq} · ${u.state} · `, el("q", { text: main.subject, attrs: { translate: "no" } }),
           ` · ${counts}`, u.state === "draft" && u.reach != null ? timeEl(u.reach_counted_at) : "",
           u.state === "draft" && u.reach != null ? ")" : ""),
-        el("p", { className: "hint" }, `written by ${u.created_by} `, timeEl(u.created_at),
+        el("p", { className: "hint", attrs: { translate: "no" } }, `written by ${u.created_by} `, timeEl(u.created_at),
           u.sent_at ? ` · sent by ${u.sent_by} ` : "", u.sent_at ? timeEl(u.sent_at) : "",
           u.source === "delivery" ? " · sent with the delivery" : ""));
     }));
