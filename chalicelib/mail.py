@@ -5,11 +5,18 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import Optional
 from pathlib import Path
 from typing import Any, Protocol
+
+
+# RFC 8058's List-Unsubscribe is a URL longer than 78 characters with nowhere to fold: the
+# default policy would write it as RFC 2047 encoded words, which no mail client reads as a
+# URL. Messages with such headers allow lines up to RFC 5322's 998 characters.
+LONG_HEADERS = email_policy.default.clone(max_line_length=998)
 
 
 class MailError(Exception):
@@ -43,7 +50,7 @@ class Message:
         return formataddr((self.from_name, parseaddr(sender)[1]), charset="utf-8")
 
     def to_mime(self, sender: str) -> EmailMessage:
-        msg = EmailMessage()
+        msg = EmailMessage(policy=LONG_HEADERS) if self.headers else EmailMessage()
         msg["From"] = self.sender(sender)
         msg["To"] = self.to
         if self.reply_to:

@@ -112,8 +112,8 @@ def list_updates(api: Api, slug: str) -> None:
 
 
 def _show(u: dict) -> None:
-    first = next(iter(u["texts"].values()))
-    click.echo(f"update {u['seq']}  {u['state']}  \"{first['subject']}\"  ({u['source']})")
+    subjects = "  ".join(f"{lang}: \"{t['subject']}\"" for lang, t in sorted(u["texts"].items()))
+    click.echo(f"update {u['seq']}  {u['state']}  ({u['source']})  {subjects}")
     click.echo(f"  written by {u['created_by']} at {u['created_at']}")
     if u.get("reach") is not None:
         click.echo(f"  reach {u['reach']:,} (counted {u['reach_counted_at']})")

@@ -127,9 +127,11 @@ def test_the_mail_carries_rfc_8058_one_click_unsubscribe_and_a_visible_link(serv
     send(services, letter)
     mail = update_mails(mailer)[-1]
     mime = mail.to_mime("Undersigned <no-reply@undersigned.invalid>")
-    one_click = re.fullmatch(r"<(http://127\.0\.0\.1:8000/api/unsubscribe\?token=[A-Za-z0-9_-]+)>",
-                             mime["List-Unsubscribe"])
-    assert one_click and mime["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    raw = bytes(mime).replace(b"\r\n", b"\n")  # as it leaves: not folded, not RFC 2047 words
+    one_click = re.search(rb"\nList-Unsubscribe: <(http://127\.0\.0\.1:8000/api/unsubscribe"
+                          rb"\?token=[A-Za-z0-9_-]+)>\n", raw)
+    assert one_click and b"\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n" in raw
+    one_click = re.fullmatch(r"<(.+)>", mime["List-Unsubscribe"])
     token = one_click.group(1).split("token=")[1]
     assert f"/unsubscribe.html#token={token}" in mail.text  # a link the reader can see
     assert f'href="http://127.0.0.1:8000/unsubscribe.html#token={token}"' in mail.html
