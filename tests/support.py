@@ -128,7 +128,10 @@ class LiveSite:
         self.pump.drain()
         out = []
         for path in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
-            body = email.message_from_bytes(path.read_bytes()).get_payload(decode=True).decode()
+            msg = email.message_from_bytes(path.read_bytes())
+            # an update's mail is multipart (text and HTML): its text part
+            part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+            body = part.get_payload(decode=True).decode()
             out += re.findall(rf"https?://\S+/{kind}\.html#token=[A-Za-z0-9_-]+", body)
         return out
 
