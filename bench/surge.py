@@ -46,7 +46,7 @@ T0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
 def recording_store(clock):
     """The in-memory store (chalicelib.storage.memory), counting each write's partition key
     (table and indexes) per simulated second."""
-    from chalicelib.storage.expressions import Change, Delete, Put
+    from chalicelib.storage.expressions import Change, Check, Delete, Put
     from chalicelib.storage.memory import MemoryStore
 
     class RecordingStore(MemoryStore):
@@ -82,9 +82,9 @@ def recording_store(clock):
 
         def transact(self, steps, *operation):
             super().transact(steps, *operation)
-            for step in steps:
+            for step in steps:  # (a ConditionCheck is billed as a transaction's write)
                 key = step.item if isinstance(step, Put) else step.key
-                assert isinstance(step, (Put, Change, Delete))
+                assert isinstance(step, (Put, Change, Delete, Check))
                 self._count(key)
 
     return RecordingStore()
