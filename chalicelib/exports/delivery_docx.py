@@ -6,14 +6,15 @@ import io
 import re
 import zipfile
 from html.parser import HTMLParser
-from typing import IO, Any, Iterable, Optional
+from contextlib import contextmanager
+from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
 from .. import letters
 from ..letters import letter_date
 from ..models import Counts
 from ..storage import Table
 from ..storage.signature_streams import iter_listed_sorted
-from .delivery_html import groups, signatory_line
+from .delivery_html import signatory_lines
 from .rows import CHUNK_ROWS
 
 
@@ -249,6 +250,30 @@ def write_delivery_docx(letter_item: dict, listed: Iterable[dict], counts: Count
     streamed as escaped WordprocessingML into word/document.xml in place of a marker,
     so memory does not grow with the list.
     """
+    with docx_document(letter_item, counts, out, date=date) as write:
+        for chunk in iter_docx_lines(signatory_lines(listed), chunk_rows=chunk_rows):
+            write(chunk)
+
+
+def iter_docx_lines(lines: Iterable[tuple[Optional[str], str]], *,
+                    chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+    """The signatory list's WordprocessingML, from (heading, line), in encoded chunks."""
+    buf: list[str] = []
+    for n, (heading, line) in enumerate(lines, 1):
+        if heading:
+            buf.append(_heading_xml(heading))
+        buf.append(_line_xml(line))
+        if n % chunk_rows == 0:
+            yield "".join(buf).encode("utf-8")
+            buf.clear()
+    yield "".join(buf).encode("utf-8")
+
+
+@contextmanager
+def docx_document(letter_item: dict, counts: Counts, out: IO[bytes], *,
+                  date: Optional[str] = None) -> Iterator[Callable[[bytes], Any]]:
+    """The DOCX written into `out` (seekable or not) around its signatory list: the block
+    gets a `write` for the list's WordprocessingML (`iter_docx_lines`)."""
     template = zipfile.ZipFile(io.BytesIO(_docx_template(letter_item, counts, date)))
     document = template.read("word/document.xml").decode("utf-8")
     at = document.index(_MARKER)
@@ -264,16 +289,8 @@ def write_delivery_docx(letter_item: dict, listed: Iterable[dict], counts: Count
                 continue
             with z.open(fixed, "w", force_zip64=True) as w:
                 w.write(prefix.encode("utf-8"))
-                buf: list[str] = []
-                for n, (heading, sig) in enumerate(groups(listed), 1):
-                    if heading:
-                        buf.append(_heading_xml(heading))
-                    buf.append(_line_xml(signatory_line(sig)))
-                    if n % chunk_rows == 0:
-                        w.write("".join(buf).encode("utf-8"))
-                        buf.clear()
-                buf.append(suffix)
-                w.write("".join(buf).encode("utf-8"))
+                yield w.write
+                w.write(suffix.encode("utf-8"))
 
 
 def export_delivery_docx(store: Table, letter_item: dict, out: IO[bytes],

@@ -67,12 +67,26 @@ body { margin: 0; color: #111; font: 11pt/1.45 Georgia, "Times New Roman", "Noto
 """
 
 
+def signatory_lines(listed: Iterable[dict]) -> Iterator[tuple[Optional[str], str]]:
+    """(heading or None, the printed line) of each listed signature, in the order given."""
+    for heading, sig in groups(listed):
+        yield heading, signatory_line(sig)
+
+
 def iter_delivery_html(letter_item: dict, listed: Iterable[dict], counts: Counts, *,
                        date: Optional[str] = None,
                        chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
     """The letter as the coalition sends it, print-ready: one self-contained HTML document
     (inline style, nothing fetched). Every field is escaped; the body is our own rendering.
     Dated `date` (ISO, a delivery date) if given, else with the letter's own date."""
+    return iter_delivery_html_lines(letter_item, signatory_lines(listed), counts, date=date,
+                                    chunk_rows=chunk_rows)
+
+
+def iter_delivery_html_lines(letter_item: dict, lines: Iterable[tuple[Optional[str], str]],
+                             counts: Counts, *, date: Optional[str] = None,
+                             chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+    """As iter_delivery_html, from the signatories' (heading, line) (`signatory_lines`)."""
     e = html.escape
     lang = e(letter_item.get("language") or "en")
     addressee = "<br>\n".join(e(line) for line in letter_item["addressee"].splitlines())
@@ -96,13 +110,13 @@ def iter_delivery_html(letter_item: dict, listed: Iterable[dict], counts: Counts
     out: list[str] = []
     n = 0
     opened = False
-    for heading, sig in groups(listed):
+    for heading, line in lines:
         if heading:
             if opened:
                 out.append("</ul>\n")
             out.append(f"<h2>{e(heading)}</h2>\n<ul>\n")
             opened = True
-        out.append(f"<li>{e(signatory_line(sig))}</li>\n")
+        out.append(f"<li>{e(line)}</li>\n")
         n += 1
         if n % chunk_rows == 0:
             yield "".join(out).encode("utf-8")

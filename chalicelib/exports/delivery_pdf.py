@@ -238,6 +238,15 @@ def write_delivery_pdf(letter_item: dict, listed: Iterable[dict], counts: Counts
     """The delivery letter as an A4 PDF; dated `date` (ISO) if given, else the letter's date.
     Returns its size. Raises PdfGlyphsMissingError, before writing, if a character of the
     letter or of a name is in no shipped font."""
+    lines = ((heading, signatory_line(sig), sig.get("sig_id", "?"))
+             for heading, sig in groups(listed))
+    return write_delivery_pdf_lines(letter_item, lines, counts, out, date=date)
+
+
+def write_delivery_pdf_lines(letter_item: dict,
+                             lines: Iterable[tuple[Optional[str], str, str]], counts: Counts,
+                             out: IO[bytes], *, date: Optional[str] = None) -> int:
+    """As write_delivery_pdf, from each signatory's (heading or None, line, signature id)."""
     when = date or letter_item["date"]
     body = body_blocks(letters.fill_tally(letter_item["body_html"], counts))
     head = [letter_date(when), letter_item["addressee"], letter_item.get("subject") or "",
@@ -245,9 +254,8 @@ def write_delivery_pdf(letter_item: dict, listed: Iterable[dict], counts: Counts
     refusals = _Refusals()
     refusals.check("the letter", "".join(head) + "".join(t for b in body for t, _ in b["runs"]))
     rows: list[tuple[Optional[str], str]] = []
-    for heading, sig in groups(listed):
-        line = signatory_line(sig)
-        refusals.check(f"signature {sig.get('sig_id', '?')}", line)
+    for heading, line, sig_id in lines:
+        refusals.check(f"signature {sig_id}", line)
         rows.append((heading, line))
     refusals.raise_if_any()
 

@@ -1,25 +1,42 @@
-"""A snapshot's files, from one pass over the letter's signatures into a temporary
-directory: the id list of every state (sorted by id, for the diff), then, from the listed
-signatures put in the letter's printed order, their CSV and JSON and the delivery letter."""
+"""A snapshot's files, from sorted streams of the letter's signatures, streamed to S3.
+
+Two steps, so that a large letter's read can be split over workers (snapshots/runs.py):
+- `read_range`: one pass over a range of the letter's shards (all of them on one worker)
+  makes the counts (`Stats`), the id list ("id,state" of every state, sorted by id: the
+  shards' merge is in id order already) and the listed signatures sorted into the letter's
+  printed order (`ExternalSort`, runs spilled to /tmp).
+- `write_files`: from those sorted streams (one range's, or every part's merged), every file
+  in one pass each: the listed signatures once for their CSV, JSON, HTML and DOCX together
+  (each decoded once, its row and printed line made once), the id list once for
+  ids.csv.gz. Each file streams into its own multipart upload (`MultipartWriter`: one
+  part held at a time, hashed as it goes), so nothing of the lists is kept in memory or in
+  /tmp; the PDF (at most PDF_MAX_NAMES names) is built from lines kept during that pass.
+
+The same streams give the same bytes, whichever worker cut them: a split snapshot's files
+and manifest are the single worker's.
+"""
 from __future__ import annotations
 
 import gzip
 import itertools
-from pathlib import Path
-from typing import Any
+from contextlib import ExitStack
+from typing import Any, Callable, Iterable, Iterator, Optional
 
-from ..exports.delivery_docx import write_delivery_docx
-from ..exports.delivery_html import iter_delivery_html
+from ..exports.delivery_docx import docx_document, iter_docx_lines
+from ..exports.delivery_html import groups, iter_delivery_html_lines, signatory_line
 from ..exports.delivery_pdf import (PDF_MAX_NAMES, PdfGlyphsMissingError, PdfTooLongError,
-                                    write_delivery_pdf)
-from ..exports.external_sort import ExternalSort
-from ..exports.rows import (ROW_ATTRIBUTES, iter_csv, iter_json, letter_order, row_of,
-                            write_chunks)
+                                    write_delivery_pdf_lines)
+from ..exports.external_sort import ExternalSort, item_of
+from ..exports.rows import ROW_ATTRIBUTES, iter_csv, iter_json, letter_order, row_of
 from ..models import Counts
 from ..progress import NO_PROGRESS, Progress
 from ..states import LISTED
 from ..storage import Table
+from ..storage.s3_objects import PART_SIZE, MultipartWriter
 from ..storage.signature_streams import iter_signatures
+from . import published
+
+ID_CHUNK = 2000  # id lines joined per write
 
 
 class Stats:
@@ -53,66 +70,131 @@ class Stats:
                 "by_country": dict(sorted(self.by_country.items())),
                 "listed": self.tally().model_dump()}
 
+    # a part's counts travel on its job item (JSON), and are summed by the combining step
+    def to_json(self) -> dict:
+        return {"total": self.total, "by_kind": self.by_kind, "by_state": self.by_state,
+                "by_country": self.by_country, "listed_kind": self.listed_kind,
+                "listed_countries": sorted(self.listed_countries)}
 
-def write_signature_files(store: Table, letter: dict, cut: str, tmp: Path,
-                          progress: Progress = NO_PROGRESS) -> dict:
-    """One pass over every signature: the counts and the id list of every state, and the
-    listed ones sorted locally (so DynamoDB is read once) into the letter's printed order,
-    from which the CSV and JSON are written. Returns the counts and the sorted listed."""
+    @classmethod
+    def summed(cls, parts: Iterable[dict]) -> "Stats":
+        out = cls()
+        for p in parts:
+            out.total += p["total"]
+            for name in ("by_kind", "by_state", "by_country", "listed_kind"):
+                mine = getattr(out, name)
+                for k, v in p[name].items():
+                    mine[k] = mine.get(k, 0) + v
+            out.listed_countries.update(p["listed_countries"])
+        return out
+
+
+def read_range(store: Table, letter: dict, cut: str, shards: Optional[range], listed: ExternalSort,
+               write_ids: Callable[[str], Any], progress: Progress = NO_PROGRESS) -> Stats:
+    """One pass over the shards in `shards` (None: all): the counts, each signature's
+    "id,state" line to `write_ids` (in id order, ID_CHUNK lines at a time) and the listed
+    ones into `listed`. Signatures created after `cut` are left out (tomorrow's)."""
     stats = Stats()
-    listed = ExternalSort(tmp)
-    with (tmp / "ids.csv.gz").open("wb") as fi, \
-            gzip.GzipFile(filename="", fileobj=fi, mode="wb", mtime=0) as ids:
-        buf: list[str] = []
-        progress.phase("reading")
-        for sig in iter_signatures(store, letter, fields=ROW_ATTRIBUTES):
-            progress.read()
-            if (sig.get("created_at") or "") > cut:
-                continue  # signed after the cut: tomorrow's snapshot
-            stats.add(sig)
-            if sig.get("state") == LISTED:
-                listed.add(letter_order(sig), sig)
-            buf.append(f"{sig['sig_id']},{sig.get('state')}\n")
-            if len(buf) >= 1000:
-                ids.write("".join(buf).encode())
-                buf.clear()
-        ids.write("".join(buf).encode())
-    with (tmp / "signatories.csv").open("wb") as fc, \
-            (tmp / "signatories.json").open("wb") as fj:
-        # Both writers read one stream; tee holds at most a chunk's worth of rows between them.
-        progress.phase("writing")
-        to_csv, to_json = itertools.tee(_counted(listed, progress))
+    buf: list[str] = []
+    progress.phase("reading")
+    for sig in iter_signatures(store, letter, fields=ROW_ATTRIBUTES, shards=shards):
+        progress.read()
+        if (sig.get("created_at") or "") > cut:
+            continue  # signed after the cut: tomorrow's snapshot
+        stats.add(sig)
+        state = sig.get("state")
+        if state == LISTED:
+            listed.add(letter_order(sig), sig)
+        buf.append(f"{sig['sig_id']},{state}\n")
+        if len(buf) >= ID_CHUNK:
+            write_ids("".join(buf))
+            buf.clear()
+    if buf:
+        write_ids("".join(buf))
+    return stats
+
+
+class Source:
+    """What the files are written from: the counts and two sorted streams of lines."""
+
+    def __init__(self, stats: Stats, listed: Callable[[], Iterator[str]],
+                 ids: Callable[[], Iterator[str]]) -> None:
+        self.stats, self.listed, self.ids = stats, listed, ids
+
+
+def write_files(s3: Any, bucket: str, prefix: str, letter: dict, cut: str, source: Source, *,
+                part_size: int = PART_SIZE, renew: Callable[[], Any] = lambda: None,
+                progress: Progress = NO_PROGRESS) -> tuple[dict, dict]:
+    """Every file of the snapshot to `prefix`: ({name: upload report} in published.FILES
+    order, {name: why it was left out}). The PDF is left out when its fonts cannot draw a
+    name or the list is too long for one; the other files are still the day's snapshot."""
+    counts = source.stats.tally()
+    reports: dict[str, dict] = {}
+    refused: dict[str, str] = {}
+    pdf_lines: Optional[list] = [] if counts.total <= PDF_MAX_NAMES else None
+    progress.phase("writing")
+
+    def writer(stack: ExitStack, name: str) -> MultipartWriter:
+        return stack.enter_context(MultipartWriter(s3, bucket, prefix + name,
+                                                   published.FILES[name], part_size=part_size))
+
+    with ExitStack() as stack:
+        outs = {n: writer(stack, n) for n in ("signatories.csv", "signatories.json",
+                                              "letter.html", "letter.docx")}
+        docx = stack.enter_context(docx_document(letter, counts, outs["letter.docx"]))
+        sigs = (item_of(line) for line in source.listed())
+        for_rows, for_lines = itertools.tee(sigs)
+        to_csv, to_json = itertools.tee(_rows(for_rows, progress))
+        to_html, to_docx = itertools.tee(_lines(for_lines, pdf_lines))
         extra = {"time_cut": cut, "states": [LISTED]}
-        for c, j in itertools.zip_longest(iter_csv(to_csv),
-                                          iter_json(letter, to_json, extra=extra)):
-            if c:
-                fc.write(c)
-            if j:
-                fj.write(j)
-    return {"stats": stats, "listed": listed}
+        streams = [(iter_csv(to_csv), outs["signatories.csv"].write),
+                   (iter_json(letter, to_json, extra=extra), outs["signatories.json"].write),
+                   (iter_delivery_html_lines(letter, to_html, counts), outs["letter.html"].write),
+                   (iter_docx_lines(to_docx), docx)]
+        # In step: tee holds at most a chunk's worth of rows between the writers.
+        for chunks in itertools.zip_longest(*(s for s, _ in streams)):
+            for chunk, (_, write) in zip(chunks, streams):
+                if chunk:
+                    write(chunk)
+    for name in ("signatories.csv", "signatories.json", "letter.html", "letter.docx"):
+        reports[name] = outs[name].report
+    renew()
+    with MultipartWriter(s3, bucket, prefix + "ids.csv.gz", published.FILES["ids.csv.gz"],
+                         part_size=part_size) as w:
+        with gzip.GzipFile(filename="", fileobj=w, mode="wb", mtime=0) as gz:
+            for chunk in _joined(source.ids()):
+                gz.write(chunk)
+    reports["ids.csv.gz"] = w.report
+    renew()
+    if pdf_lines is None:
+        refused["letter.pdf"] = PdfTooLongError.MESSAGE
+    else:
+        try:
+            with MultipartWriter(s3, bucket, prefix + "letter.pdf", published.FILES["letter.pdf"],
+                                 part_size=part_size) as w:
+                write_delivery_pdf_lines(letter, pdf_lines, counts, w)
+            reports["letter.pdf"] = w.report
+        except PdfGlyphsMissingError as exc:  # refused before a byte was written (aborted)
+            refused["letter.pdf"] = exc.message
+        renew()
+    return {n: reports[n] for n in published.FILES if n in reports}, refused
 
 
-def _counted(listed: Any, progress: Progress) -> Any:
-    for sig in listed:
+def _rows(sigs: Iterable[dict], progress: Progress) -> Iterator[dict]:
+    for sig in sigs:
         yield row_of(sig)
         progress.wrote()
 
 
-def write_letter_files(letter: dict, listed: Any, counts: Counts, tmp: Path) -> dict:
-    """The delivery letter from the listed signatures in printed order (iterable thrice).
-    Returns {file name: reason} for a file it refused to write (the PDF, when its fonts
-    cannot draw a name or the list is too long for one): the day's other files are still the
-    day's snapshot."""
-    with (tmp / "letter.html").open("wb") as f:
-        write_chunks(iter_delivery_html(letter, iter(listed), counts), f)
-    with (tmp / "letter.docx").open("wb") as f:
-        write_delivery_docx(letter, iter(listed), counts, f)
-    if counts.total > PDF_MAX_NAMES:
-        return {"letter.pdf": PdfTooLongError.MESSAGE}
-    try:
-        with (tmp / "letter.pdf").open("wb") as f:
-            write_delivery_pdf(letter, iter(listed), counts, f)
-    except PdfGlyphsMissingError as exc:
-        (tmp / "letter.pdf").unlink()
-        return {"letter.pdf": exc.message}
-    return {}
+def _lines(sigs: Iterable[dict], keep: Optional[list]) -> Iterator[tuple[Optional[str], str]]:
+    """(heading, printed line) per signature; kept for the PDF too when there is one."""
+    for heading, sig in groups(sigs):
+        line = signatory_line(sig)
+        if keep is not None:
+            keep.append((heading, line, sig.get("sig_id", "?")))
+        yield heading, line
+
+
+def _joined(lines: Iterator[str]) -> Iterator[bytes]:
+    while block := list(itertools.islice(lines, ID_CHUNK)):
+        yield "".join(block).encode("utf-8")

@@ -51,19 +51,19 @@ def diff_ids(old: Iterator[tuple[str, str]],
             a, b = next(old, end), next(new, end)
 
 
-def write_diff(s3: Any, bucket: str, slug: str, prev: Optional[str], new_ids: Path,
-                tmp: Path) -> dict[str, Path]:
-    """The changes since `prev` into one file of ids per kind of change (sorted)."""
+def write_diff(s3: Any, bucket: str, slug: str, prev: Optional[str],
+               new_ids: Optional[IO[bytes]], tmp: Path) -> dict[str, Path]:
+    """The changes since `prev` into one file of ids per kind of change (sorted), from
+    today's ids.csv.gz (a stream)."""
     if prev is None:
         return {}
     old = s3.get_object(Bucket=bucket, Key=snapshot_prefix(slug, prev) + "ids.csv.gz")["Body"]
     files: dict[str, Any] = {}
     try:
-        with new_ids.open("rb") as fnew:
-            for change, sig_id in diff_ids(_id_lines(old), _id_lines(fnew)):
-                if change not in files:
-                    files[change] = (tmp / f"diff-{change}.txt").open("w", encoding="utf-8")
-                files[change].write(sig_id + "\n")
+        for change, sig_id in diff_ids(_id_lines(old), _id_lines(new_ids)):
+            if change not in files:
+                files[change] = (tmp / f"diff-{change}.txt").open("w", encoding="utf-8")
+            files[change].write(sig_id + "\n")
     finally:
         for f in files.values():
             f.close()

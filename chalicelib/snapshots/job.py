@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Protocol
 
 from ..clock import Clock, iso, parse_iso
 from ..errors import LetterNotFoundError
@@ -24,9 +24,10 @@ from ..progress import NO_PROGRESS, Progress
 from ..settings import Settings
 from ..storage import Table, Update, absent, keys, lt
 from ..storage.s3_objects import PART_SIZE, presign, upload
+from ..exports.external_sort import ExternalSort
 from . import published
 from .claim import COMPLETE, NIGHTLY_WAIT_SECONDS, Claim, lease_left
-from .contents import Stats, write_letter_files, write_signature_files
+from .contents import Source, read_range, write_files
 from .diff import write_diff, write_manifest
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Deps(Protocol):
 def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
                     force: bool = False, *, bucket: Optional[str] = None,
                     part_size: int = PART_SIZE, lease_seconds: Optional[int] = None,
-                    progress: Progress = NO_PROGRESS) -> dict:
+                    progress: Progress = NO_PROGRESS, source: Optional[Source] = None) -> dict:
     """Snapshot one letter for the date of `now` (UTC); returns a report.
 
     status: "complete" (written now), "exists" (already complete: a no-op), "busy" (another
@@ -54,6 +55,8 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
     again, its files replaced by the list as at `now` (`replaced` and `replaced_cut` say so;
     the bucket keeps the overwritten versions for SnapshotNoncurrentDays).
     Raises on failure, after aborting uploads; the previous latest.json stays in place.
+    `source`: the signatures as a split job's parts read them (snapshots/runs.py, cut at
+    `now`); without it, this worker reads the whole letter.
     """
     bucket = bucket or service.settings.exports_bucket
     letter = service.store.get(keys.letter_key(slug))
@@ -78,7 +81,7 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
     try:
         published.retract(s3_client, bucket, slug, date, iso(service.clock()))
         written = _build(service, s3_client, bucket, letter, now, date, claim, part_size,
-                         lease_seconds, progress)
+                         lease_seconds, progress, source)
     except BaseException:
         claim.release()
         raise
@@ -86,26 +89,22 @@ def snapshot_letter(service: Deps, s3_client: Any, slug: str, now: dt.datetime,
 
 
 def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, date: str,
-           claim: Claim, part_size: int, lease_seconds: int, progress: Progress) -> dict:
+           claim: Claim, part_size: int, lease_seconds: int, progress: Progress,
+           source: Optional[Source]) -> dict:
     slug, cut = letter["slug"], iso(now)
     prefix = published.snapshot_prefix(slug, date)
     with tempfile.TemporaryDirectory(prefix=f"snapshot-{slug}-") as d:
         tmp = Path(d)
-        read = write_signature_files(service.store, letter, cut, tmp, progress)
-        stats: Stats = read["stats"]
-        refused = write_letter_files(letter, read["listed"], stats.tally(), tmp)
-        files = {}
+        if source is None:
+            source = _read_whole(service.store, letter, cut, tmp, progress)
+        stats = source.stats
+        files, refused = write_files(s3, bucket, prefix, letter, cut, source,
+                                     part_size=part_size, progress=progress,
+                                     renew=lambda: claim.renew(lease_seconds))
         progress.phase("uploading")
-        for name, content_type in published.FILES.items():
-            if name in refused:
-                continue
-            files[name] = upload(s3, bucket, prefix + name, tmp / name, content_type,
-                                 part_size=part_size)
-            if name != "ids.csv.gz":  # kept for the diff below
-                (tmp / name).unlink()
-            claim.renew(lease_seconds)
         prev = published.previous_date(s3, bucket, slug, date)
-        diff = write_diff(s3, bucket, slug, prev, tmp / "ids.csv.gz", tmp)
+        new_ids = s3.get_object(Bucket=bucket, Key=prefix + "ids.csv.gz")["Body"] if prev else None
+        diff = write_diff(s3, bucket, slug, prev, new_ids, tmp)
         changes = {c: sum(1 for _ in p.open()) for c, p in diff.items()}
         head = {"format": "undersigned.snapshot/1", "slug": slug, "date": date,
                 "title": letter["title"], "text_sha256": letter["text_sha256"],
@@ -127,6 +126,18 @@ def _build(service: Deps, s3: Any, bucket: str, letter: dict, now: dt.datetime, 
         service.letters.forget_letter(slug)
     return {"counts": stats.as_dict(), "manifest": meta["key"], "latest_moved": moved,
             "previous": prev, "changes": changes, **({"refused": refused} if refused else {})}
+
+
+def _read_whole(store: Table, letter: dict, cut: str, tmp: Path, progress: Progress) -> Source:
+    """The whole letter read by this worker: its sorted streams from /tmp."""
+    listed, ids_path = ExternalSort(tmp), tmp / "ids.txt"
+    with ids_path.open("w", encoding="utf-8", newline="\n") as f:
+        stats = read_range(store, letter, cut, None, listed, f.write, progress)
+
+    def ids() -> Iterator[str]:
+        with ids_path.open(encoding="utf-8", newline="\n") as f:
+            yield from f
+    return Source(stats, listed.lines, ids)
 
 
 # ---- the nightly run ---------------------------------------------------------

@@ -5,6 +5,7 @@ Exports and snapshots both write through here; nothing else talks to S3.
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 from contextlib import contextmanager
@@ -73,29 +74,93 @@ def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
     return _report(key, size, sha, md5s, content_type)
 
 
+class MultipartWriter(io.RawIOBase):
+    """A write-only stream into one S3 object by multipart upload: each `part_size` of bytes
+    written is sent as a part (one part held at a time, no file), hashed as it passes. Not
+    seekable (a zip written here uses data descriptors). `close()` completes the upload;
+    leaving the `with` block on an exception aborts it. `report` says what it wrote."""
+
+    def __init__(self, s3: Any, bucket: str, key: str, content_type: str, *,
+                 part_size: int = PART_SIZE) -> None:
+        super().__init__()
+        self.s3, self.bucket, self.key, self.content_type = s3, bucket, key, content_type
+        self.part_size = part_size
+        self.upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key,
+                                                    ContentType=content_type)["UploadId"]
+        self.parts: list[dict] = []
+        self.md5s: list[bytes] = []
+        self.sha, self.size, self.buf = hashlib.sha256(), 0, bytearray()
+        self.report: Optional[dict] = None
+
+    def writable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.size
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)
+        self.sha.update(data)
+        self.size += len(data)
+        self.buf += data
+        while len(self.buf) >= self.part_size:
+            self._send(bytes(self.buf[:self.part_size]))
+            del self.buf[:self.part_size]
+        return len(data)
+
+    def _send(self, data: bytes) -> None:
+        self.md5s.append(hashlib.md5(data).digest())
+        number = len(self.parts) + 1
+        resp = self.s3.upload_part(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id,
+                                   PartNumber=number, Body=data)
+        self.parts.append({"PartNumber": number, "ETag": resp["ETag"]})
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        if self.report is None and self.upload_id is not None:
+            if self.buf or not self.parts:
+                self._send(bytes(self.buf))
+                self.buf.clear()
+            self.s3.complete_multipart_upload(Bucket=self.bucket, Key=self.key,
+                                              UploadId=self.upload_id,
+                                              MultipartUpload={"Parts": self.parts})
+            self.report = _report(self.key, self.size, self.sha, self.md5s, self.content_type)
+        super().close()
+
+    def abort(self) -> None:
+        if self.report is None and self.upload_id is not None:
+            try:
+                self.s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key,
+                                               UploadId=self.upload_id)
+            except Exception:  # the original failure matters more; a lifecycle rule sweeps
+                pass
+            self.upload_id = None
+        super().close()
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        if kind is not None:
+            self.abort()
+            return
+        try:
+            self.close()
+        except BaseException:
+            self.abort()
+            raise
+
+    def __del__(self) -> None:  # never completed by the collector: only by close()
+        if not self.closed:
+            self.abort()
+
+
 def upload_chunks(s3: Any, bucket: str, key: str, chunks: Iterable[bytes], content_type: str,
                   *, part_size: int = PART_SIZE) -> dict:
     """Stream bytes to S3 by multipart upload as they come (one part held at a time, no
     file): for a file made by merging streams. Same report as `upload`."""
-    md5s: list[bytes] = []
-    sha, size, buf = hashlib.sha256(), 0, bytearray()
-    with _multipart(s3, bucket, key, content_type) as (upload_id, parts):
-        def send(data: bytes) -> None:
-            md5s.append(hashlib.md5(data).digest())
-            resp = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload_id,
-                                  PartNumber=len(parts) + 1, Body=data)
-            parts.append({"PartNumber": len(parts) + 1, "ETag": resp["ETag"]})
-
+    with MultipartWriter(s3, bucket, key, content_type, part_size=part_size) as w:
         for chunk in chunks:
-            sha.update(chunk)
-            size += len(chunk)
-            buf += chunk
-            if len(buf) >= part_size:
-                send(bytes(buf[:part_size]))
-                del buf[:part_size]
-        if buf or not parts:
-            send(bytes(buf))
-    return _report(key, size, sha, md5s, content_type)
+            w.write(chunk)
+    return w.report
 
 
 def get_json(s3: Any, bucket: str, key: str) -> Optional[tuple[dict, bytes]]:
