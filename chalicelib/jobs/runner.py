@@ -164,9 +164,18 @@ class Jobs:
                 return "failed"
             return "not taken"
         progress = TableProgress(lease, keys.job_key(slug, job_id) if part is not None else None)
-        if combine:  # the parts' rows, summed on the job, count on from there
-            progress.rows_read = job.get("rows_read", 0)
-            progress.rows_written = job.get("rows_written", 0)
+        if combine:  # the parts' rows count on from their sum (not the job's: a combining
+            # step tried again would count its first attempt's rows twice)
+            parts = self._part_items(slug, job_id)
+            progress.rows_read = sum(p.get("rows_read", 0) for p in parts)
+            progress.rows_written = sum(p.get("rows_written", 0) for p in parts)
+        elif part is not None and (item.get("rows_read") or item.get("rows_written")):
+            # a part tried again reads its range from the start: its first attempt's rows
+            # come off the job's sum
+            self._store.update(keys.job_key(slug, job_id), Update(add={
+                "rows_read": -item.get("rows_read", 0),
+                "rows_written": -item.get("rows_written", 0)}))
+            self._store.update(key, Update(set={"rows_read": 0, "rows_written": 0}))
         ctx = Context(self.svc, self._s3(), slug, job, progress)
         kind = KINDS[job["kind"]]
         try:
@@ -197,10 +206,13 @@ class Jobs:
     def _shards(self, slug: str) -> int:
         return self.svc.letters.letter_item(slug)["shards"]
 
+    def _part_items(self, slug: str, job_id: str) -> list[dict]:
+        return list(self._store.query(Query(pk=keys.job_partition(slug),
+                                            sk_prefix=f"{job_id}#", consistent=True)))
+
     def _part_results(self, slug: str, job_id: str) -> list[dict]:
-        items = self._store.query(Query(pk=keys.job_partition(slug), sk_prefix=f"{job_id}#",
-                                        consistent=True))
-        return [json.loads(i["result"]) if i.get("result") else {} for i in items]
+        return [json.loads(i["result"]) if i.get("result") else {}
+                for i in self._part_items(slug, job_id)]
 
     def _maybe_combine(self, slug: str, job_id: str) -> None:
         """The part that finds every part complete queues the combining (more than one may:

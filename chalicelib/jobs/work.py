@@ -90,13 +90,43 @@ def _partner_combine(ctx: Context, parts: list[dict]) -> dict:
 
 
 def _snapshot(ctx: Context, shards: range) -> dict:
+    """The whole cut on one worker, or (a split job) one part's sorted runs."""
+    import tempfile
+    from pathlib import Path
+    from ..clock import iso
+    from ..snapshots import runs
+    svc = ctx.services
+    if ctx.job.get("parts", 1) > 1:
+        letter = svc.store.get_letter(ctx.slug, consistent=True)
+        with tempfile.TemporaryDirectory(prefix="snapshot-part-") as tmp:
+            return runs.write_part(svc.store, ctx.s3, svc.settings.exports_bucket, letter,
+                                   iso(ctx.submitted), shards,
+                                   runs.run_prefix(ctx.slug, ctx.job["job_id"], shards.start),
+                                   Path(tmp), ctx.progress)
+    return _snapshot_cut(ctx, None)
+
+
+def _snapshot_cut(ctx: Context, source: Any) -> dict:
     from ..organiser_models import SnapshotReport
     from ..snapshots import job
     svc = ctx.services
-    # The worker lives up to 15 minutes: the nightly lease, not the API's short one.
-    report = job.snapshot_letter(svc, ctx.s3, ctx.slug, svc.clock(),
-                                 force=bool(ctx.params.get("force")), progress=ctx.progress)
+    # Cut at the job's time (every part reads as of it); the worker lives up to 15 minutes:
+    # the nightly lease, not the API's short one.
+    report = job.snapshot_letter(svc, ctx.s3, ctx.slug, ctx.submitted,
+                                 force=bool(ctx.params.get("force")), progress=ctx.progress,
+                                 source=source)
     return SnapshotReport(**report).model_dump()
+
+
+def _snapshot_combine(ctx: Context, parts: list[dict]) -> dict:
+    """A split cut: the parts' runs merged into the day's files (snapshots/runs.py)."""
+    from ..snapshots import runs
+    if not any("ids" in p for p in parts):
+        return parts[0]
+    bucket = ctx.services.settings.exports_bucket
+    report = _snapshot_cut(ctx, runs.merged(ctx.s3, bucket, parts))
+    runs.delete_runs(ctx.s3, bucket, parts)
+    return report
 
 
 def _recount_part(ctx: Context, shards: range) -> dict:
@@ -160,7 +190,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "export": Kind(_export, _export_combine, splits=_list_export, link=True),
     "partner_export": Kind(_partner_export, _partner_combine, splits=_always, link=True),
-    "snapshot": Kind(_snapshot),
+    "snapshot": Kind(_snapshot, _snapshot_combine, splits=_always),
     "recount": Kind(_recount_part, _recount_combine, splits=_always),
     "anonymise": Kind(_anonymise_part, _anonymise_combine, splits=_always),
     "update_reach": Kind(_update("reach_part"), _update("reach_combine"), splits=_always),

@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 import subprocess
+import uuid
 import zlib
 
 import pytest
@@ -172,13 +173,19 @@ def test_an_on_demand_pdf_past_its_limit_is_refused_before_any_work(memory_examp
 
 
 def test_a_snapshot_of_a_list_too_long_for_a_pdf_leaves_it_out_and_says_why(memory_example,
-                                                                          tmp_path):
-    from chalicelib.snapshots.contents import write_letter_files
+                                                                          stack):
+    from chalicelib.snapshots.contents import Source, Stats, write_files
     n = delivery_pdf.PDF_MAX_NAMES + 1
-    huge = Counts(organisations=0, individuals=n, total=n, countries=1)
-    refused = write_letter_files(letter_of(memory_example), [], huge, tmp_path)
+    stats = Stats()
+    stats.listed_kind = {"individual": n}  # the counts say more names than a PDF holds
+    s3, bucket = wiring.boto_client("s3"), f"pdf-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    files, refused = write_files(s3, bucket, "p/", letter_of(memory_example), "9999",
+                                 Source(stats, lambda: iter(()), lambda: iter(())))
     assert refused == {"letter.pdf": delivery_pdf.PdfTooLongError.MESSAGE}
-    assert not (tmp_path / "letter.pdf").exists() and (tmp_path / "letter.html").exists()
+    assert "letter.pdf" not in files and "letter.html" in files
+    names = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert "p/letter.pdf" not in names and "p/letter.html" in names
 
 
 def test_the_body_in_a_missing_script_is_refused_too():
