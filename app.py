@@ -134,7 +134,9 @@ def nightly_snapshot(event):
     """Every open and recently closed letter's list to S3 (idempotent per letter and day)."""
     from chalicelib.snapshots import job
     svc = wiring.get()
-    reports = job.run_nightly(svc, wiring.s3(), svc.clock())
+    # A large letter's cut is queued as a job, which the job worker splits over workers.
+    reports = job.run_nightly(svc, wiring.s3(), svc.clock(), submit=lambda slug: svc.jobs.submit(
+        slug, "snapshot", {"force": False}, "nightly snapshot").id)
     if any(r["status"] == "failed" for r in reports):
         raise RuntimeError(f"snapshot failed for {[r['slug'] for r in reports if r['status'] == 'failed']}")
     return reports

@@ -37,6 +37,8 @@ from ..storage.signature_streams import iter_signatures
 from . import published
 
 ID_CHUNK = 2000  # id lines joined per write
+SNAPSHOT_ATTRIBUTES = (*ROW_ATTRIBUTES, "GSI1SK")
+GZIP_LEVEL = 6  # ids.csv.gz: zlib's default (gzip's own 9 is slower for a few % less)
 
 
 class Stats:
@@ -97,14 +99,18 @@ def read_range(store: Table, letter: dict, cut: str, shards: Optional[range], li
     stats = Stats()
     buf: list[str] = []
     progress.phase("reading")
-    for sig in iter_signatures(store, letter, fields=ROW_ATTRIBUTES, shards=shards):
+    for sig in iter_signatures(store, letter, fields=SNAPSHOT_ATTRIBUTES, shards=shards,
+                               keep=("GSI1SK",)):
         progress.read()
+        listed_at = sig.pop("GSI1SK", None)
         if (sig.get("created_at") or "") > cut:
             continue  # signed after the cut: tomorrow's snapshot
         stats.add(sig)
         state = sig.get("state")
         if state == LISTED:
-            listed.add(letter_order(sig), sig)
+            # Where the public list (GSI1) has it: the letter's order, stored, not worked out
+            # again from the name (letter_order, which builds the same key, is the fallback).
+            listed.add(listed_at or letter_order(sig), sig)
         buf.append(f"{sig['sig_id']},{state}\n")
         if len(buf) >= ID_CHUNK:
             write_ids("".join(buf))
@@ -161,7 +167,8 @@ def write_files(s3: Any, bucket: str, prefix: str, letter: dict, cut: str, sourc
     renew()
     with MultipartWriter(s3, bucket, prefix + "ids.csv.gz", published.FILES["ids.csv.gz"],
                          part_size=part_size) as w:
-        with gzip.GzipFile(filename="", fileobj=w, mode="wb", mtime=0) as gz:
+        with gzip.GzipFile(filename="", fileobj=w, mode="wb", mtime=0,
+                           compresslevel=GZIP_LEVEL) as gz:
             for chunk in _joined(source.ids()):
                 gz.write(chunk)
     reports["ids.csv.gz"] = w.report

@@ -15,7 +15,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Protocol
 
 from ..clock import Clock, iso, parse_iso
 from ..errors import LetterNotFoundError
@@ -156,9 +156,13 @@ def due(item: dict, now: dt.datetime, closed_days: int) -> tuple[bool, str]:
 
 
 def run_nightly(service: Deps, s3_client: Any, now: dt.datetime, *,
-                sleep: Any = time.sleep) -> list[dict]:
+                sleep: Any = time.sleep,
+                submit: Optional[Callable[[str], str]] = None) -> list[dict]:
     """The scheduled event: snapshot every open and recently closed letter; a report per letter.
 
+    A letter with more listed signatures than a job part holds (JOB_PART_ROWS) is not cut
+    here: `submit(slug)` queues its snapshot job (the job id), which the job worker splits
+    over shard ranges (snapshots/runs.py), and it is reported "queued".
     One letter's failure does not stop the others; it is reported as "failed". A day held by
     a short lease (a run cut from the API, which may have died with its function) is waited
     out and taken over, so that day is not lost; a long one (another nightly run) is "busy".
@@ -172,6 +176,9 @@ def run_nightly(service: Deps, s3_client: Any, now: dt.datetime, *,
             reports.append({"slug": slug, "status": "skipped", "reason": why})
             continue
         try:
+            if submit is not None and _listed(service, item) > service.settings.job_part_rows:
+                reports.append({"slug": slug, "status": "queued", "job": submit(slug)})
+                continue
             report = snapshot_letter(service, s3_client, slug, now)
             wait = lease_left(service.store, service.clock, slug, report["date"]) \
                 if report["status"] == "busy" else None
@@ -183,6 +190,11 @@ def run_nightly(service: Deps, s3_client: Any, now: dt.datetime, *,
             reports.append({"slug": slug, "status": "failed",
                             "error": f"{type(exc).__name__}: {exc}"[:500]})
     return reports
+
+
+def _listed(service: Deps, item: dict) -> int:
+    counters = service.store.counter_totals(item["slug"], item["shards"])
+    return sum(v for k, v in counters.items() if k.startswith("n_"))
 
 
 def snapshot_list(service: Deps, s3: Any, slug: str) -> "SnapshotList":

@@ -89,9 +89,11 @@ def _merged(streams: list[Callable[[], Iterator[dict]]], key: Callable[[dict], A
 
 def iter_signatures(store: Table, letter_item: dict, *, parallel: bool = True,
                     fields: Optional[Iterable[str]] = None, filter: Optional[Cond] = None,
-                    page: int = PAGE_ITEMS, shards: Optional[range] = None) -> Iterator[dict]:
-    """Every signature of the letter, in every state, ordered by id (key attributes stripped).
-    `shards` narrows the read to a range of the letter's shards (a job's part).
+                    page: int = PAGE_ITEMS, shards: Optional[range] = None,
+                    keep: Iterable[str] = ()) -> Iterator[dict]:
+    """Every signature of the letter, in every state, ordered by id (key attributes stripped,
+    but those in `keep`). `shards` narrows the read to a range of the letter's shards (a
+    job's part).
 
     A consistent, paginated Query of each shard's partition (access pattern 8); each
     shard is sorted by id, so a k-way merge orders the whole letter by id. `fields`
@@ -102,11 +104,13 @@ def iter_signatures(store: Table, letter_item: dict, *, parallel: bool = True,
     wanted = tuple(dict.fromkeys(["sig_id", *fields])) if fields else None
     shards = shards if shards is not None else range(letter_item["shards"])
 
+    strip = tuple(k for k in keys.KEY_ATTRIBUTES if k not in keep)
+
     def shard(n: int) -> Callable[[], Iterator[dict]]:
         def read() -> Iterator[dict]:
             for item in store.query(store.shard_query(slug, n, fields=wanted, filter=filter,
                                                       page_size=page)):
-                for k in keys.KEY_ATTRIBUTES:
+                for k in strip:
                     item.pop(k, None)
                 yield item
         return read

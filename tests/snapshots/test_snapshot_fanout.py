@@ -88,3 +88,23 @@ def test_a_part_that_dies_half_way_is_tried_again_without_a_row_twice(svc, monke
     assert died and job.parts == 4 and job.state == "complete" and job.attempts == 2
     assert split == one
     assert (job.rows_read, job.rows_written) == (35 + 60, 35 + 30)
+
+
+def test_the_nightly_run_queues_a_large_letters_cut_as_a_split_job(svc):
+    from chalicelib.snapshots import job as snap_job
+    svc.settings = svc.jobs.svc.settings = svc.settings.model_copy(
+        update={"job_part_rows": 10, "job_max_parts": 4})
+    submitted = []
+
+    def submit(slug):
+        submitted.append(svc.jobs.submit(slug, "snapshot", {"force": False}, "nightly snapshot"))
+        return submitted[-1].id
+    reports = snap_job.run_nightly(svc, wiring.s3(), svc.clock(), submit=submit)
+    assert [(r["slug"], r["status"]) for r in reports] == [(SLUG, "queued")]
+    assert reports[0]["job"] == submitted[0].id and submitted[0].parts == 4
+    assert published.list_snapshots(wiring.s3(), svc.settings.exports_bucket, SLUG) == []
+    JobPump(svc).drain()
+    done = svc.jobs.status(SLUG, submitted[0].id)
+    assert done.state == "complete" and done.result["status"] == "complete"
+    assert published.verify_snapshot(wiring.s3(), svc.settings.exports_bucket, SLUG,
+                                     "2026-03-01") == []
