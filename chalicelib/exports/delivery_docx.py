@@ -230,12 +230,12 @@ def _docx_template(letter_item: dict, counts: Counts, date: Optional[str] = None
     return buf.getvalue()
 
 
-def _heading_xml(text: str) -> str:
+def heading_xml(text: str) -> str:
     return (f'<w:p><w:pPr><w:pStyle w:val="Heading2"/><w:keepNext/></w:pPr>'
             f'<w:r><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p>')
 
 
-def _line_xml(text: str) -> str:
+def line_xml(text: str) -> str:
     return (f'<w:p><w:pPr><w:pStyle w:val="Signatory"/></w:pPr>'
             f'<w:r><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p>')
 
@@ -261,8 +261,8 @@ def iter_docx_lines(lines: Iterable[tuple[Optional[str], str]], *,
     buf: list[str] = []
     for n, (heading, line) in enumerate(lines, 1):
         if heading:
-            buf.append(_heading_xml(heading))
-        buf.append(_line_xml(line))
+            buf.append(heading_xml(heading))
+        buf.append(line_xml(line))
         if n % chunk_rows == 0:
             yield "".join(buf).encode("utf-8")
             buf.clear()

@@ -87,6 +87,25 @@ def iter_delivery_html_lines(letter_item: dict, lines: Iterable[tuple[Optional[s
                              counts: Counts, *, date: Optional[str] = None,
                              chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
     """As iter_delivery_html, from the signatories' (heading, line) (`signatory_lines`)."""
+    yield html_head(letter_item, counts, date).encode("utf-8")
+    out: list[str] = []
+    n = 0
+    opened = False
+    for heading, line in lines:
+        if heading:
+            out.append(html_group(heading, opened))
+            opened = True
+        out.append(html_item(line))
+        n += 1
+        if n % chunk_rows == 0:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+    out.append(html_tail(opened))
+    yield "".join(out).encode("utf-8")
+
+
+def html_head(letter_item: dict, counts: Counts, date: Optional[str] = None) -> str:
+    """The document up to its signatories' list."""
     e = html.escape
     lang = e(letter_item.get("language") or "en")
     addressee = "<br>\n".join(e(line) for line in letter_item["addressee"].splitlines())
@@ -106,25 +125,20 @@ def iter_delivery_html_lines(letter_item: dict, lines: Iterable[tuple[Optional[s
              f'<div class="body">\n{body}</div>\n',
              f'<p class="closing">{e(letter_item["closing"])}</p>\n',
              '<section class="signatories">\n']
-    yield "".join(head).encode("utf-8")
-    out: list[str] = []
-    n = 0
-    opened = False
-    for heading, line in lines:
-        if heading:
-            if opened:
-                out.append("</ul>\n")
-            out.append(f"<h2>{e(heading)}</h2>\n<ul>\n")
-            opened = True
-        out.append(f"<li>{e(line)}</li>\n")
-        n += 1
-        if n % chunk_rows == 0:
-            yield "".join(out).encode("utf-8")
-            out.clear()
-    if opened:
-        out.append("</ul>\n")
-    out.append("</section>\n</main>\n</body>\n</html>\n")
-    yield "".join(out).encode("utf-8")
+    return "".join(head)
+
+
+def html_group(heading: str, opened: bool) -> str:
+    """A group's heading and list, after the list before it (if `opened`) is closed."""
+    return ("</ul>\n" if opened else "") + f"<h2>{html.escape(heading)}</h2>\n<ul>\n"
+
+
+def html_item(line: str) -> str:
+    return f"<li>{html.escape(line)}</li>\n"
+
+
+def html_tail(opened: bool) -> str:
+    return ("</ul>\n" if opened else "") + "</section>\n</main>\n</body>\n</html>\n"
 
 
 # -- DOCX --

@@ -140,6 +140,25 @@ def neutralise(value: Any) -> str:
     return text
 
 
+_LINE = io.StringIO()
+_LINE_WRITER = csv.writer(_LINE, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+
+
+def csv_header(include_email: bool = False) -> str:
+    """What iter_csv writes before the rows: the BOM and the header line."""
+    return BOM + csv_line(dict(zip(CSV_HEADER, CSV_HEADER)) |
+                          ({"email": "email"} if include_email else {}), include_email)
+
+
+def csv_line(row: dict, include_email: bool = False) -> str:
+    """One row as iter_csv writes it (every field quoted, formula-safe, CRLF)."""
+    _LINE.seek(0)
+    _LINE.truncate()
+    header = CSV_HEADER + (["email"] if include_email else [])
+    _LINE_WRITER.writerow([neutralise(row.get(h)) for h in header])
+    return _LINE.getvalue()
+
+
 def iter_csv(rows: Iterable[dict], *, include_email: bool = False,
              chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
     """UTF-8 with BOM, every field quoted, CRLF rows; yields encoded chunks."""
@@ -171,9 +190,7 @@ def iter_json(letter_item: dict, rows: Iterable[dict], *, extra: Optional[dict] 
 
     `counts` (by kind and by state) is computed while the rows stream past.
     """
-    head = {"format": "undersigned.signatures/1", "letter": letter_metadata(letter_item),
-            "text_sha256": letter_item.get("text_sha256"), **(extra or {})}
-    out = [json.dumps(head, ensure_ascii=False)[:-1], ', "signatures": [\n']
+    out = [json_head(letter_item, extra)]
     by_kind: dict[str, int] = {}
     by_state: dict[str, int] = {}
     first = True
@@ -187,10 +204,22 @@ def iter_json(letter_item: dict, rows: Iterable[dict], *, extra: Optional[dict] 
         if n % chunk_rows == 0:
             yield "".join(out).encode("utf-8")
             out.clear()
+    out.append(json_tail(n, by_kind, by_state))
+    yield "".join(out).encode("utf-8")
+
+
+def json_head(letter_item: dict, extra: Optional[dict] = None) -> str:
+    """What iter_json writes before the rows."""
+    head = {"format": "undersigned.signatures/1", "letter": letter_metadata(letter_item),
+            "text_sha256": letter_item.get("text_sha256"), **(extra or {})}
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "signatures": [\n'
+
+
+def json_tail(n: int, by_kind: dict, by_state: dict) -> str:
+    """What iter_json writes after the rows (each separated from the next by ",\n")."""
     tail = {"total": n, "by_kind": dict(sorted(by_kind.items())),
             "by_state": dict(sorted(by_state.items()))}
-    out.append(f'\n], "counts": {json.dumps(tail, ensure_ascii=False)}}}\n')
-    yield "".join(out).encode("utf-8")
+    return f'\n], "counts": {json.dumps(tail, ensure_ascii=False)}}}\n'
 
 
 def write_chunks(chunks: Iterable[bytes], out: IO[bytes]) -> int:

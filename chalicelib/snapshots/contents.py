@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import json
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from ..exports.delivery_docx import docx_document, iter_docx_lines
-from ..exports.delivery_html import groups, iter_delivery_html_lines, signatory_line
+from ..exports.delivery_docx import docx_document, heading_xml, line_xml
+from ..exports.delivery_html import (html_group, html_head, html_item, html_tail,
+                                     signatory_line)
 from ..exports.delivery_pdf import (PDF_MAX_NAMES, PdfGlyphsMissingError, PdfTooLongError,
                                     write_delivery_pdf_lines)
 from ..exports.external_sort import ExternalSort, item_of
-from ..exports.rows import ROW_ATTRIBUTES, iter_csv, iter_json, letter_order, row_of
+from ..exports.rows import (CHUNK_ROWS, ROW_ATTRIBUTES, csv_header, csv_line, json_head,
+                            json_tail, letter_order, row_of)
 from ..models import Counts
 from ..progress import NO_PROGRESS, Progress
 from ..states import LISTED
@@ -110,7 +113,7 @@ def read_range(store: Table, letter: dict, cut: str, shards: Optional[range], li
         if state == LISTED:
             # Where the public list (GSI1) has it: the letter's order, stored, not worked out
             # again from the name (letter_order, which builds the same key, is the fallback).
-            listed.add(listed_at or letter_order(sig), sig)
+            listed.add(listed_at or letter_order(sig), rendered(sig))
         buf.append(f"{sig['sig_id']},{state}\n")
         if len(buf) >= ID_CHUNK:
             write_ids("".join(buf))
@@ -128,41 +131,69 @@ class Source:
         self.stats, self.listed, self.ids = stats, listed, ids
 
 
+_ENCODE_ROW = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def rendered(sig: dict) -> list:
+    """A listed signature as each file prints it, made by the worker that read it (a split
+    job's parts share this work): kind, CSV line, JSON row, printed line, HTML and DOCX
+    items, id. The combining step only merges these and joins them."""
+    row, line = row_of(sig), signatory_line(sig)
+    return [sig.get("kind"), csv_line(row), _ENCODE_ROW(row), line, html_item(line),
+            line_xml(line), sig.get("sig_id", "?")]
+
+
 def write_files(s3: Any, bucket: str, prefix: str, letter: dict, cut: str, source: Source, *,
                 part_size: int = PART_SIZE, renew: Callable[[], Any] = lambda: None,
                 progress: Progress = NO_PROGRESS) -> tuple[dict, dict]:
     """Every file of the snapshot to `prefix`: ({name: upload report} in published.FILES
     order, {name: why it was left out}). The PDF is left out when its fonts cannot draw a
-    name or the list is too long for one; the other files are still the day's snapshot."""
+    name or the list is too long for one; the other files are still the day's snapshot.
+
+    The bytes are those of exports/rows.iter_csv and iter_json, delivery_html and
+    delivery_docx for the same list, made from each signature's `rendered` pieces."""
     counts = source.stats.tally()
     reports: dict[str, dict] = {}
     refused: dict[str, str] = {}
     pdf_lines: Optional[list] = [] if counts.total <= PDF_MAX_NAMES else None
     progress.phase("writing")
-
-    def writer(stack: ExitStack, name: str) -> MultipartWriter:
-        return stack.enter_context(MultipartWriter(s3, bucket, prefix + name,
-                                                   published.FILES[name], part_size=part_size))
-
+    names = ("signatories.csv", "signatories.json", "letter.html", "letter.docx")
     with ExitStack() as stack:
-        outs = {n: writer(stack, n) for n in ("signatories.csv", "signatories.json",
-                                              "letter.html", "letter.docx")}
+        outs = {n: stack.enter_context(MultipartWriter(s3, bucket, prefix + n, published.FILES[n],
+                                                       part_size=part_size)) for n in names}
         docx = stack.enter_context(docx_document(letter, counts, outs["letter.docx"]))
-        sigs = (item_of(line) for line in source.listed())
-        for_rows, for_lines = itertools.tee(sigs)
-        to_csv, to_json = itertools.tee(_rows(for_rows, progress))
-        to_html, to_docx = itertools.tee(_lines(for_lines, pdf_lines))
-        extra = {"time_cut": cut, "states": [LISTED]}
-        streams = [(iter_csv(to_csv), outs["signatories.csv"].write),
-                   (iter_json(letter, to_json, extra=extra), outs["signatories.json"].write),
-                   (iter_delivery_html_lines(letter, to_html, counts), outs["letter.html"].write),
-                   (iter_docx_lines(to_docx), docx)]
-        # In step: tee holds at most a chunk's worth of rows between the writers.
-        for chunks in itertools.zip_longest(*(s for s, _ in streams)):
-            for chunk, (_, write) in zip(chunks, streams):
-                if chunk:
-                    write(chunk)
-    for name in ("signatories.csv", "signatories.json", "letter.html", "letter.docx"):
+        bufs: tuple[list[str], ...] = (
+            [csv_header()], [json_head(letter, {"time_cut": cut, "states": [LISTED]})],
+            [html_head(letter, counts)], [])
+        writes = (outs["signatories.csv"].write, outs["signatories.json"].write,
+                  outs["letter.html"].write, docx)
+        csv_buf, json_buf, html_buf, docx_buf = bufs
+        by_kind: dict[str, int] = {}
+        current, opened, n = None, False, 0
+        for run_line in source.listed():
+            kind, csv_l, json_l, line, html_l, docx_l, sig_id = item_of(run_line)
+            heading = None
+            if kind != current:  # delivery_html.groups: a heading before each kind's first
+                current = kind
+                heading = "Groups" if kind == "organisation" else "Individuals"
+                html_buf.append(html_group(heading, opened))
+                docx_buf.append(heading_xml(heading))
+                opened = True
+            csv_buf.append(csv_l)
+            json_buf.append(",\n" + json_l if n else json_l)
+            html_buf.append(html_l)
+            docx_buf.append(docx_l)
+            if pdf_lines is not None:
+                pdf_lines.append((heading, line, sig_id))
+            by_kind[kind] = by_kind.get(kind, 0) + 1
+            n += 1
+            progress.wrote()
+            if n % CHUNK_ROWS == 0:
+                _flush(bufs, writes)
+        json_buf.append(json_tail(n, by_kind, {LISTED: n} if n else {}))
+        html_buf.append(html_tail(opened))
+        _flush(bufs, writes)
+    for name in names:
         reports[name] = outs[name].report
     renew()
     with MultipartWriter(s3, bucket, prefix + "ids.csv.gz", published.FILES["ids.csv.gz"],
@@ -187,19 +218,11 @@ def write_files(s3: Any, bucket: str, prefix: str, letter: dict, cut: str, sourc
     return {n: reports[n] for n in published.FILES if n in reports}, refused
 
 
-def _rows(sigs: Iterable[dict], progress: Progress) -> Iterator[dict]:
-    for sig in sigs:
-        yield row_of(sig)
-        progress.wrote()
-
-
-def _lines(sigs: Iterable[dict], keep: Optional[list]) -> Iterator[tuple[Optional[str], str]]:
-    """(heading, printed line) per signature; kept for the PDF too when there is one."""
-    for heading, sig in groups(sigs):
-        line = signatory_line(sig)
-        if keep is not None:
-            keep.append((heading, line, sig.get("sig_id", "?")))
-        yield heading, line
+def _flush(bufs: tuple[list[str], ...], writes: tuple[Callable[[bytes], Any], ...]) -> None:
+    for buf, write in zip(bufs, writes):
+        if buf:
+            write("".join(buf).encode("utf-8"))
+            buf.clear()
 
 
 def _joined(lines: Iterator[str]) -> Iterator[bytes]:

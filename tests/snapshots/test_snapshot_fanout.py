@@ -3,11 +3,13 @@ the very files and manifest one worker gives, and a part that dies half-way thro
 range is tried again without a row counted or listed twice. MemoryStore; moto server S3."""
 from __future__ import annotations
 
+import io
 import uuid
 
 import pytest
 
 from chalicelib import wiring
+from chalicelib.exports import delivery_html, rows
 from chalicelib.snapshots import contents
 from chalicelib.snapshots import published
 from chalicelib.storage import keys
@@ -68,6 +70,13 @@ def test_a_split_snapshot_is_the_single_workers_file_for_file(svc):
         [*published.FILES, published.MANIFEST])
     for name in one:  # byte for byte, so each sha256 in the manifest, and the manifest itself
         assert split[name] == one[name], name
+    # the snapshot's lists are the on-demand exports' of the same list, byte for byte
+    letter = svc.store.get(keys.letter_key(SLUG))
+    csv_out, html_out = io.BytesIO(), io.BytesIO()
+    rows.export_csv(svc.store, letter, csv_out)
+    delivery_html.export_delivery_html(svc.store, letter, html_out)
+    assert one["signatories.csv"] == csv_out.getvalue()
+    assert one["letter.html"] == html_out.getvalue()
     listed = 35 + 30
     assert split_job.rows_read == one_job.rows_read == 35 + 60
     assert split_job.rows_written == one_job.rows_written == listed
