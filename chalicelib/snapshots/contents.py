@@ -3,11 +3,12 @@
 Two steps, so that a large letter's read can be split over workers (snapshots/runs.py):
 - `read_range`: one pass over a range of the letter's shards (all of them on one worker)
   makes the counts (`Stats`), the id list ("id,state" of every state, sorted by id: the
-  shards' merge is in id order already) and the listed signatures sorted into the letter's
-  printed order (`ExternalSort`, runs spilled to /tmp).
+  shards' merge is in id order already) and the listed signatures, each `rendered` as every
+  file prints it, sorted into the letter's printed order by their stored GSI1 key
+  (`ExternalSort`, runs spilled to /tmp).
 - `write_files`: from those sorted streams (one range's, or every part's merged), every file
   in one pass each: the listed signatures once for their CSV, JSON, HTML and DOCX together
-  (each decoded once, its row and printed line made once), the id list once for
+  (joining the rendered pieces, with the groups' headings), the id list once for
   ids.csv.gz. Each file streams into its own multipart upload (`MultipartWriter`: one
   part held at a time, hashed as it goes), so nothing of the lists is kept in memory or in
   /tmp; the PDF (at most PDF_MAX_NAMES names) is built from lines kept during that pass.

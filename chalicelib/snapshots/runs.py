@@ -12,8 +12,9 @@ Why a merge and not `UploadPartCopy`: the letter's shards are by a hash of the s
 id, so every shard range's signatures interleave with every other's, both in the letter's
 printed order and in id order. No part's bytes are a contiguous piece of any published
 file (nor are the DOCX's and the PDF's, each one compressed document), so joining parts
-by copy would not give the files; each file is one pass over the merged runs. That pass
-decodes each listed signature once; its time is the combining step's (bench/scale.py).
+by copy would not give the files; each file is one pass over the merged runs. The parts
+have rendered each row already (contents.rendered), so that pass only merges and joins
+strings; its time is the combining step's (bench/scale.py).
 """
 from __future__ import annotations
 
