@@ -224,7 +224,7 @@ def run_child(env: dict, args: dict) -> dict:
                              timeout=7200)
     if out.returncode:
         raise RuntimeError(f"worker failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "stderr": out.stderr[-3000:]}
 
 
 # ---- one job, with W workers --------------------------------------------------------
@@ -248,7 +248,9 @@ def run_job(env: dict, base: dict, slug: str, kind: str, params: dict, workers: 
                                   "message": {"slug": slug, "job": job.id, "step": "combine"}})
     wall = time.perf_counter() - t
     status = svc.jobs.status(slug, job.id)
-    assert status.state == "complete", (kind, status)
+    if status.state != "complete":  # the worker logged why (a retry is "queued" again)
+        logs = "\n".join(p["stderr"] for p in parts + ([combine] if combine else []))
+        raise RuntimeError(f"{kind} job not complete: {status}\n{logs}")
     return {"kind": kind, "workers": workers, "parts": job.parts, "wall": wall,
             "slowest_part": slowest, "combine": combine["seconds"] if combine else 0.0,
             "rss_mb": max(p["rss_mb"] for p in parts + ([combine] if combine else [])),
