@@ -29,7 +29,7 @@ from ..exports.delivery_html import (html_group, html_head, html_item, html_tail
                                      signatory_line)
 from ..exports.delivery_pdf import (PDF_MAX_NAMES, PdfGlyphsMissingError, PdfTooLongError,
                                     write_delivery_pdf_lines)
-from ..exports.external_sort import ExternalSort, item_of
+from ..exports.external_sort import ExternalSort
 from ..exports.rows import (CHUNK_ROWS, ROW_ATTRIBUTES, csv_header, csv_line, json_head,
                             json_tail, letter_order, row_of)
 from ..models import Counts
@@ -96,7 +96,8 @@ class Stats:
 
 
 def read_range(store: Table, letter: dict, cut: str, shards: Optional[range], listed: ExternalSort,
-               write_ids: Callable[[str], Any], progress: Progress = NO_PROGRESS) -> Stats:
+               write_ids: Callable[[str], Any], progress: Progress = NO_PROGRESS, *,
+               render: bool = True) -> Stats:
     """One pass over the shards in `shards` (None: all): the counts, each signature's
     "id,state" line to `write_ids` (in id order, ID_CHUNK lines at a time) and the listed
     ones into `listed`. Signatures created after `cut` are left out (tomorrow's)."""
@@ -114,7 +115,7 @@ def read_range(store: Table, letter: dict, cut: str, shards: Optional[range], li
         if state == LISTED:
             # Where the public list (GSI1) has it: the letter's order, stored, not worked out
             # again from the name (letter_order, which builds the same key, is the fallback).
-            listed.add(listed_at or letter_order(sig), rendered(sig))
+            listed.add(listed_at or letter_order(sig), rendered(sig) if render else sig)
         buf.append(f"{sig['sig_id']},{state}\n")
         if len(buf) >= ID_CHUNK:
             write_ids("".join(buf))
@@ -125,9 +126,10 @@ def read_range(store: Table, letter: dict, cut: str, shards: Optional[range], li
 
 
 class Source:
-    """What the files are written from: the counts and two sorted streams of lines."""
+    """What the files are written from: the counts, the listed signatures' `rendered`
+    pieces in the letter's order, and the sorted id lines."""
 
-    def __init__(self, stats: Stats, listed: Callable[[], Iterator[str]],
+    def __init__(self, stats: Stats, listed: Callable[[], Iterator[list]],
                  ids: Callable[[], Iterator[str]]) -> None:
         self.stats, self.listed, self.ids = stats, listed, ids
 
@@ -136,9 +138,10 @@ _ENCODE_ROW = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def rendered(sig: dict) -> list:
-    """A listed signature as each file prints it, made by the worker that read it (a split
-    job's parts share this work): kind, CSV line, JSON row, printed line, HTML and DOCX
-    items, id. The combining step only merges these and joins them."""
+    """A listed signature as each file prints it: kind, CSV line, JSON row, printed line,
+    HTML and DOCX items, id. A split job's parts make these as they read (sharing the work),
+    so the combining step only merges and joins them; one worker cutting a whole letter
+    sorts the signatures and makes them as it writes (smaller runs to sort)."""
     row, line = row_of(sig), signatory_line(sig)
     return [sig.get("kind"), csv_line(row), _ENCODE_ROW(row), line, html_item(line),
             line_xml(line), sig.get("sig_id", "?")]
@@ -171,8 +174,7 @@ def write_files(s3: Any, bucket: str, prefix: str, letter: dict, cut: str, sourc
         csv_buf, json_buf, html_buf, docx_buf = bufs
         by_kind: dict[str, int] = {}
         current, opened, n = None, False, 0
-        for run_line in source.listed():
-            kind, csv_l, json_l, line, html_l, docx_l, sig_id = item_of(run_line)
+        for kind, csv_l, json_l, line, html_l, docx_l, sig_id in source.listed():
             heading = None
             if kind != current:  # delivery_html.groups: a heading before each kind's first
                 current = kind

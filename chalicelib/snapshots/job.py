@@ -27,7 +27,7 @@ from ..storage.s3_objects import PART_SIZE, presign, upload
 from ..exports.external_sort import ExternalSort
 from . import published
 from .claim import COMPLETE, NIGHTLY_WAIT_SECONDS, Claim, lease_left
-from .contents import Source, read_range, write_files
+from .contents import Source, read_range, rendered, write_files
 from .diff import write_diff, write_manifest
 
 if TYPE_CHECKING:
@@ -132,12 +132,12 @@ def _read_whole(store: Table, letter: dict, cut: str, tmp: Path, progress: Progr
     """The whole letter read by this worker: its sorted streams from /tmp."""
     listed, ids_path = ExternalSort(tmp), tmp / "ids.txt"
     with ids_path.open("w", encoding="utf-8", newline="\n") as f:
-        stats = read_range(store, letter, cut, None, listed, f.write, progress)
+        stats = read_range(store, letter, cut, None, listed, f.write, progress, render=False)
 
     def ids() -> Iterator[str]:
         with ids_path.open(encoding="utf-8", newline="\n") as f:
             yield from f
-    return Source(stats, listed.lines, ids)
+    return Source(stats, lambda: map(rendered, listed), ids)
 
 
 # ---- the nightly run ---------------------------------------------------------

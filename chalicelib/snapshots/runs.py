@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 from typing import Any, Iterator
 
-from ..exports.external_sort import ExternalSort, merge_lines
+from ..exports.external_sort import ExternalSort, item_of, merge_lines
 from ..progress import Progress
 from ..storage import Table
 from ..storage.s3_objects import MultipartWriter
@@ -73,7 +73,8 @@ def _lines(s3: Any, bucket: str, key: str) -> Iterator[str]:
 def merged(s3: Any, bucket: str, parts: list[dict]) -> Source:
     """Every part's runs, merged lazily (each stream from S3), with the parts' counts summed."""
     return Source(Stats.summed(p["stats"] for p in parts),
-                  lambda: merge_lines([_lines(s3, bucket, p["listed"]) for p in parts]),
+                  lambda: map(item_of, merge_lines([_lines(s3, bucket, p["listed"])
+                                                    for p in parts])),
                   lambda: merge_lines([_lines(s3, bucket, p["ids"]) for p in parts]))
 
 
