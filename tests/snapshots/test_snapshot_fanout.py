@@ -24,6 +24,7 @@ STATES = ["listed"] * 5 + ["pending", "hidden", "rejected", "withdrawn", "awaiti
 
 @pytest.fixture
 def svc(stack):
+    wiring.configure(None)  # the jobs' S3 client afresh, for this stack (not an earlier test's)
     clock = FakeClock()
     bucket = f"fan-{uuid.uuid4().hex[:12]}"
     wiring.boto_client("s3").create_bucket(
