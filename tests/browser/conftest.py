@@ -21,7 +21,11 @@ ARTIFACTS = ROOT / "test-artifacts"
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (make browser)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    # An assertion waits up to 20 s (Playwright's default is 5): a job (a snapshot cut, an
+    # export) runs on the site's job pump, and on CI's two cores this tier shares them with
+    # the other tiers' processes. A passing assertion returns as soon as it holds.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
