@@ -30,7 +30,8 @@ def admin_post(client, path, body, token):
 PUBLIC = {("GET", "/letters"), ("GET", "/letters/{slug}"), ("POST", "/letters/{slug}/signatures"),
           ("GET", "/letters/{slug}/signatures"), ("POST", "/confirmations"),
           ("GET", "/openapi.json"), ("POST", "/withdrawals"), ("GET", "/letters.html"),
-          ("GET", "/letters/{slug}/partners/{code}")}
+          ("GET", "/letters/{slug}/partners/{code}"),
+          ("POST", "/unsubscribe"), ("GET", "/unsubscribe")}  # RFC 8058: its token names a signature
 
 
 def test_every_non_public_route_is_behind_the_organiser_authorizer():
