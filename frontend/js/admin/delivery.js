@@ -35,14 +35,16 @@ export function deliveryPanel(ctx) {
   form.addEventListener("input", forget);
   form.addEventListener("change", forget);
 
-  function fact(term, value) {
-    return [el("dt", { text: term }), el("dd", {}, value)];
+  // `keep`: what was typed (addresses, subject, addressee) is never translated (i18n.js)
+  function fact(term, value, keep = false) {
+    return [el("dt", { text: term }), el("dd", keep ? { attrs: { translate: "no" } } : {}, value)];
   }
+  const kept = (text) => el("span", { text, attrs: { translate: "no" } });
 
   function showPreview(d) {
     facts.replaceChildren(
-      ...fact("To", d.recipients.join(", ")), ...fact("From", d.sender),
-      ...fact("Subject", d.subject), ...fact("Addressee", d.addressee),
+      ...fact("To", d.recipients.join(", "), true), ...fact("From", d.sender, true),
+      ...fact("Subject", d.subject, true), ...fact("Addressee", d.addressee, true),
       ...fact("Snapshot", `${d.snapshot}: ${d.signatures} signatures; manifest sha256 ${d.manifest_sha256}`),
       ...d.attachments.flatMap((a) => fact("Attached", `${a.name} (${formatSize(a.size)}), sha256 ${a.sha256}`)));
     text.textContent = d.text;
@@ -110,11 +112,13 @@ export function deliveryPanel(ctx) {
       return;
     }
     list.replaceChildren(...items.map((d) => el("li", { className: `delivery delivery-${d.status}` },
-      el("p", {}, timeEl(d.sent_at), ` · ${d.status} · to ${d.addressee} · snapshot ${d.snapshot}, ${d.signatures} signatures · by ${d.sent_by}${d.update ? ` · announced in update ${d.update}` : ""}`),
+      el("p", {}, timeEl(d.sent_at), " · ", d.status, " · to ", kept(d.addressee),
+        ` · snapshot ${d.snapshot}, ${d.signatures} signatures · by `, kept(d.sent_by),
+        d.update ? ` · announced in update ${d.update}` : null),
       el("p", { className: "hash", text: `letter.pdf sha256 ${d.pdf_sha256} · manifest sha256 ${d.manifest_sha256}${d.ses_message_id ? ` · SES ${d.ses_message_id}` : ""}` }),
       d.error ? el("p", { className: "err", text: d.error }) : null,
       el("ul", {}, ...d.recipients.map((r) => el("li", {},
-        `${r.recipient}: ${OUTCOME[r.status] || r.status}`, r.at ? " (" : "", r.at ? timeEl(r.at) : "",
+        kept(r.recipient), ": ", OUTCOME[r.status] || r.status, r.at ? " (" : "", r.at ? timeEl(r.at) : "",
         r.at ? ")" : "", r.detail ? ` ${r.detail}` : ""))))));
   }
 

@@ -53,8 +53,12 @@ export function importsPanel(ctx) {
     for (const [group, title] of Object.entries(GROUPS)) {
       for (const i of report[group]) {
         const where = `Row ${i.row}${i.column ? `, column ${i.column}` : ""}`;
+        // the match ("row 2: <name>" or a name on the letter): the name is never translated (i18n.js)
+        const [, row, name] = /^(row \d+)(?::\s*([\s\S]*))?$/.exec(i.match || "") || [null, null, i.match];
         list.append(el("li", { dataset: { group, row: String(i.row) } },
-          el("strong", { text: `${title}: ` }), `${where}: ${i.message}${i.match ? ` (${i.match})` : ""}`));
+          el("strong", { text: `${title}: ` }), `${where}: `, i.message,
+          ...(i.match ? [" (", row, row && name ? ": " : null,
+            name ? el("span", { text: name, attrs: { translate: "no" } }) : null, ")"] : [])));
       }
     }
     return done;

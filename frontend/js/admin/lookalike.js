@@ -1,7 +1,7 @@
 // A held lookalike (quarantine reason "lookalike"): the organisation already on the letter
 // beside this signature, and the two decisions: same organisation (keep the first, reject
 // this one) or a different one (approve). Every value is written with textContent.
-import { el, srOnly } from "./dom.js";
+import { el } from "./dom.js";
 import { KIND, STATE } from "./labels.js";
 
 /** The row actions a lookalike adds, mapped onto the API's actions. */
@@ -34,5 +34,5 @@ export function decisionButtons(sig) {
   return Object.entries(DECISIONS).map(([key, d]) => el("button", {
     type: "button", className: `btn btn-small${d.action === "reject" ? " btn-danger" : ""}`,
     dataset: { action: key, id: sig.id },
-  }, d.label, srOnly(` ${sig.name || sig.id}`)));
+  }, d.label, el("span", { className: "visually-hidden", text: ` ${sig.name || sig.id}`, attrs: { translate: "no" } })));
 }

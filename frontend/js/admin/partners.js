@@ -37,7 +37,7 @@ function partnerCard(ctx, p) {
     return b;
   };
   return el("li", { className: "card partner", dataset: { code: p.code } },
-    el("h3", { text: `${p.name} (${p.code})${p.country ? ` · ${p.country}` : ""}` }),
+    el("h3", { text: `${p.name} (${p.code})${p.country ? ` · ${p.country}` : ""}`, attrs: { translate: "no" } }),
     el("p", { className: "figures", text: figuresText(p.figures) }),
     el("p", {}, "Link: ", el("code", { className: "share-link", text: p.share_link })),
     el("p", {}, "Embed: ", el("code", { className: "embed", text: p.embed })),
@@ -95,7 +95,7 @@ export async function partnerView(me) {
   const out = $("partner-view-result");
   try {
     const p = await getPartner(slug, code);
-    $("partner-view-h").textContent = `${p.name}: your referrals`;
+    $("partner-view-h").replaceChildren(el("span", { text: p.name, attrs: { translate: "no" } }), ": your referrals");
     $("partner-view-figures").textContent = figuresText(p.figures);
     $("partner-view-link").textContent = p.share_link;
     const b = $("partner-view-export");

@@ -2,7 +2,7 @@
 // bulk actions on the checked rows, and "load more" along next_cursor.
 // Every value from the API is written with textContent.
 import { act, bulk, searchSignatures } from "./api.js";
-import { $, el, errorText, isDisabled, localToIso, plural, say, setDisabled, srOnly, timeEl } from "./dom.js";
+import { $, el, errorText, isDisabled, localToIso, plural, say, setDisabled, timeEl } from "./dom.js";
 import { ask } from "./ask.js";
 import { ACTION, APPLIES, DONE, KIND, STATE } from "./labels.js";
 import { DECISIONS, decisionButtons, keepFirstReason, matchBlock } from "./lookalike.js";
@@ -75,7 +75,7 @@ export function queue(ctx) {
     return el("button", {
       type: "button", className: `btn btn-small${action === "reject" ? " btn-danger" : ""}`,
       dataset: { action, id: sig.id },
-    }, label, srOnly(` ${sig.name || sig.id}`));
+    }, label, el("span", { className: "visually-hidden", text: ` ${sig.name || sig.id}`, attrs: { translate: "no" } }));
   }
 
   function row(sig) {
