@@ -149,6 +149,16 @@ export const KO = {
   "Counting the signers it reaches…": "받을 서명자 수를 세는 중…", "Queueing the mails…": "메일을 대기열에 넣는 중…",
 };
 
+// An export's label (files.js, partners.js): "XLSX with emails (Listed, Hidden)", "Delivery
+// letter (PDF) dated 2026-12-01", "CSV of your consenting referrals".
+function label(tr, s) {
+  let m = s.match(/^(.+) dated (\S+)$/);
+  if (m) return `${label(tr, m[1])} (${m[2]} 날짜)`;
+  m = s.match(/^(CSV|XLSX|JSON)( with emails)?(?: \((.+)\))?$/);
+  if (m) return `${m[1]}${m[2] ? " (이메일 포함)" : ""}${m[3] ? ` (${m[3].split(", ").map(tr).join(", ")})` : ""}`;
+  return tr(s);
+}
+
 export const KO_PATTERNS = [
   [/^Text in (\S+) \(the letter's language\)$/, "$1 본문 (서한의 언어)"],
   [/^Text in (\S+) \(optional\)$/, "$1 본문 (선택)"],
@@ -171,9 +181,10 @@ export const KO_PATTERNS = [
   [/^Select (.+)$/, "선택: $1"],
   [/^Too many requests\. Wait (.+) seconds and try again\.$/, "요청이 너무 많습니다. $1초 기다린 뒤 다시 시도하세요."],
   [/^Something went wrong on the server\.(.*)$/, "서버에서 문제가 생겼습니다.$1"],
-  [/^Download (.+)$/, "$1 내려받기"],
-  [/^Preparing the (.+) export…$/, "$1 내보내기를 준비하는 중…"],
-  [/^The (.+) export is ready: use the download link below\.$/, "$1 내보내기가 준비되었습니다. 아래 다운로드 링크를 쓰세요."],
+  [/^Download (?:the )?(.+)$/, (tr, x) => `${label(tr, x)} 내려받기`],
+  [/^Preparing the (.+) export…$/, (tr, x) => `${label(tr, x)} 내보내기를 준비하는 중…`],
+  [/^The (.+) export is ready: use the download link below\.$/, (tr, x) => `${label(tr, x)} 내보내기가 준비되었습니다. 아래 다운로드 링크를 쓰세요.`],
+  [/^Progress of the (.+?)( export)?$/, (tr, x, e) => `${label(tr, x)}${e ? " 내보내기" : ""} 진행 상황`],
   [/^Reject (\d+)$/, "$1건 거부"],
   [/^Yes, reject (\d+)$/, "예, $1건 거부"],
 ];
@@ -211,3 +222,148 @@ KO_PATTERNS.push(
 
 KO["Undersigned · organisers' page. Signers' email addresses shown here are private: never share them."] =
   "Undersigned · 주최자 페이지. 여기 보이는 서명자의 이메일 주소는 비공개입니다. 절대 공유하지 마세요.";
+
+// exports and jobs (files.js, jobs.js)
+Object.assign(KO, {
+  "Each export is written in the background (a bar shows how far it got) and then offered as a download link that expires after a while. The list exports contain the listed signatures, in the letter's order, unless you tick other states below; \"with emails\" adds the signers' private email addresses: handle that file with care.": "내보내기는 백그라운드에서 만들어지며(막대에 진행 정도가 보입니다) 잠시 후 만료되는 다운로드 링크로 제공됩니다. 목록 내보내기에는 아래에서 다른 상태를 고르지 않으면 게재된 서명이 서한 순서대로 들어갑니다. \"이메일 포함\"은 서명자의 비공개 이메일 주소를 더하므로 파일을 조심해서 다루세요.",
+  "Delivery letter (PDF)": "전달용 서한 (PDF)",
+  "(opens in a new tab)": "(새 탭에서 열림)",
+  "incomplete": "미완성",
+  "Waiting for a worker…": "작업자를 기다리는 중…",
+  "Reading the signatures": "서명을 읽는 중", "Writing the file": "파일을 쓰는 중",
+  "Uploading the file": "파일을 올리는 중", "Done": "완료",
+  "Progress of the snapshot": "스냅숏 진행 상황",
+  "Skipped: this letter is not snapshotted (closed too long ago?).": "건너뜀: 이 서한은 스냅숏을 만들지 않습니다 (닫힌 지 너무 오래되었나요?).",
+  "Today's files (lists, letter, manifest) are replaced by the list as it is now. Earlier links to today's files will fetch the new ones; the replaced files are kept in the bucket's history for a while.": "오늘의 파일(목록, 서한, 매니페스트)이 지금의 목록으로 바뀝니다. 전에 준 오늘 파일 링크는 새 파일을 받게 되며, 바뀐 파일은 한동안 버킷 기록에 남습니다.",
+});
+KO_PATTERNS.push(
+  [/^(?:(Reading the signatures|Writing the file|Uploading the file|Done): )?([\d,]+)(?: of ([\d,]+))? rows written(?:, ([\d,]+) read)?(?:; (\d+) of (\d+) parts done)?$/,
+    (tr, phase, written, total, read, done, parts) => `${phase ? `${tr(phase)}: ` : ""}${total ? `${total}행 중 ${written}행 씀` : `${written}행 씀`}${read ? `, ${read}행 읽음` : ""}${parts ? `. ${parts}개 부분 중 ${done}개 완료` : ""}`],
+  [/^The job stopped without finishing( \(.+\))?\. Try again\.$/, (tr, why) => `작업이 끝나지 않고 멈췄습니다${why || ""}. 다시 시도하세요.`],
+  [/^(.+), (.+); link valid for (\d+) (minutes|seconds)$/, (tr, file, size, k, unit) => `${file}, ${size}. 링크 유효 시간 ${k}${unit === "minutes" ? "분" : "초"}`],
+  [/^(.+), (.+); the link expires in (\d+) minutes$/, "$1, $2. 링크는 $3분 뒤 만료됩니다"],
+);
+
+// partners (partners.js) and a partner's own view
+Object.assign(KO, {
+  "Your referrals": "링크로 온 서명자",
+  "Your link:": "우리 링크:",
+  "Export your consenting referrals' names and emails (CSV)": "연락에 동의한 서명자의 이름과 이메일 내보내기 (CSV)",
+  ": your referrals": ": 링크로 온 서명자",
+  "Partners": "협력 단체",
+  "Organisations that bring their own supporters. Each gets a link and an embed carrying its code; its figures count the sign-ons that came by them. A partner's own token sees only its figures and, if you allow it, the names and emails of its referrals who ticked its consent.": "자기 지지자를 모아 오는 단체입니다. 단체마다 고유 코드가 담긴 링크와 삽입 코드를 받고, 그 현황에는 이 링크로 들어온 서명이 집계됩니다. 협력 단체 전용 토큰으로는 그 단체의 현황만 볼 수 있으며, 허용하면 그 단체의 연락에 동의한, 링크로 온 서명자의 이름과 이메일도 받을 수 있습니다.",
+  "Add a partner": "협력 단체 추가",
+  "Short code (2-16 of a-z, 0-9)": "짧은 코드 (a-z, 0-9 중 2~16자)",
+  "May download its consenting referrals' names": "연락에 동의한, 링크로 온 서명자의 이름을 내려받을 수 있음",
+  "Show “Signed through …: N” on its link": "링크에 “…을(를) 통해 서명: N” 표시",
+  "Add the partner": "추가",
+  "Link:": "링크:", "Embed:": "삽입 코드:",
+  "Export CSV": "CSV 내보내기", "With emails": "이메일 포함", "As the partner gets it": "협력 단체가 받는 그대로",
+  "Issue a token for its staff": "실무자용 토큰 발급",
+  "CSV of consenting referrals with emails": "연락에 동의한 서명자 CSV (이메일 포함)",
+  "CSV of your consenting referrals": "연락에 동의한 서명자 CSV",
+  "Token (shown once; it sees only this partner):": "토큰 (한 번만 표시, 이 협력 단체만 볼 수 있음):",
+  "No partners yet.": "아직 협력 단체가 없습니다.",
+});
+KO_PATTERNS.push(
+  [/^([\d,]+) signed through the link, ([\d,]+) confirmed; listed now: ([\d,]+) organisations, ([\d,]+) individuals, ([\d,]+) countries(?:\. By day: (.+))?\.$/,
+    (tr, s, c, o, i, n, days) => `링크로 서명 ${s}건, 확인 ${c}건. 현재 게재: 단체 ${o}, 개인 ${i}, ${n}개국${days ? `. 일별: ${days}` : ""}.`],
+  [/^(May|May not) download names and emails of consenting referrals; count (shown|not shown) on its link\.$/,
+    (tr, may, shown) => `연락에 동의한 서명자의 이름과 이메일을 내려받을 수 ${may === "May" ? "있음" : "없음"}. 링크에 숫자 ${shown === "shown" ? "표시" : "표시 안 함"}.`],
+  [/^Added (.+): its link is (\S+)$/, "$1을(를) 추가했습니다. 링크: $2"],
+);
+
+// imports (imports.js)
+Object.assign(KO, {
+  "Import sign-ons": "서명 가져오기",
+  "Sign-ons collected elsewhere (by email, on paper), from a CSV (UTF-8) or XLSX file of at most 1 MB and 2,000 rows, the first row naming the columns. \"Check the file\" stores nothing: it reports each row that would be listed, held (it looks like an organisation already there), a duplicate, or not acceptable. Then \"Import\" stores that file; importing it again adds nothing.": "다른 곳에서(이메일로, 종이로) 받은 서명을 CSV(UTF-8)나 XLSX 파일에서 가져옵니다. 파일은 1 MB, 2,000행 이하이고 첫 행에 열 이름이 있어야 합니다. \"파일 확인\"은 아무것도 저장하지 않고, 각 행이 게재될지, 보류될지(이미 있는 단체와 비슷해 보임), 중복인지, 받을 수 없는지 알려 줍니다. 그다음 \"가져오기\"로 그 파일을 저장합니다. 같은 파일을 다시 가져와도 더해지는 것은 없습니다.",
+  "File": "파일",
+  "Columns (the header of each; leave empty if the file has none)": "열 (각 열의 머리글. 파일에 없는 열은 비워 두세요)",
+  "Kind (organisation or individual)": "유형 (단체 또는 개인)",
+  "Kind of every row, if no column says": "유형 열이 없을 때 모든 행의 유형",
+  "(from the column)": "(열에서)",
+  "Where they were collected (kept on each row)": "받은 곳 (각 행에 기록됩니다)",
+  "email, 2020-02-20": "이메일, 2020-02-20",
+  "Email each row with an address: “you were added; withdraw here”": "주소가 있는 행마다 메일 보내기: “서명자로 추가되었습니다. 여기서 철회할 수 있습니다”",
+  "Check the file": "파일 확인", "Import": "가져오기",
+  "Checking the file…": "파일을 확인하는 중…", "Importing…": "가져오는 중…",
+  "Choose a CSV or XLSX file.": "CSV 또는 XLSX 파일을 고르세요.",
+  "Name the column of the names.": "이름이 든 열을 입력하세요.",
+  "Say where these sign-ons were collected (e.g. “email, 2020-02-20” or “paper”).": "이 서명을 받은 곳을 입력하세요 (예: “이메일, 2020-02-20” 또는 “종이”).",
+  "The affiliation is not acceptable.": "직함 또는 소속을 받을 수 없습니다.",
+  "Looks like an organisation already there: stored in the moderation queue with the match, for an organiser to decide.": "이미 있는 단체와 비슷해 보입니다. 주최자가 결정하도록 비슷한 서명과 함께 검토 대기열에 저장합니다.",
+});
+KO_PATTERNS.push(
+  [/^(Not imported|Duplicates \(not imported\)|Formula signs removed|Held as lookalikes):$/,
+    (tr, g) => `${{ "Not imported": "가져오지 않음", "Duplicates (not imported)": "중복 (가져오지 않음)",
+      "Formula signs removed": "수식 기호 제거", "Held as lookalikes": "비슷한 이름으로 보류" }[g]}:`],
+  [/^Row (\d+)(?:, column (.+))?:$/, (tr, row, col) => `${row}행${col ? `, 열 ${col}` : ""}:`],
+  [/^Dry run: (\d+) rows? read; (\d+) would be listed, (\d+) held for review\. Nothing was stored\.$/,
+    "모의 실행: $1행 읽음. 게재 예정 $2건, 검토 보류 $3건. 아무것도 저장하지 않았습니다."],
+  [/^Imported: (\d+) stored \((\d+) listed, (\d+) held for review\)(?:; (\d+) will be told by email)?\.$/,
+    (tr, a, l, h, n) => `가져오기 완료: ${a}건 저장 (게재 ${l}건, 검토 보류 ${h}건)${n ? `. ${n}명에게 메일로 알립니다` : ""}.`],
+  [/^Import (\d+) rows?$/, "$1행 가져오기"],
+  [/^Row (\d+) repeats row (\d+)\.$/, "$1행은 $2행과 같습니다."],
+  [/^The (name|kind|affiliation|country|email) began with a formula sign; it was removed\.$/,
+    (tr, f) => `${{ name: "이름이", kind: "유형이", affiliation: "직함 또는 소속이", country: "국가가", email: "이메일이" }[f]} 수식 기호로 시작해 그 기호를 지웠습니다.`],
+  [/^(“.*”) is not a kind: organisation or individual\.$/, "$1은(는) 유형이 아닙니다: 단체 또는 개인."],
+  [/^(“.*”) is not an ISO 3166-1 two-letter country code\.$/, "$1은(는) ISO 3166-1 두 글자 국가 코드가 아닙니다."],
+  [/^The name is missing or not acceptable \((.+)\)\.$/, "이름이 없거나 받을 수 없습니다 ($1)."],
+);
+
+// lookalikes (lookalike.js)
+Object.assign(KO, {
+  "Same organisation: keep the first": "같은 단체: 먼저 온 서명 유지",
+  "Different: approve": "다른 단체: 승인",
+  "Looks like an organisation already on the letter": "서한에 이미 있는 단체와 비슷함",
+  "This signature": "이 서명",
+  "Looks like, already on the letter": "비슷한 기존 서명",
+});
+KO_PATTERNS.push(
+  [/^(Organisation|Individual)(?: · ([A-Z]{2}))?(?: · (.+))?$/, (tr, kind, country, state) =>
+    [tr(kind), country, state && tr(state)].filter(Boolean).join(" · ")],
+  [/^(Approved|Rejected|Hidden|Unhidden): (“.+”)\.$/, (tr, done, who) => `${tr(done)}: ${who}.`],
+);
+
+// delivery (delivery.js)
+Object.assign(KO, {
+  "Deliver the letter": "서한 전달",
+  "Sends one snapshot's PDF (the list as it was cut) to the addressee's offices, with your cover message, and records it: the snapshot, the sha256 of its manifest and of the PDF, SES's message id, and what each recipient's mail server answered. Preview first; the public page then says \"Delivered to … on … with N signatures\".": "스냅숏 하나의 PDF(만든 시점의 목록)를 안내 메시지와 함께 수신인의 사무실로 보내고, 스냅숏, 매니페스트와 PDF의 sha256, SES 메시지 ID, 받는 메일 서버마다의 응답을 기록합니다. 먼저 미리 보세요. 보내면 공개 페이지에 \"…에 서명 N개와 함께 …에게 전달되었습니다\"라고 표시됩니다.",
+  "Snapshot": "스냅숏",
+  "Complete snapshots with a PDF, newest first. Cut one above to deliver today's list.": "PDF가 있는 완성된 스냅숏, 최신순. 오늘의 목록을 전달하려면 위에서 하나 만드세요.",
+  "Recipients (one address a line)": "받는 사람 (한 줄에 주소 하나)",
+  "Empty: the letter's subject.": "비워 두면 서한의 제목줄.",
+  "Cover message (Markdown)": "안내 메시지 (Markdown)",
+  "Attach the DOCX too": "DOCX도 첨부",
+  "Send this delivery": "이대로 보내기", "Refresh deliveries": "전달 내역 새로 고침", "Deliveries": "전달 내역",
+  "To": "받는 사람", "From": "보내는 사람", "Subject": "제목줄", "Attached": "첨부",
+  "There is no complete snapshot with a PDF yet: cut one first.": "아직 PDF가 있는 완성된 스냅숏이 없습니다. 먼저 하나 만드세요.",
+  "Name at least one recipient.": "받는 사람을 한 명 이상 입력하세요.",
+  "Write the cover message.": "안내 메시지를 쓰세요.",
+  "Preparing the preview…": "미리 보기를 준비하는 중…",
+  "Nothing was sent. Check the preview, then send it.": "아무것도 보내지 않았습니다. 미리 보기를 확인한 뒤 보내세요.",
+  "Send this delivery?": "이대로 보낼까요?", "Send it": "보내기",
+  "Send it again?": "다시 보낼까요?", "Send it again": "다시 보내기", "Not sent again.": "다시 보내지 않았습니다.",
+  "Sending…": "보내는 중…", "Not delivered yet.": "아직 전달하지 않았습니다.",
+  "sending": "보내는 중", "sent": "보냄", "failed": "실패", "· to": "· 수신인:",
+  "sent, no answer yet": "보냄, 아직 응답 없음", "delivered to the mail server": "메일 서버에 전달됨",
+  "bounced": "반송됨", "marked as spam": "스팸으로 표시됨", "delayed": "지연됨",
+});
+KO_PATTERNS.push(
+  [/^(\S+): (\d+) signatures; manifest sha256 (\w+)$/, "$1: 서명 $2개, 매니페스트 sha256 $3"],
+  [/^The PDF of the (\S+) snapshot \((\d+) signatures\) goes to (.+) now\. It cannot be called back\.$/,
+    "$1 스냅숏의 PDF(서명 $2개)를 지금 $3(으)로 보냅니다. 보낸 뒤에는 되돌릴 수 없습니다."],
+  [/^Sent to (\d+) recipient\(s\)\. SES message id (.+)\.$/, "받는 사람 $1명에게 보냈습니다. SES 메시지 ID $2."],
+  [/^· snapshot (\S+), (\d+) signatures · by$/, "· 스냅숏 $1, 서명 $2개 · 보낸 이:"],
+  [/^letter\.pdf sha256 (\w+) · manifest sha256 (.+)$/, "letter.pdf sha256 $1 · 매니페스트 sha256 $2"],
+);
+KO["Rename…"] = "이름 수정…";
+KO_PATTERNS.push(
+  [/^row (\d+)$/, "$1행"],
+  [/^Snapshot written( \(\S+\))?: the list as at (.+)\.$/, (tr, day, at) => `스냅숏을 만들었습니다${day || ""}: ${tr(at)} 기준 목록.`],
+  [/^Today's snapshot( \(\S+\))? was cut again: its files now hold the list as at (.+), replacing the cut of (.+)\. Links to today's files given out before now fetch the new files\.$/,
+    (tr, day, at, was) => `오늘 스냅숏${day || ""}을 다시 만들었습니다. 파일에는 이제 ${tr(at)} 기준 목록이 들어 있으며 ${tr(was)}에 만든 것을 대신합니다. 전에 준 오늘 파일 링크는 이제 새 파일을 받습니다.`],
+  [/^Today's snapshot( \(\S+\))? was cut at (.+); nothing was written\. To include what changed since, cut it again: today's files are replaced by the list as it is now\.$/,
+    (tr, day, at) => `오늘 스냅숏${day || ""}은 ${tr(at)}에 만들어졌으며 아무것도 쓰지 않았습니다. 그 뒤 바뀐 내용을 넣으려면 다시 만드세요. 오늘의 파일이 지금의 목록으로 바뀝니다.`],
+);
+KO["earlier today"] = "오늘 앞서";
