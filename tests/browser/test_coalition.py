@@ -1,5 +1,6 @@
 """Coalitions on the organisers' page: a lookalike organisation held beside its match, an
-XLSX import's dry run and apply, and a partner's own token with its export."""
+XLSX import's dry run and apply, a partner's own token with its export, and the partners,
+imports and delivery panels (and a partner's own page) in Korean."""
 from __future__ import annotations
 
 import urllib.request
@@ -159,3 +160,56 @@ def test_a_partners_token_sees_its_own_figures_and_export_and_nothing_else(page,
         status, resp = api(site, method, path, body, token=staff)
         assert (status, resp["error"]["code"]) == (403, "forbidden"), (path, resp)
     assert not page.errors, page.errors
+
+
+# The words of a panel's visible text that are still English (4+ Latin letters), leaving out
+# what i18n.js never translates (typed or stored values: [translate="no"], code, …).
+ENGLISH_LEFT = """(sel) => {
+  const keep = '[translate="no"], .sig-name, .token-name, code, textarea, script, style';
+  const out = [], it = document.createTreeWalker(document.querySelector(sel), NodeFilter.SHOW_TEXT);
+  for (let n = it.nextNode(); n; n = it.nextNode())
+    if (!n.parentElement.closest(keep)) out.push(...(n.nodeValue.match(/[A-Za-z]{4,}/g) || []));
+  return out; }"""
+NOT_WORDS = {"XLSX", "DOCX", "Markdown"}
+
+
+def test_the_partners_imports_and_delivery_panels_read_in_korean(new_page, site, token, tmp_path):
+    from chalicelib.partner_models import PartnerIn
+    from helpers import make_letter
+    slug = f"k-{uuid.uuid4().hex[:10]}"
+    make_letter(site.service, slug)
+    # a partner named like a label: its name is shown as typed, never translated
+    site.service.partners.add(slug, PartnerIn(name="Partners", code="nkw", may_download=True))
+    page = new_page("ko")
+    sign_in(page, site, token, slug)
+    card = page.locator("#partner-list .partner")
+    expect(card.locator("h3")).to_have_text("Partners (nkw)")
+    card.get_by_role("button", name="실무자용 토큰 발급").click()
+    expect(card).to_contain_text("토큰 (한 번만 표시")
+    csv = tmp_path / "paper.csv"  # a Korean organiser's file: its headers are Korean
+    csv.write_text("이름,유형,국가\n맑은하늘,organisation,KR\n맑은하늘,organisation,KR\n=1+1,individual,KR\n"
+                   "김하늘,individual,XX\n", encoding="utf-8")
+    page.set_input_files("#import-file", str(csv))
+    for field, header in (("name", "이름"), ("kind", "유형"), ("country", "국가")):
+        page.fill(f"#import-map-{field}", header)
+    page.fill("#import-source", "종이")
+    page.click("#import-dry")
+    expect(page.locator("#import-result")).to_have_text(
+        "모의 실행: 4행 읽음. 게재 예정 2건, 검토 보류 0건. 아무것도 저장하지 않았습니다.")
+    expect(page.locator("#import-report li")).to_have_count(3)
+    page.click("#deliver-preview")  # no snapshot yet: refused, in Korean
+    expect(page.locator("#deliver-status")).to_have_text("아직 PDF가 있는 완성된 스냅숏이 없습니다. 먼저 하나 만드세요.")
+    for panel, korean in (("#partner-section", "협력 단체 추가"), ("#import-section", "2행 가져오기"),
+                          ("#deliver-section", "아직 전달하지 않았습니다.")):
+        expect(page.locator(panel)).to_contain_text(korean)
+        assert set(page.evaluate(ENGLISH_LEFT, panel)) <= NOT_WORDS, panel
+    staff = site.service.organisers.create("Partners staff", [], partner=f"{slug}/nkw").token
+    own = new_page("ko")  # the partner's own page
+    own.goto(f"{site.url}/admin.html")
+    own.fill("#token", staff)
+    own.click("#signin-submit")
+    expect(own.locator("#partner-view-h")).to_have_text("Partners: 링크로 온 서명자")
+    expect(own.locator("#partner-view-figures")).to_have_text(
+        "링크로 서명 0건, 확인 0건. 현재 게재: 단체 0, 개인 0, 0개국.")
+    assert set(own.evaluate(ENGLISH_LEFT, "#partner-view")) <= NOT_WORDS
+    assert not page.errors and not own.errors, (page.errors, own.errors)
