@@ -153,7 +153,7 @@ export const KO = {
 // letter (PDF) dated 2026-12-01", "CSV of your consenting referrals".
 function label(tr, s) {
   let m = s.match(/^(.+) dated (\S+)$/);
-  if (m) return `${label(tr, m[1])} (${m[2]} 날짜)`;
+  if (m) return `${label(tr, m[1])} (${m[2]}자)`;
   m = s.match(/^(CSV|XLSX|JSON)( with emails)?(?: \((.+)\))?$/);
   if (m) return `${m[1]}${m[2] ? " (이메일 포함)" : ""}${m[3] ? ` (${m[3].split(", ").map(tr).join(", ")})` : ""}`;
   return tr(s);
@@ -366,4 +366,23 @@ KO_PATTERNS.push(
   [/^Today's snapshot( \(\S+\))? was cut at (.+); nothing was written\. To include what changed since, cut it again: today's files are replaced by the list as it is now\.$/,
     (tr, day, at) => `오늘 스냅숏${day || ""}은 ${tr(at)}에 만들어졌으며 아무것도 쓰지 않았습니다. 그 뒤 바뀐 내용을 넣으려면 다시 만드세요. 오늘의 파일이 지금의 목록으로 바뀝니다.`],
 );
-KO["earlier today"] = "오늘 앞서";
+KO["earlier today"] = "오늘 앞선 시각";
+
+// leftovers of the older panels (main.js, queue.js, invalidate.js)
+Object.assign(KO, {
+  "The token was not accepted. Check it and sign in again. (After many failed sign-ins every token is refused until the minute ends.)": "토큰이 받아들여지지 않았습니다. 확인하고 다시 로그인하세요. (로그인에 여러 번 실패하면 그 1분이 끝날 때까지 모든 토큰이 거부됩니다.)",
+  "“Created from” must be before “Created before”.": "“생성 시작”은 “생성 종료”보다 앞서야 합니다.",
+  "its mail bounced: it cannot confirm": "메일이 반송되어 확인할 수 없습니다",
+});
+KO_PATTERNS.push(
+  [/^Dry run: (\d+) signatures? would be rejected\. Nothing was changed\.$/, "모의 실행: 서명 $1건이 거부됩니다. 아무것도 바뀌지 않았습니다."],
+  [/^This will reject (\d+) signatures? with the reason (“[\s\S]*”)\. Reject them\?$/, "서명 $1건을 사유 $2(으)로 거부합니다. 거부할까요?"],
+  [/^Rejected (\d+) signatures?(?: \((\d+) matched now; (\d+) at the dry run\))?\.$/,
+    (tr, n, now, dry) => `서명 ${n}건을 거부했습니다${now ? ` (지금 일치 ${now}건, 모의 실행 때 ${dry}건)` : ""}.`],
+  [/^(Approved|Rejected|Hidden|Unhidden): (\d+)\.(?: Skipped: (\d+) \(not found, or not in a state “\w+” applies to\)\.)?$/,
+    (tr, done, n, skipped) => `${tr(done)}: ${n}건.${skipped ? ` 건너뜀: ${skipped}건 (없거나 이 작업을 할 수 없는 상태).` : ""}`],
+);
+KO_PATTERNS.push(
+  [/^Renamed (“.+”) to (“.+”)\.$/, "$1의 이름을 $2(으)로 수정했습니다."],
+  [/^Now: (.+)$/, "현재: $1"],
+);
