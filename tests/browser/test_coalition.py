@@ -1,6 +1,6 @@
 """Coalitions on the organisers' page: a lookalike organisation held beside its match, an
 XLSX import's dry run and apply, a partner's own token with its export, and the partners,
-imports and delivery panels (and a partner's own page) in Korean."""
+imports, delivery and updates panels (and a partner's own page) in Korean."""
 from __future__ import annotations
 
 import urllib.request
@@ -173,7 +173,7 @@ ENGLISH_LEFT = """(sel) => {
 NOT_WORDS = {"XLSX", "DOCX", "Markdown"}
 
 
-def test_the_partners_imports_and_delivery_panels_read_in_korean(new_page, site, token, tmp_path):
+def test_the_partners_imports_delivery_and_updates_panels_read_in_korean(new_page, site, token, tmp_path):
     from chalicelib.partner_models import PartnerIn
     from helpers import make_letter
     slug = f"k-{uuid.uuid4().hex[:10]}"
@@ -200,7 +200,7 @@ def test_the_partners_imports_and_delivery_panels_read_in_korean(new_page, site,
     page.click("#deliver-preview")  # no snapshot yet: refused, in Korean
     expect(page.locator("#deliver-status")).to_have_text("아직 PDF가 있는 완성된 스냅숏이 없습니다. 먼저 하나 만드세요.")
     for panel, korean in (("#partner-section", "협력 단체 추가"), ("#import-section", "2행 가져오기"),
-                          ("#deliver-section", "아직 전달하지 않았습니다.")):
+                          ("#deliver-section", "아직 전달하지 않았습니다."), ("#updates-section", "아직 소식이 없습니다.")):
         expect(page.locator(panel)).to_contain_text(korean)
         assert set(page.evaluate(ENGLISH_LEFT, panel)) <= NOT_WORDS, panel
     staff = site.service.organisers.create("Partners staff", [], partner=f"{slug}/nkw").token

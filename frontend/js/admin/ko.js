@@ -336,7 +336,7 @@ Object.assign(KO, {
   "Cover message (Markdown)": "안내 메시지 (Markdown)",
   "Attach the DOCX too": "DOCX도 첨부",
   "Send this delivery": "이대로 보내기", "Refresh deliveries": "전달 내역 새로 고침", "Deliveries": "전달 내역",
-  "To": "받는 사람", "From": "보내는 사람", "Subject": "제목줄", "Attached": "첨부",
+  "To": "받는 사람", "From": "보내는 사람", "Attached": "첨부",
   "There is no complete snapshot with a PDF yet: cut one first.": "아직 PDF가 있는 완성된 스냅숏이 없습니다. 먼저 하나 만드세요.",
   "Name at least one recipient.": "받는 사람을 한 명 이상 입력하세요.",
   "Write the cover message.": "안내 메시지를 쓰세요.",
@@ -353,7 +353,9 @@ KO_PATTERNS.push(
   [/^(\S+): (\d+) signatures; manifest sha256 (\w+)$/, "$1: 서명 $2개, 매니페스트 sha256 $3"],
   [/^The PDF of the (\S+) snapshot \((\d+) signatures\) goes to (.+) now\. It cannot be called back\.$/,
     "$1 스냅숏의 PDF(서명 $2개)를 지금 $3(으)로 보냅니다. 보낸 뒤에는 되돌릴 수 없습니다."],
-  [/^Sent to (\d+) recipient\(s\)\. SES message id (.+)\.$/, "받는 사람 $1명에게 보냈습니다. SES 메시지 ID $2."],
+  [/^Sent to (\d+) recipient\(s\)\. SES message id (\S+?)\.(?: Update (\d+) tells the signers who opted in \(see Updates to signers\)\.)?$/,
+    (tr, k, id, u) => `받는 사람 ${k}명에게 보냈습니다. SES 메시지 ID ${id}.${u ? ` 소식 ${u}이(가) 소식 받기를 선택한 서명자에게 알립니다 (서명자에게 보내는 소식 참고).` : ""}`],
+  [/^· announced in update (\d+)$/, "· 소식 $1(으)로 알림"],
   [/^· snapshot (\S+), (\d+) signatures · by$/, "· 스냅숏 $1, 서명 $2개 · 보낸 이:"],
   [/^letter\.pdf sha256 (\w+) · manifest sha256 (.+)$/, "letter.pdf sha256 $1 · 매니페스트 sha256 $2"],
 );
@@ -385,4 +387,24 @@ KO_PATTERNS.push(
 KO_PATTERNS.push(
   [/^Renamed (“.+”) to (“.+”)\.$/, "$1의 이름을 $2(으)로 수정했습니다."],
   [/^Now: (.+)$/, "현재: $1"],
+);
+
+// updates to signers (updates.js), what the first pass left, and the delivery's announce
+Object.assign(KO, {
+  "Tell the signers who opted in to updates (\"The letter was delivered to … on … with N signatures\")": "소식 받기를 선택한 서명자에게 알리기 (\"서한이 …에 서명 N개와 함께 …에게 전달되었습니다\")",
+  "Counting the reach": "받을 사람 수 세기", "Queueing the mails": "메일을 대기열에 넣기",
+  "written by": "작성:", "· sent by": "· 발송:", "· sent with the delivery": "· 전달과 함께 보냄",
+  "· reach not counted": "· 받을 사람 수를 세지 않음",
+});
+KO_PATTERNS.push(
+  [/^The update in (\S+), as HTML$/, "HTML로 본 $1 소식"],
+  [/^Write a subject and a message in (\S+), the letter's language\.$/, "서한의 언어인 $1(으)로 제목과 내용을 쓰세요."],
+  [/^Update (\d+) goes to the ([\d,]+) signers who opted in, at the send rate\. It cannot be called back\.$/,
+    "소식 $1은(는) 소식 받기를 선택한 서명자 $2명에게 발송 속도에 맞춰 갑니다. 보낸 뒤에는 되돌릴 수 없습니다."],
+  [/^Update (\d+): ([\d,]+) mails queued; they go out at the send rate\.$/, "소식 $1: 메일 $2통을 대기열에 넣었습니다. 발송 속도에 맞춰 나갑니다."],
+  [/^(\d+) · (draft|sending|sent|failed) ·$/, (tr, seq, state) =>
+    `${seq} · ${{ draft: "초안", sending: "보내는 중", sent: "보냄", failed: "실패" }[state]} ·`],
+  [/^· reaches ([\d,]+) \(counted$/, "· 받을 사람 $1명 (센 시각:"],
+  [/^· ([\d,]+) queued · ([\d,]+) sent · ([\d,]+) failed · ([\d,]+) suppressed · ([\d,]+) skipped$/,
+    "· 대기 $1 · 보냄 $2 · 실패 $3 · 수신 차단 $4 · 건너뜀 $5"],
 );

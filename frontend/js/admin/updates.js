@@ -11,6 +11,7 @@ import { follow, progressView } from "./jobs.js";
 const q = encodeURIComponent;
 const base = (slug) => `/admin/letters/${q(slug)}/updates`;
 const n = (x) => Number(x || 0).toLocaleString("en");
+const kept = (text) => el("span", { text, attrs: { translate: "no" } }); // a token name: never translated
 
 export function updatesPanel(ctx) {
   const form = $("update-form"), texts = $("update-texts"), status = $("update-status");
@@ -154,8 +155,8 @@ export function updatesPanel(ctx) {
         el("p", {}, `${u.seq} · ${u.state} · `, el("q", { text: main.subject, attrs: { translate: "no" } }),
           ` · ${counts}`, u.state === "draft" && u.reach != null ? timeEl(u.reach_counted_at) : "",
           u.state === "draft" && u.reach != null ? ")" : ""),
-        el("p", { className: "hint", attrs: { translate: "no" } }, `written by ${u.created_by} `, timeEl(u.created_at),
-          u.sent_at ? ` · sent by ${u.sent_by} ` : "", u.sent_at ? timeEl(u.sent_at) : "",
+        el("p", { className: "hint" }, "written by ", kept(u.created_by), " ", timeEl(u.created_at),
+          u.sent_at ? " · sent by " : "", u.sent_at ? kept(u.sent_by) : "", u.sent_at ? " " : "", u.sent_at ? timeEl(u.sent_at) : "",
           u.source === "delivery" ? " · sent with the delivery" : ""));
     }));
   }
