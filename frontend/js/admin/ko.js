@@ -226,13 +226,10 @@ KO["Undersigned · organisers' page. Signers' email addresses shown here are pri
 // exports and jobs (files.js, jobs.js)
 Object.assign(KO, {
   "Each export is written in the background (a bar shows how far it got) and then offered as a download link that expires after a while. The list exports contain the listed signatures, in the letter's order, unless you tick other states below; \"with emails\" adds the signers' private email addresses: handle that file with care.": "내보내기는 백그라운드에서 만들어지며(막대에 진행 정도가 보입니다) 잠시 후 만료되는 다운로드 링크로 제공됩니다. 목록 내보내기에는 아래에서 다른 상태를 고르지 않으면 게재된 서명이 서한 순서대로 들어갑니다. \"이메일 포함\"은 서명자의 비공개 이메일 주소를 더하므로 파일을 조심해서 다루세요.",
-  "Delivery letter (PDF)": "전달용 서한 (PDF)",
-  "(opens in a new tab)": "(새 탭에서 열림)",
-  "incomplete": "미완성",
-  "Waiting for a worker…": "작업자를 기다리는 중…",
-  "Reading the signatures": "서명을 읽는 중", "Writing the file": "파일을 쓰는 중",
-  "Uploading the file": "파일을 올리는 중", "Done": "완료",
-  "Progress of the snapshot": "스냅숏 진행 상황",
+  "Delivery letter (PDF)": "전달용 서한 (PDF)", "(opens in a new tab)": "(새 탭에서 열림)",
+  "incomplete": "미완성", "Waiting for a worker…": "작업자를 기다리는 중…",
+  "Reading the signatures": "서명을 읽는 중", "Writing the file": "파일을 쓰는 중", "Uploading the file": "파일을 올리는 중",
+  "Done": "완료", "Progress of the snapshot": "스냅숏 진행 상황",
   "Skipped: this letter is not snapshotted (closed too long ago?).": "건너뜀: 이 서한은 스냅숏을 만들지 않습니다 (닫힌 지 너무 오래되었나요?).",
   "Today's files (lists, letter, manifest) are replaced by the list as it is now. Earlier links to today's files will fetch the new ones; the replaced files are kept in the bucket's history for a while.": "오늘의 파일(목록, 서한, 매니페스트)이 지금의 목록으로 바뀝니다. 전에 준 오늘 파일 링크는 새 파일을 받게 되며, 바뀐 파일은 한동안 버킷 기록에 남습니다.",
 });
@@ -246,18 +243,14 @@ KO_PATTERNS.push(
 
 // partners (partners.js) and a partner's own view
 Object.assign(KO, {
-  "Your referrals": "링크로 온 서명자",
-  "Your link:": "우리 링크:",
+  "Your referrals": "링크로 온 서명자", "Your link:": "우리 링크:",
   "Export your consenting referrals' names and emails (CSV)": "연락에 동의한 서명자의 이름과 이메일 내보내기 (CSV)",
-  ": your referrals": ": 링크로 온 서명자",
-  "Partners": "협력 단체",
+  ": your referrals": ": 링크로 온 서명자", "Partners": "협력 단체",
   "Organisations that bring their own supporters. Each gets a link and an embed carrying its code; its figures count the sign-ons that came by them. A partner's own token sees only its figures and, if you allow it, the names and emails of its referrals who ticked its consent.": "자기 지지자를 모아 오는 단체입니다. 단체마다 고유 코드가 담긴 링크와 삽입 코드를 받고, 그 현황에는 이 링크로 들어온 서명이 집계됩니다. 협력 단체 전용 토큰으로는 그 단체의 현황만 볼 수 있으며, 허용하면 그 단체의 연락에 동의한, 링크로 온 서명자의 이름과 이메일도 받을 수 있습니다.",
-  "Add a partner": "협력 단체 추가",
-  "Short code (2-16 of a-z, 0-9)": "짧은 코드 (a-z, 0-9 중 2~16자)",
+  "Add a partner": "협력 단체 추가", "Short code (2-16 of a-z, 0-9)": "짧은 코드 (a-z, 0-9 중 2~16자)",
   "May download its consenting referrals' names": "연락에 동의한, 링크로 온 서명자의 이름을 내려받을 수 있음",
   "Show “Signed through …: N” on its link": "링크에 “…을(를) 통해 서명: N” 표시",
-  "Add the partner": "추가",
-  "Link:": "링크:", "Embed:": "삽입 코드:",
+  "Add the partner": "추가", "Link:": "링크:", "Embed:": "삽입 코드:",
   "Export CSV": "CSV 내보내기", "With emails": "이메일 포함", "As the partner gets it": "협력 단체가 받는 그대로",
   "Issue a token for its staff": "실무자용 토큰 발급",
   "CSV of consenting referrals with emails": "연락에 동의한 서명자 CSV (이메일 포함)",
@@ -277,8 +270,7 @@ KO_PATTERNS.push(
 Object.assign(KO, {
   "Import sign-ons": "서명 가져오기",
   "Sign-ons collected elsewhere (by email, on paper), from a CSV (UTF-8) or XLSX file of at most 1 MB and 2,000 rows, the first row naming the columns. \"Check the file\" stores nothing: it reports each row that would be listed, held (it looks like an organisation already there), a duplicate, or not acceptable. Then \"Import\" stores that file; importing it again adds nothing.": "다른 곳에서(이메일로, 종이로) 받은 서명을 CSV(UTF-8)나 XLSX 파일에서 가져옵니다. 파일은 1 MB, 2,000행 이하이고 첫 행에 열 이름이 있어야 합니다. \"파일 확인\"은 아무것도 저장하지 않고, 각 행이 게재될지, 보류될지(이미 있는 단체와 비슷해 보임), 중복인지, 받을 수 없는지 알려 줍니다. 그다음 \"가져오기\"로 그 파일을 저장합니다. 같은 파일을 다시 가져와도 더해지는 것은 없습니다.",
-  "File": "파일",
-  "Columns (the header of each; leave empty if the file has none)": "열 (각 열의 머리글. 파일에 없는 열은 비워 두세요)",
+  "File": "파일", "Columns (the header of each; leave empty if the file has none)": "열 (각 열의 머리글. 파일에 없는 열은 비워 두세요)",
   "Kind (organisation or individual)": "유형 (단체 또는 개인)",
   "Kind of every row, if no column says": "유형 열이 없을 때 모든 행의 유형",
   "(from the column)": "(열에서)",
@@ -316,8 +308,7 @@ Object.assign(KO, {
   "Same organisation: keep the first": "같은 단체: 먼저 온 서명 유지",
   "Different: approve": "다른 단체: 승인",
   "Looks like an organisation already on the letter": "서한에 이미 있는 단체와 비슷함",
-  "This signature": "이 서명",
-  "Looks like, already on the letter": "비슷한 기존 서명",
+  "This signature": "이 서명", "Looks like, already on the letter": "비슷한 기존 서명",
 });
 KO_PATTERNS.push(
   [/^(Organisation|Individual)(?: · ([A-Z]{2}))?(?: · (.+))?$/, (tr, kind, country, state) =>
@@ -327,13 +318,11 @@ KO_PATTERNS.push(
 
 // delivery (delivery.js)
 Object.assign(KO, {
-  "Deliver the letter": "서한 전달",
+  "Deliver the letter": "서한 전달", "Snapshot": "스냅숏",
   "Sends one snapshot's PDF (the list as it was cut) to the addressee's offices, with your cover message, and records it: the snapshot, the sha256 of its manifest and of the PDF, SES's message id, and what each recipient's mail server answered. Preview first; the public page then says \"Delivered to … on … with N signatures\".": "스냅숏 하나의 PDF(만든 시점의 목록)를 안내 메시지와 함께 수신인의 사무실로 보내고, 스냅숏, 매니페스트와 PDF의 sha256, SES 메시지 ID, 받는 메일 서버마다의 응답을 기록합니다. 먼저 미리 보세요. 보내면 공개 페이지에 \"…에 서명 N개와 함께 …에게 전달되었습니다\"라고 표시됩니다.",
-  "Snapshot": "스냅숏",
   "Complete snapshots with a PDF, newest first. Cut one above to deliver today's list.": "PDF가 있는 완성된 스냅숏, 최신순. 오늘의 목록을 전달하려면 위에서 하나 만드세요.",
   "Recipients (one address a line)": "받는 사람 (한 줄에 주소 하나)",
-  "Empty: the letter's subject.": "비워 두면 서한의 제목줄.",
-  "Cover message (Markdown)": "안내 메시지 (Markdown)",
+  "Empty: the letter's subject.": "비워 두면 서한의 제목줄.", "Cover message (Markdown)": "안내 메시지 (Markdown)",
   "Attach the DOCX too": "DOCX도 첨부",
   "Send this delivery": "이대로 보내기", "Refresh deliveries": "전달 내역 새로 고침", "Deliveries": "전달 내역",
   "To": "받는 사람", "From": "보내는 사람", "Attached": "첨부",
@@ -359,7 +348,6 @@ KO_PATTERNS.push(
   [/^· snapshot (\S+), (\d+) signatures · by$/, "· 스냅숏 $1, 서명 $2개 · 보낸 이:"],
   [/^letter\.pdf sha256 (\w+) · manifest sha256 (.+)$/, "letter.pdf sha256 $1 · 매니페스트 sha256 $2"],
 );
-KO["Rename…"] = "이름 수정…";
 KO_PATTERNS.push(
   [/^row (\d+)$/, "$1행"],
   [/^Snapshot written( \(\S+\))?: the list as at (.+)\.$/, (tr, day, at) => `스냅숏을 만들었습니다${day || ""}: ${tr(at)} 기준 목록.`],
@@ -368,13 +356,13 @@ KO_PATTERNS.push(
   [/^Today's snapshot( \(\S+\))? was cut at (.+); nothing was written\. To include what changed since, cut it again: today's files are replaced by the list as it is now\.$/,
     (tr, day, at) => `오늘 스냅숏${day || ""}은 ${tr(at)}에 만들어졌으며 아무것도 쓰지 않았습니다. 그 뒤 바뀐 내용을 넣으려면 다시 만드세요. 오늘의 파일이 지금의 목록으로 바뀝니다.`],
 );
-KO["earlier today"] = "오늘 앞선 시각";
 
 // leftovers of the older panels (main.js, queue.js, invalidate.js)
 Object.assign(KO, {
   "The token was not accepted. Check it and sign in again. (After many failed sign-ins every token is refused until the minute ends.)": "토큰이 받아들여지지 않았습니다. 확인하고 다시 로그인하세요. (로그인에 여러 번 실패하면 그 1분이 끝날 때까지 모든 토큰이 거부됩니다.)",
   "“Created from” must be before “Created before”.": "“생성 시작”은 “생성 종료”보다 앞서야 합니다.",
   "its mail bounced: it cannot confirm": "메일이 반송되어 확인할 수 없습니다",
+  "Rename…": "이름 수정…", "earlier today": "오늘 앞선 시각",
 });
 KO_PATTERNS.push(
   [/^Dry run: (\d+) signatures? would be rejected\. Nothing was changed\.$/, "모의 실행: 서명 $1건이 거부됩니다. 아무것도 바뀌지 않았습니다."],
