@@ -84,7 +84,7 @@ Access patterns (each a method of `storage.table.Table` or of a use case named h
     instance, as the letter item). A sign-on through a partner's link ADDs to the partner's
     counter shard (the signature's shard) in its transaction; a confirmation and every move
     into or out of `listed` ADD in theirs. Figures: BatchGetItem of the partner's shards.
-    Its export: a job (15) reading every shard (8) with a filter on `via` (and its consent).
+    Its export: a job (16) reading every shard (8) with a filter on `via` (and its consent).
 23. Reminders to pending signers (reminders.py): a sign-on puts GSI3 keys on its pending
     signature (R#{slug}#{shard} / {due}#{n}: reminder n is due at {due}); leaving
     `pending` drops them (transitions.py). The hourly run Queries GSI3 per shard, SK <= now

@@ -2,7 +2,7 @@
 previewed as a signer gets it, its reach counted, then sent. The counting and the sending
 are jobs (fanout.py) on the job worker: at millions of signatures neither fits a request.
 
-An update is one item, UPDATE#{slug} / {seq:06d} (keys.py, pattern 23), numbered from 1. It
+An update is one item, UPDATE#{slug} / {seq:06d} (keys.py, pattern 24), numbered from 1. It
 is its own audit record: the texts, who wrote it and when, the last reach counted, who sent
 it and when, the mails queued, sent, failed, suppressed and skipped (the update mailer adds
 them as it goes) and its state: draft → sending (the fan-out runs, then the mail) → sent.
