@@ -25,17 +25,25 @@ class JobPump:
     def queue(self) -> Any:
         return self.services.jobs.queue
 
-    def _one(self, message: dict) -> str:
-        try:
-            return self.services.jobs.handle(message)
-        except Exception:
-            log.exception("job message failed; delivered again in %ss", REDELIVERY_SECONDS)
-            self.queue.send(message, REDELIVERY_SECONDS)
-            return "redelivered"
+    def handle(self, message: dict) -> Any:
+        return self.services.jobs.handle(message)
 
-    def drain(self, rounds: int = 100, *, ignore_delay: bool = True) -> list[str]:
+    def redelivered(self) -> Any:
+        """What `drain` reports for a message whose handling raised."""
+        return "redelivered"
+
+    def _one(self, message: dict) -> Any:
+        try:
+            return self.handle(message)
+        except Exception:
+            log.exception("%s message failed; delivered again in %ss", type(self).__name__,
+                          REDELIVERY_SECONDS)
+            self.queue.send(message, REDELIVERY_SECONDS)
+            return self.redelivered()
+
+    def drain(self, rounds: int = 100, *, ignore_delay: bool = True) -> list:
         """Handle messages (and those they queue) until none is left; what each did."""
-        done: list[str] = []
+        done: list = []
         for _ in range(rounds):
             batch = self.queue.take(ignore_delay=ignore_delay)
             if not batch:

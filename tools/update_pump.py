@@ -1,45 +1,32 @@
 """The local stand-in for the update queue's Lambda event source: hands each message of the
 services' `LocalUpdateQueue` to `UpdateMailer.handle`, as the `update_mailer` function gets
-them from SQS. `make run` runs it in a thread; tests call `drain()`.
+them from SQS. `make run` runs it in a thread; tests call `drain()`. The loop and the
+redelivery are the job pump's (tools/job_pump.py).
 
 A message whose handling raises (SES throttling) is delivered again after a pause, as SQS
 does after its visibility timeout.
 """
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
-log = logging.getLogger(__name__)
-REDELIVERY_SECONDS = 5
+from tools.job_pump import JobPump
 
 
-class UpdatePump:
+class UpdatePump(JobPump):
     def __init__(self, services: Any) -> None:
-        self.services = services
+        super().__init__(services, workers=1)
 
     @property
     def queue(self) -> Any:
         return self.services.update_queue
 
-    def _one(self, message: dict) -> dict:
-        try:
-            return self.services.update_mailer.handle(message)
-        except Exception:
-            log.exception("update message failed; delivered again in %ss", REDELIVERY_SECONDS)
-            self.queue.send(message, REDELIVERY_SECONDS)
-            return {}
+    def handle(self, message: dict) -> dict:
+        return self.services.update_mailer.handle(message)
 
-    def drain(self, rounds: int = 100, *, ignore_delay: bool = True) -> list[dict]:
-        """Handle messages until none is left; what each did."""
-        done: list[dict] = []
-        for _ in range(rounds):
-            batch = self.queue.take(ignore_delay=ignore_delay)
-            if not batch:
-                break
-            done += [self._one(m) for m in batch]
-        return done
+    def redelivered(self) -> dict:
+        return {}
 
     def run(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Until `stop`: one message at a time (the send rate is the mail worker's anyway)."""
