@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from . import consent, cursors, letters
+from . import consent, cursors, letters, link_tokens
 from .clock import Clock, iso, parse_iso
-from .errors import LetterChangedError, LetterNotFoundError, NotFoundError
+from .errors import LetterChangedError, LetterNotFoundError, NotFoundError, TokenInvalidError
 from .models import (SLUG, ConsentText, Counts, Delivered, LetterOut, LetterSummary,
                      PublicSignature, SignatureList, TranslationOut)
 from .settings import Settings
@@ -22,6 +22,18 @@ class LetterService:
         self._letters: dict[str, tuple[dict, float]] = {}
         self._translations: dict[str, tuple[dict, list[dict]]] = {}
         self._monotonic = time.monotonic
+
+    def letter_of_token(self, token: str) -> tuple[dict, str, str]:
+        """The letter a link's token names, with the token's signature id and secret; a
+        malformed token, or one naming no letter, is TokenInvalidError."""
+        parsed = link_tokens.parse_token(token)
+        if parsed is None:
+            raise TokenInvalidError()
+        sig_id, secret, slug = parsed
+        try:
+            return self.letter_item(slug), sig_id, secret
+        except LetterNotFoundError:
+            raise TokenInvalidError() from None
 
     def letter_item(self, slug: str, *, fresh: bool = False) -> dict:
         """The letter's stored item, from a short in-process cache unless `fresh`.

@@ -12,12 +12,12 @@ from typing import Optional
 from . import consent, link_tokens
 from .abuse import Abuse
 from .clock import Clock, iso, parse_iso
-from .errors import (LetterClosedError, LetterNotFoundError, SignatureWithdrawnError,
+from .errors import (LetterClosedError, SignatureWithdrawnError,
                      ServiceUnavailableError, TokenExpiredError, TokenInvalidError,
                      ValidationFailedError)
 from .letter_service import LetterService, delivered
 from .sealing.seal import LetterSealer
-from .models import SLUG, ConfirmationOut, Delivered, SignAccepted, WithdrawalOut
+from .models import ConfirmationOut, Delivered, SignAccepted, WithdrawalOut
 from .org_names import OrgNames, hold
 from .partners import Partners, signed_step
 from .reminders import first_reminder
@@ -222,16 +222,7 @@ class Signing:
 
     def _by_token(self, token: str, field: str) -> tuple[dict, dict]:
         """The letter and signature a link's token names, if its secret matches `field`."""
-        parsed = link_tokens.parse_token(token)
-        if parsed is None:
-            raise TokenInvalidError()
-        sig_id, secret, slug = parsed
-        try:
-            letter = self.letters.letter_item(slug) if SLUG.fullmatch(slug) else None
-        except LetterNotFoundError:
-            letter = None
-        if letter is None:
-            raise TokenInvalidError()
+        letter, sig_id, secret = self.letters.letter_of_token(token)
         sig = self.store.signature(letter, sig_id)
         stored = (sig or {}).get(field)
         hashes = stored if isinstance(stored, list) else [stored] if stored else []

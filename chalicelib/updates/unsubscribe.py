@@ -18,9 +18,8 @@ import hmac
 
 from .. import link_tokens
 from ..clock import Clock, iso
-from ..errors import LetterNotFoundError, TokenInvalidError
+from ..errors import TokenInvalidError
 from ..letter_service import LetterService
-from ..models import SLUG
 from ..storage import Table, Update, eq, keys
 from .models import UnsubscribeOut
 
@@ -49,15 +48,8 @@ class Unsubscribe:
         return UnsubscribeOut(letter=letter["slug"], already_unsubscribed=not changed)
 
     def _by_token(self, token: str) -> tuple[dict, dict]:
-        parsed = link_tokens.parse_token(token)
-        if parsed is None:
-            raise TokenInvalidError()
-        sig_id, secret, slug = parsed
-        try:
-            letter = self.letters.letter_item(slug) if SLUG.fullmatch(slug) else None
-        except LetterNotFoundError:
-            letter = None
-        sig = self.store.signature(letter, sig_id) if letter else None
+        letter, sig_id, secret = self.letters.letter_of_token(token)
+        sig = self.store.signature(letter, sig_id)
         salt = (sig or {}).get("link_salt")
         if not salt:  # no such signature, or withdrawn (its salt went with its details)
             raise TokenInvalidError()
