@@ -250,7 +250,8 @@ def run_job(env: dict, base: dict, slug: str, kind: str, params: dict, workers: 
     status = svc.jobs.status(slug, job.id)
     if status.state != "complete":  # the worker logged why (a retry is "queued" again)
         logs = "\n".join(p["stderr"] for p in parts + ([combine] if combine else []))
-        raise RuntimeError(f"{kind} job not complete: {status}\n{logs}")
+        print(f"{kind} x{workers} job not complete: {status}\n{logs}", file=sys.stderr)
+        return {"kind": kind, "workers": workers, "parts": job.parts, "failed": status.state}
     return {"kind": kind, "workers": workers, "parts": job.parts, "wall": wall,
             "slowest_part": slowest, "combine": combine["seconds"] if combine else 0.0,
             "rss_mb": max(p["rss_mb"] for p in parts + ([combine] if combine else [])),
@@ -285,6 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", default="snapshot,export,recount,anonymise",
                    help="comma-separated jobs to run (default: all)")
     p.add_argument("--json", help="write the result rows here")
+    p.add_argument("--data-dir", type=Path,
+                   help="keep DynamoDB Local's table here: a size loaded once is reused by "
+                        "the next run with the same directory (the jobs only read it)")
     p.add_argument("--report", help="print the tables of a run saved with --json")
     p.add_argument("--child", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -300,16 +304,27 @@ def main(argv: list[str] | None = None) -> int:
     workers = [int(w) for w in a.workers.split(",") if w]
     jobs = set(a.jobs.split(","))
     results: list[dict] = []
-    with localstack.Stack(log_dir=ROOT / ".local" / "logs") as stack:
+    marks = a.data_dir / "loaded.json" if a.data_dir else None
+    with localstack.Stack(data_dir=a.data_dir, log_dir=ROOT / ".local" / "logs") as stack:
         env = {**os.environ, **stack.env()}
         os.environ.update(stack.env())
-        table, bucket = f"scale-{uuid.uuid4().hex[:8]}", f"scale-{uuid.uuid4().hex[:8]}"
+        run_id = uuid.uuid4().hex[:8]
+        table = f"scale-{a.shards}" if a.data_dir else f"scale-{run_id}"
+        bucket = f"scale-{run_id}"
         localstack.bootstrap(table, bucket)
         base = {"table": table, "bucket": bucket, "shards": a.shards}
+        loads = json.loads(marks.read_text()) if marks and marks.exists() else {}
         for n in sizes:
             slug = f"scale-{n}"
-            loaded = load(table, bucket, slug, n, a.shards)
-            print(f"loaded {n:,} signatures in {loaded:.1f} s", file=sys.stderr, flush=True)
+            if slug in loads:
+                loaded = loads[slug]
+                print(f"reusing {n:,} signatures loaded in {loaded:.1f} s", file=sys.stderr)
+            else:
+                loaded = load(table, bucket, slug, n, a.shards)
+                print(f"loaded {n:,} signatures in {loaded:.1f} s", file=sys.stderr, flush=True)
+                if marks:
+                    loads[slug] = loaded
+                    marks.write_text(json.dumps(loads))
             floor = run_child(env, {**base, "what": "read", "slug": slug})
             assert int(floor["outcome"]) == n, floor
             row = {"n": n, "load_s": loaded, "read": floor, "jobs": []}
@@ -321,17 +336,19 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     r = run_job(env, base, slug, kind, params, w, n)
                     row["jobs"].append(r)
-                    print(f"  {n:,} {kind} x{w}: {r['wall']:.1f} s", file=sys.stderr, flush=True)
+                    print(f"  {n:,} {kind} x{w}: " + (f"{r['wall']:.1f} s" if "failed" not in r
+                          else "FAILED"), file=sys.stderr, flush=True)
             daily = run_child(env, {**base, "what": "daily-retention"})
             row["daily_retention"] = daily
             small = max(1, int(n * a.anonymise_share))
             for w in workers if "anonymise" in jobs else ():
-                aslug = f"anon-{n}-{w}"
+                aslug = f"anon-{n}-{w}-{run_id}"
                 load(table, bucket, aslug, small, a.shards, closed=True)
                 r = run_job(env, base, aslug, "anonymise", {"at": NOW.isoformat()}, w, small)
                 r["n"] = small
                 row["jobs"].append(r)
-                print(f"  {small:,} anonymise x{w}: {r['wall']:.1f} s", file=sys.stderr, flush=True)
+                print(f"  {small:,} anonymise x{w}: " + (f"{r['wall']:.1f} s" if "failed" not in r
+                      else "FAILED"), file=sys.stderr, flush=True)
             results.append(row)
     report(results)
     if a.json:
@@ -353,6 +370,10 @@ def report(results: list[dict]) -> None:
               f"{row['read']['rss_mb']:>11.1f} {row['read']['tmp_bytes'] / 1e6:>12.1f}")
         for r in row["jobs"]:
             rows = r.get("n", n)
+            if "failed" in r:
+                print(f"{rows:>10,} {r['kind']:<10} {r['workers']:>7} {r['parts']:>5} "
+                      f"FAILED: the job ended {r['failed']} (its workers' logs above)")
+                continue
             job_s = r["slowest_part"] + r["combine"]
             ratio = job_s / (floor * rows / n)
             print(f"{rows:>10,} {r['kind']:<10} {r['workers']:>7} {r['parts']:>5} "
@@ -367,12 +388,15 @@ def report(results: list[dict]) -> None:
         first, last = results[0], results[-1]
         print(f"\npeak RSS growth {first['n']:,} → {last['n']:,} (goal ≤ 20 MB):")
         for a, b in zip(first["jobs"], last["jobs"]):
+            if "failed" in a or "failed" in b:
+                continue
             print(f"  {a['kind']:<10} x{a['workers']:<3} {b['rss_mb'] - a['rss_mb']:+.1f} MB")
     big = results[-1]
     print(f"\nprojection to {TARGET:,} signatures (per-row costs measured at {big['n']:,}; "
           f"Lambda: 15 min, 10 GB memory, 10 GB /tmp):")
-    alone = {r["kind"]: r for r in big["jobs"] if r["parts"] == 1}
-    for r in big["jobs"]:
+    done = [r for r in big["jobs"] if "failed" not in r]
+    alone = {r["kind"]: r for r in done if r["parts"] == 1}
+    for r in done:
         if r["kind"] in alone:
             rows = r.get("n", big["n"])
             floor = big["read"]["seconds"] * rows / big["n"]
