@@ -16,3 +16,4 @@ def test_bench_scale_runs_tiny():
     for kind in ("snapshot", "export", "recount", "anonymise", "daily ret."):
         assert kind in out.stdout
     assert "projection to 10,000,000 signatures" in out.stdout
+    assert "FAILED" not in out.stdout  # a job that fails is reported and the run goes on

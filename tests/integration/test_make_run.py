@@ -303,6 +303,29 @@ def test_snapshot_commands_use_the_recorded_stack_with_or_without_api(live_site,
     assert verified.returncode == 0 and "every file matches" in verified.stdout, verified.stderr
 
 
+def test_load_local_fills_a_letter_of_its_own_in_the_recorded_stack(live_site, stack, tmp_path):
+    """bench/load_local.py: signatures for trying the jobs at scale on `make run`, in their
+    own letter (the example's untouched), which the jobs then read like any other."""
+    record_live_site(tmp_path, live_site, stack)
+    env = {k: v for k, v in os.environ.items() if k != "TABLE_NAME"}
+    env["UNDERSIGNED_LOCAL_DIR"] = str(tmp_path)
+    load = [sys.executable, str(ROOT / "bench" / "load_local.py"), "240"]
+    out = subprocess.run(load, cwd=ROOT, env=env, text=True, capture_output=True, timeout=GUARD)
+    assert out.returncode == 0, out.stderr
+    assert "loaded 240 signatures into scale-240" in out.stdout
+    again = subprocess.run(load, cwd=ROOT, env=env, text=True, capture_output=True, timeout=GUARD)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    token = live_site.service.organisers.create("CLI test", []).token
+    counted = cli(tmp_path, "recount", "scale-240", UNDERSIGNED_TOKEN=token)
+    assert counted.returncode == 0, counted.stderr
+    assert "drift: none" in counted.stdout
+    listed = cli(tmp_path, "queue", "scale-240", "--state", "listed", UNDERSIGNED_TOKEN=token)
+    assert listed.returncode == 0, listed.stderr
+    assert " signature(s)" in listed.stderr and "0 signature(s)" not in listed.stderr
+    example = cli(tmp_path, "queue", SLUG, "--state", "listed", UNDERSIGNED_TOKEN=token)
+    assert "35 signature(s)" in example.stderr
+
+
 def test_snapshot_commands_without_a_stack_say_so_instead_of_a_traceback(tmp_path):
     out = cli(tmp_path, "--api", "http://127.0.0.1:9/api", "snapshots", "verify", SLUG, "2026-12-01")
     assert out.returncode == 1 and "Traceback" not in out.stderr
