@@ -8,6 +8,7 @@ import hashlib
 import io
 import itertools
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
@@ -76,9 +77,11 @@ def upload(s3: Any, bucket: str, key: str, path: Path, content_type: str, *,
 
 class MultipartWriter(io.RawIOBase):
     """A write-only stream into one S3 object by multipart upload: each `part_size` of bytes
-    written is sent as a part (one part held at a time, no file), hashed as it passes. Not
-    seekable (a zip written here uses data descriptors). `close()` completes the upload;
-    leaving the `with` block on an exception aborts it. `report` says what it wrote."""
+    written is sent as a part, hashed as it passes, no file. A part is sent by a thread of
+    its own while the next one fills (at most one in flight: two parts held at a time), so
+    the writer does not wait on S3. Not seekable (a zip written here uses data
+    descriptors). `close()` completes the upload; leaving the `with` block on an exception
+    aborts it. `report` says what it wrote."""
 
     def __init__(self, s3: Any, bucket: str, key: str, content_type: str, *,
                  part_size: int = PART_SIZE) -> None:
@@ -91,6 +94,8 @@ class MultipartWriter(io.RawIOBase):
         self.md5s: list[bytes] = []
         self.sha, self.size, self.buf = hashlib.sha256(), 0, bytearray()
         self.report: Optional[dict] = None
+        self._sender: Optional[ThreadPoolExecutor] = None
+        self._sending: Optional[Future] = None
 
     def writable(self) -> bool:
         return True
@@ -109,26 +114,53 @@ class MultipartWriter(io.RawIOBase):
         return len(data)
 
     def _send(self, data: bytes) -> None:
-        self.md5s.append(hashlib.md5(data).digest())
+        """Hand the part to the sender once the one before it is sent (its failure raised)."""
+        self._wait()
         number = len(self.parts) + 1
+        if self._sender is None:
+            self._sender = ThreadPoolExecutor(1, thread_name_prefix="upload-part")
+        self._sending = self._sender.submit(self._upload_part, number, data)
+
+    def _upload_part(self, number: int, data: bytes) -> None:
+        self.md5s.append(hashlib.md5(data).digest())
         resp = self.s3.upload_part(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id,
                                    PartNumber=number, Body=data)
         self.parts.append({"PartNumber": number, "ETag": resp["ETag"]})
 
+    def _wait(self) -> None:
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.result()
+
+    def _stop_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.shutdown(wait=True)
+            self._sender = None
+
     def close(self) -> None:
         if self.closed:
             return
-        if self.report is None and self.upload_id is not None:
-            if self.buf or not self.parts:
-                self._send(bytes(self.buf))
-                self.buf.clear()
-            self.s3.complete_multipart_upload(Bucket=self.bucket, Key=self.key,
-                                              UploadId=self.upload_id,
-                                              MultipartUpload={"Parts": self.parts})
-            self.report = _report(self.key, self.size, self.sha, self.md5s, self.content_type)
+        try:
+            if self.report is None and self.upload_id is not None:
+                if self.buf or not self.parts and self._sending is None:
+                    self._send(bytes(self.buf))  # the last part (an empty object: one empty)
+                    self.buf.clear()
+                self._wait()
+                self.s3.complete_multipart_upload(Bucket=self.bucket, Key=self.key,
+                                                  UploadId=self.upload_id,
+                                                  MultipartUpload={"Parts": self.parts})
+                self.report = _report(self.key, self.size, self.sha, self.md5s,
+                                      self.content_type)
+        finally:
+            self._stop_sender()
         super().close()
 
     def abort(self) -> None:
+        try:
+            self._wait()
+        except Exception:  # the part in flight failed too: the upload is aborted anyway
+            pass
+        self._stop_sender()
         if self.report is None and self.upload_id is not None:
             try:
                 self.s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key,

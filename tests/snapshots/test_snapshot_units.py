@@ -46,8 +46,9 @@ class RecordingS3:
         return {"UploadId": "u1"}
 
     def upload_part(self, **kw):
-        data = kw["Body"].read()
-        assert len(data) == kw["ContentLength"]
+        body = kw["Body"]
+        data = body if isinstance(body, bytes) else body.read()
+        assert len(data) == kw.get("ContentLength", len(data))
         self.parts.append(data)
         return {"ETag": f'"{len(self.parts)}"'}
 
@@ -75,3 +76,39 @@ def test_upload_streams_the_file_in_parts(tmp_path):
     s3 = RecordingS3()
     s3_objects.upload(s3, "b", "k", exact, "x/y", part_size=1000)
     assert [len(p) for p in s3.parts] == [1000, 1000, 1000]
+
+
+def test_a_streamed_upload_sends_its_parts_in_order_while_the_next_fills():
+    import hashlib
+    data = bytes(range(256)) * 41
+    s3 = RecordingS3()
+    with s3_objects.MultipartWriter(s3, "b", "k", "x/y", part_size=1000) as w:
+        for i in range(0, len(data), 333):
+            w.write(data[i:i + 333])
+    assert b"".join(s3.parts) == data and [len(p) for p in s3.parts][-1] == 496
+    assert [p["PartNumber"] for p in s3.done] == list(range(1, 12))
+    md5s = b"".join(hashlib.md5(data[i:i + 1000]).digest() for i in range(0, len(data), 1000))
+    assert w.report["etag"] == f"{hashlib.md5(md5s).hexdigest()}-11"
+    assert w.report["sha256"] == hashlib.sha256(data).hexdigest()
+    empty = RecordingS3()
+    with s3_objects.MultipartWriter(empty, "b", "k", "x/y", part_size=1000):
+        pass
+    assert empty.parts == [b""] and len(empty.done) == 1  # an empty object: one empty part
+
+
+def test_a_part_that_fails_in_the_background_aborts_the_upload():
+    class Failing(RecordingS3):
+        def upload_part(self, **kw):
+            if kw["PartNumber"] == 2:
+                raise OSError("connection reset")
+            return super().upload_part(**kw)
+    s3 = Failing()
+    try:
+        with s3_objects.MultipartWriter(s3, "b", "k", "x/y", part_size=1000) as w:
+            for _ in range(10):
+                w.write(b"x" * 500)
+    except OSError as exc:
+        assert "connection reset" in str(exc)
+    else:
+        raise AssertionError("the failed part was not raised")
+    assert s3.aborted and s3.done is None and w.report is None
