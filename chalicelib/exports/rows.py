@@ -8,9 +8,7 @@ an external sort, so memory stays flat as the list grows.
 """
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import itertools
 import json
 import operator
@@ -140,8 +138,12 @@ def neutralise(value: Any) -> str:
     return text
 
 
-_LINE = io.StringIO()
-_LINE_WRITER = csv.writer(_LINE, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+def _quoted(cells: Iterable[str]) -> str:
+    """A CSV line with every cell quoted (a quote doubled) and CRLF: byte for byte what
+    csv.writer(quoting=csv.QUOTE_ALL, lineterminator="\r\n") writes, a few times faster
+    (every row of every export and snapshot passes here; tests/exports/test_exports.py
+    compares the two)."""
+    return '"' + '","'.join([c.replace('"', '""') for c in cells]) + '"\r\n'
 
 
 def csv_header(include_email: bool = False) -> str:
@@ -150,32 +152,25 @@ def csv_header(include_email: bool = False) -> str:
                           ({"email": "email"} if include_email else {}), include_email)
 
 
+_HEADERS = {False: tuple(CSV_HEADER), True: (*CSV_HEADER, "email")}
+
+
 def csv_line(row: dict, include_email: bool = False) -> str:
     """One row as iter_csv writes it (every field quoted, formula-safe, CRLF)."""
-    _LINE.seek(0)
-    _LINE.truncate()
-    header = CSV_HEADER + (["email"] if include_email else [])
-    _LINE_WRITER.writerow([neutralise(row.get(h)) for h in header])
-    return _LINE.getvalue()
+    return _quoted([neutralise(row.get(h)) for h in _HEADERS[include_email]])
 
 
 def iter_csv(rows: Iterable[dict], *, include_email: bool = False,
              chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
     """UTF-8 with BOM, every field quoted, CRLF rows; yields encoded chunks."""
-    header = CSV_HEADER + (["email"] if include_email else [])
-    buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    buf.write(BOM)
-    writer.writerow(header)
-    n = 0
+    header = _HEADERS[include_email]
+    buf = [BOM + _quoted(header)]
     for row in rows:
-        writer.writerow([neutralise(row.get(h)) for h in header])
-        n += 1
-        if n % chunk_rows == 0:
-            yield buf.getvalue().encode("utf-8")
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue().encode("utf-8")
+        buf.append(_quoted([neutralise(row.get(h)) for h in header]))
+        if len(buf) >= chunk_rows:
+            yield "".join(buf).encode("utf-8")
+            buf.clear()
+    yield "".join(buf).encode("utf-8")
 
 
 def letter_metadata(letter_item: dict) -> dict:

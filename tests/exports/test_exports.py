@@ -146,6 +146,18 @@ def test_ordinary_text_is_left_as_it_is(value):
     assert export_rows.neutralise(value) == value
 
 
+@pytest.mark.parametrize("cells", [
+    ["plain", "", "Kim Min-jun"], ['He said "no"', '""', '"'], ["a,b", "line\nbreak", "cr\r\nlf"],
+    ["\ttab", "김민준", "'=1"], [""], ["trailing space ", " lead", "\\back\\slash"]])
+def test_a_csv_line_is_what_the_csv_module_writes_with_every_field_quoted(cells):
+    """Exports and snapshots write their CSV lines themselves (a hot path): a spreadsheet
+    or csv reader must see what csv.writer(QUOTE_ALL) would have written."""
+    buf = io.StringIO(newline="")
+    csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow(cells)
+    assert export_rows._quoted(cells) == buf.getvalue()
+    assert next(csv.reader(io.StringIO(export_rows._quoted(cells), newline=""))) == cells
+
+
 def test_csv_neutralises_formulas_and_quotes_every_field(example, service):
     raw_signature(service, EVIL, affiliation="+1 caller", country=None)
     raw_signature(service, "@mention", kind="organisation", country="KR")
