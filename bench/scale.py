@@ -202,7 +202,8 @@ def child(args: dict) -> dict:
         from chalicelib.exports.rows import ROW_ATTRIBUTES
         from chalicelib.storage import signature_streams
         letter = svc.store.get_letter(args["slug"], consistent=True)
-        n = sum(1 for _ in signature_streams.iter_signatures(svc.store, letter,
+        shards = range(*args["shards_range"]) if args.get("shards_range") else None
+        n = sum(1 for _ in signature_streams.iter_signatures(svc.store, letter, shards=shards,
                                                              fields=ROW_ATTRIBUTES))
         outcome = str(n)
     elif args["what"] == "daily-retention":
@@ -229,11 +230,33 @@ def run_child(env: dict, args: dict) -> dict:
 
 # ---- one job, with W workers --------------------------------------------------------
 
+def split_of(base: dict, slug: str, workers: int, rows: int) -> tuple[dict, list[range]]:
+    """The settings that split a job over `workers` parts, and the shard ranges they give."""
+    from chalicelib.jobs.work import shard_ranges
+    over = {"job_max_parts": workers, "job_part_rows": max(1, -(-rows // workers))}
+    svc = service(base["table"], base["bucket"], base["shards"], **over)
+    counters = svc.store.counter_totals(slug, base["shards"])
+    listed = sum(v for k, v in counters.items() if k.startswith("n_"))
+    return over, shard_ranges(base["shards"], listed, over["job_part_rows"], workers)
+
+
+def run_floor(env: dict, base: dict, slug: str, ranges: list[range]) -> dict:
+    """The floor of a job split over these ranges: each range read bare by its own process,
+    all at once (on this machine they share its cores, as the job's parts do)."""
+    t = time.perf_counter()
+    with ThreadPoolExecutor(len(ranges)) as pool:
+        reads = list(pool.map(lambda r: run_child(env, {**base, "what": "read", "slug": slug,
+                                                        "shards_range": [r.start, r.stop]}),
+                              ranges))
+    return {"seconds": max(r["seconds"] for r in reads), "wall": time.perf_counter() - t,
+            "rows": sum(int(r["outcome"]) for r in reads), "parts": len(ranges),
+            "rss_mb": max(r["rss_mb"] for r in reads)}
+
 def run_job(env: dict, base: dict, slug: str, kind: str, params: dict, workers: int,
             rows: int) -> dict:
     """Submit the job as the API would, run each part's message in its own process at
     once, then the combining step; the job's wall time, its worst worker's RSS and /tmp."""
-    over = {"job_max_parts": workers, "job_part_rows": max(1, -(-rows // workers))}
+    over, _ = split_of(base, slug, workers, rows)
     svc = service(base["table"], base["bucket"], base["shards"], **over)
     job = svc.jobs.submit(slug, kind, params, "bench")
     messages = svc.jobs.queue.take(ignore_delay=True)
@@ -327,8 +350,12 @@ def main(argv: list[str] | None = None) -> int:
                     marks.write_text(json.dumps(loads))
             floor = run_child(env, {**base, "what": "read", "slug": slug})
             assert int(floor["outcome"]) == n, floor
-            row = {"n": n, "load_s": loaded, "read": floor, "jobs": []}
+            row = {"n": n, "load_s": loaded, "read": floor, "jobs": [], "floors": {}}
             for w in workers:
+                _, ranges = split_of(base, slug, w, n)
+                if len(ranges) > 1:  # the same split, read bare: the floor of a split job
+                    row["floors"][w] = run_floor(env, base, slug, ranges)
+                    assert row["floors"][w]["rows"] == n, row["floors"][w]
                 for kind, params in (("snapshot", {"force": True}),
                                      ("export", {"format": "csv", "include_email": False}),
                                      ("recount", {"fix": False})):
@@ -360,14 +387,21 @@ def report(results: list[dict]) -> None:
     print("\nJobs at scale (DynamoDB Local + moto server on this machine; each worker its own "
           "process; wall = slowest worker + combining)\n")
     print("job s = slowest worker + combining, inside the workers (the floor likewise);\n"
-          "wall s adds starting each worker's process (a Lambda cold start is apart too)\n")
+          "wall s adds starting each worker's process (a Lambda cold start is apart too);\n"
+          "÷ floor: to the bare read by one process; ÷ same split: to the bare read of the\n"
+          "job's own shard ranges, one process each, all at once (they share this machine's\n"
+          "cores as the parts do; in Lambda each part has its own)\n")
     print(f"{'signatures':>10} {'job':<10} {'workers':>7} {'parts':>5} {'job s':>8} "
-          f"{'÷ floor':>7} {'wall s':>7} {'peak RSS MB':>11} {'peak /tmp MB':>12} "
-          f"{'rows read':>10} {'written':>9}")
+          f"{'÷ floor':>7} {'÷ same split':>12} {'wall s':>7} {'peak RSS MB':>11} "
+          f"{'peak /tmp MB':>12} {'rows read':>10} {'written':>9}")
     for row in results:
         n, floor = row["n"], row["read"]["seconds"]
-        print(f"{n:>10,} {'bare read':<10} {1:>7} {1:>5} {floor:>8.1f} {1:>7.2f} {'':>7} "
-              f"{row['read']['rss_mb']:>11.1f} {row['read']['tmp_bytes'] / 1e6:>12.1f}")
+        floors = {int(w): f for w, f in (row.get("floors") or {}).items()}
+        print(f"{n:>10,} {'bare read':<10} {1:>7} {1:>5} {floor:>8.1f} {1:>7.2f} {'':>12} "
+              f"{'':>7} {row['read']['rss_mb']:>11.1f} {row['read']['tmp_bytes'] / 1e6:>12.1f}")
+        for w, f in sorted(floors.items()):
+            print(f"{n:>10,} {'bare read':<10} {w:>7} {f['parts']:>5} {f['seconds']:>8.1f} "
+                  f"{f['seconds'] / floor:>7.2f} {1:>12.2f} {'':>7} {f['rss_mb']:>11.1f}")
         for r in row["jobs"]:
             rows = r.get("n", n)
             if "failed" in r:
@@ -376,8 +410,11 @@ def report(results: list[dict]) -> None:
                 continue
             job_s = r["slowest_part"] + r["combine"]
             ratio = job_s / (floor * rows / n)
+            split = floors.get(r["workers"]) if r["parts"] > 1 and rows == n else None
+            same = f"{job_s / split['seconds']:>12.2f}" if split else \
+                f"{ratio:>12.2f}" if r["parts"] == 1 else f"{'':>12}"
             print(f"{rows:>10,} {r['kind']:<10} {r['workers']:>7} {r['parts']:>5} "
-                  f"{job_s:>8.1f} {ratio:>7.2f} {r['wall']:>7.1f} {r['rss_mb']:>11.1f} "
+                  f"{job_s:>8.1f} {ratio:>7.2f} {same} {r['wall']:>7.1f} {r['rss_mb']:>11.1f} "
                   f"{r['tmp_bytes'] / 1e6:>12.1f} {r['rows_read']:>10,} {r['rows_written']:>9,}")
         d = row["daily_retention"]
         print(f"{n:>10,} {'daily ret.':<10} {1:>7} {'-':>5} {d['seconds']:>8.2f} "
