@@ -2,7 +2,8 @@
 download an export's file and check its sha256.
 
 The bar counts rows written of the rows the job will write (when the counters tell; else
-it shows the count alone). A failed job is a ClickException naming why.
+it shows the count alone); for a job that only reads (a recount, an update's reach), the
+signatures read. A failed job is a ClickException naming why.
 """
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from typing import Any, Optional
 import click
 
 POLL_SECONDS = 1.0
+READS_ONLY = ("recount", "update_reach")  # their progress is what they have read
+
+
+def done_rows(job: dict) -> int:
+    """How far the job is, in the rows its bar counts."""
+    return job.get("rows_read" if job.get("kind") in READS_ONLY else "rows_written") or 0
 
 
 def wait(api: Any, slug: str, job: dict, *, label: str, poll: float = POLL_SECONDS,
@@ -29,7 +36,7 @@ def wait(api: Any, slug: str, job: dict, *, label: str, poll: float = POLL_SECON
         while job["state"] not in ("complete", "failed"):
             time.sleep(poll)
             job = api.call("GET", url)
-            rows = job.get("rows_written") or 0
+            rows = done_rows(job)
             if job.get("rows_total") and not total:
                 total = bar.length = job["rows_total"]
             if rows > shown:

@@ -199,12 +199,13 @@ KINDS: dict[str, Kind] = {
 
 
 def rows_total(kind: str, params: dict, counters: dict) -> Optional[int]:
-    """How many rows the job will write, when the counters tell (the listed signatures)."""
+    """How many rows the job will write (a recount: read), when the counters tell (the
+    listed signatures)."""
     listed = sum(v for k, v in counters.items() if k.startswith("n_"))
     if kind == "export" and params.get("format") in ("csv", "json", "xlsx"):
         return listed if list(params.get("states") or ["listed"]) == ["listed"] else None
-    if kind == "snapshot":
-        return listed  # its lists hold the listed signatures
+    if kind in ("snapshot", "recount"):
+        return listed  # a snapshot's lists hold the listed signatures; a recount reads them
     return None
 
 

@@ -421,6 +421,32 @@ def test_export_options_and_cutting_todays_snapshot_again(page, site, token, own
     assert not page.errors, page.errors
 
 
+def test_a_recount_finds_drift_in_the_counts_and_repairs_it(page, site, token, own_letter):
+    from chalicelib.storage import Update, keys
+    sign(site, own_letter, "Listed Person", kind="individual")
+    sign_in(page, site, token, own_letter)
+    expect(page.locator("#f-inds")).to_have_text("1")
+    with page.expect_request(lambda r: r.url.endswith("/recount")) as req:
+        page.click("#recount-run")
+    assert req.value.post_data_json == {"fix": False}
+    expect(page.locator("#recount-status")).to_have_text(
+        "The counts match the signatures: 1 listed — organisations 0, individuals 1, countries 0.")
+    expect(page.locator("#recount-fix")).to_be_hidden()
+    # a counter that drifted (as a lost write would leave it): the public count says 3
+    site.service.store.update(keys.counter_key(own_letter, 0), Update(add={"n_individual": 2}))
+    page.click("#recount-run")
+    expect(page.locator("#recount-status")).to_have_text(
+        "The counts have drifted from the signatures: individuals −2. "
+        "Recounted: 1 listed — organisations 0, individuals 1, countries 0.")
+    with page.expect_request(lambda r: r.url.endswith("/recount")) as req:
+        page.click("#recount-fix")
+    assert req.value.post_data_json == {"fix": True}
+    expect(page.locator("#recount-status")).to_contain_text("Repaired: the counts now match")
+    expect(page.locator("#recount-fix")).to_be_hidden()
+    expect(page.locator("#f-inds")).to_have_text("1")
+    assert not page.errors, page.errors
+
+
 # ---- escaping and accessibility ----------------------------------------------------------
 
 def test_a_hostile_name_is_literal_text(page, site, token, own_letter):

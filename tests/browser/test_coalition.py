@@ -199,8 +199,12 @@ def test_the_partners_imports_delivery_and_updates_panels_read_in_korean(new_pag
     expect(page.locator("#import-report li")).to_have_count(3)
     page.click("#deliver-preview")  # no snapshot yet: refused, in Korean
     expect(page.locator("#deliver-status")).to_have_text("아직 PDF가 있는 완성된 스냅숏이 없습니다. 먼저 하나 만드세요.")
+    page.click("#recount-run")
+    expect(page.locator("#recount-status")).to_have_text(
+        "집계가 서명과 일치합니다: 게재 0건 — 단체 0, 개인 0, 나라 0.")
     for panel, korean in (("#partner-section", "협력 단체 추가"), ("#import-section", "2행 가져오기"),
-                          ("#deliver-section", "아직 전달하지 않았습니다."), ("#updates-section", "아직 소식이 없습니다.")):
+                          ("#deliver-section", "아직 전달하지 않았습니다."), ("#updates-section", "아직 소식이 없습니다."),
+                          ("#recount-section", "집계 확인")):
         expect(page.locator(panel)).to_contain_text(korean)
         assert set(page.evaluate(ENGLISH_LEFT, panel)) <= NOT_WORDS, panel
     staff = site.service.organisers.create("Partners staff", [], partner=f"{slug}/nkw").token

@@ -58,6 +58,7 @@ export const exportLetter = (slug, format, includeEmail, options = {}) =>
 export const getJob = (slug, id) => call("GET", `${base(slug)}/jobs/${q(id)}`);
 export const listSnapshots = (slug) => call("GET", `${base(slug)}/snapshots`);
 export const cutSnapshot = (slug, force = false) => call("POST", `${base(slug)}/snapshots`, { body: { force } });
+export const recount = (slug, fix = false) => call("POST", `${base(slug)}/recount`, { body: { fix } });
 export const auditTrail = (slug, { cursor, limit = 50 } = {}) =>
   call("GET", `${base(slug)}/audit${query({ cursor, limit })}`);
 export const listDeliveries = (slug) => call("GET", `${base(slug)}/deliveries`);

@@ -6,6 +6,7 @@
 // [translate="no"] or in the columns listed in KEEP.
 import { getLang, LANGS, setLang } from "../i18n.js";
 import { KO, KO_PATTERNS } from "./ko.js";
+import "./ko_counts.js"; // more of KO and KO_PATTERNS
 
 const ATTRS = ["aria-label", "placeholder", "title", "data-label"];
 const KEEP = '[translate="no"], .sig-name, .col-email, td.col-more, #audit-body td:not(.hint), .token-name, .preview-body, textarea, code';

@@ -6,15 +6,21 @@ import { el } from "./dom.js";
 const POLL_MS = 1000;
 const PHASE = { reading: "reading the signatures", writing: "writing the file", uploading: "uploading the file", done: "done" };
 const n = (x) => Number(x || 0).toLocaleString("en");
+const READS_ONLY = new Set(["recount", "update_reach"]); // their progress: what they have read
+
+/** How far the job is, in the rows its bar counts (tools/job_wait.py likewise). */
+export function doneRows(job) {
+  return (READS_ONLY.has(job.kind) ? job.rows_read : job.rows_written) || 0;
+}
 
 /** What the job has done, in words. */
 export function progressText(job) {
   if (job.state === "queued") return "Waiting for a worker…";
-  const rows = job.rows_total != null ? `${n(job.rows_written)} of ${n(job.rows_total)} rows written`
-    : `${n(job.rows_written)} rows written`;
-  const read = job.rows_read ? `, ${n(job.rows_read)} read` : "";
+  const of = job.rows_total != null ? ` of ${n(job.rows_total)}` : "";
+  const rows = READS_ONLY.has(job.kind) ? `${n(job.rows_read)}${of} signatures read`
+    : `${n(job.rows_written)}${of} rows written${job.rows_read ? `, ${n(job.rows_read)} read` : ""}`;
   const parts = job.parts > 1 ? `; ${job.parts_done} of ${job.parts} parts done` : "";
-  return `${PHASE[job.phase] ? `${PHASE[job.phase][0].toUpperCase()}${PHASE[job.phase].slice(1)}: ` : ""}${rows}${read}${parts}`;
+  return `${PHASE[job.phase] ? `${PHASE[job.phase][0].toUpperCase()}${PHASE[job.phase].slice(1)}: ` : ""}${rows}${parts}`;
 }
 
 /** A progress bar and its text for one job; `update(job)` redraws both. */
@@ -28,7 +34,7 @@ export function progressView(label) {
     update(job) {
       if (job.rows_total) {
         bar.max = job.rows_total;
-        bar.value = Math.min(job.rows_written || 0, job.rows_total);
+        bar.value = Math.min(doneRows(job), job.rows_total);
       } else if (job.state === "complete") {
         bar.value = bar.max;
       } else {

@@ -7,6 +7,7 @@ import { initAsk } from "./ask.js";
 import { queue } from "./queue.js";
 import { invalidation } from "./invalidate.js";
 import { exportsPanel, snapshotsPanel } from "./files.js";
+import { recountPanel } from "./recount.js";
 import { auditPanel } from "./audit.js";
 import { ask } from "./ask.js";
 import { deliveryPanel } from "./delivery.js";
@@ -106,6 +107,7 @@ function showRole() {
   $("team-section").hidden = !(manage && !me.letters.length);
   $("session-role").textContent = t({ read: "Read only", moderate: "Moderate", manage: "Manage" }[me.role] || me.role);
   $("open-letter").hidden = $("close-letter").hidden = !manage;
+  $("recount-section").hidden = me.role === "read"; // a recount needs moderate
   if (!$("team-section").hidden) panels.team.load();
 }
 
@@ -259,6 +261,7 @@ panels.queue = queue(ctx);
 panels.invalidation = invalidation(ctx);
 panels.exports = exportsPanel(ctx);
 panels.snapshots = snapshotsPanel(ctx);
+panels.recount = recountPanel(ctx);
 panels.audit = auditPanel(ctx);
 panels.dashboard = dashboardPanel(ctx);
 panels.editor = editorPanel(ctx);
