@@ -16,8 +16,18 @@ from . import keys
 from .expressions import Cond, Query
 from .table import Table
 
-PAGE_ITEMS = 100  # per Query; with 32 shards in flight, memory stays a few MB
+PAGE_ITEMS = 100  # per Query, at least; with 32 shards in flight, memory stays a few MB
+IN_FLIGHT = 3200  # items per page over all the shards read at once (32 × 100)
+MAX_PAGE = 1000   # so a job's part, reading a few shards, makes fewer, larger Queries
 PREFETCH_PAGES = 1    # pages queued per shard beyond the one being merged
+
+
+def page_for(shards: int) -> int:
+    """The page of a read of `shards` shards at once: the same items in flight whatever the
+    range (a part of 2 shards reads pages of 1,000, a whole letter of 32 pages of 100).
+    Measured on DynamoDB Local, 2 shards of a 100,000 letter: 1.14 s in pages of 100,
+    0.40 s in pages of 1,000."""
+    return max(PAGE_ITEMS, min(MAX_PAGE, IN_FLIGHT // max(1, shards)))
 
 
 class _Prefetch:
@@ -89,7 +99,7 @@ def _merged(streams: list[Callable[[], Iterator[dict]]], key: Callable[[dict], A
 
 def iter_signatures(store: Table, letter_item: dict, *, parallel: bool = True,
                     fields: Optional[Iterable[str]] = None, filter: Optional[Cond] = None,
-                    page: int = PAGE_ITEMS, shards: Optional[range] = None,
+                    page: Optional[int] = None, shards: Optional[range] = None,
                     keep: Iterable[str] = ()) -> Iterator[dict]:
     """Every signature of the letter, in every state, ordered by id (key attributes stripped,
     but those in `keep`). `shards` narrows the read to a range of the letter's shards (a
@@ -103,6 +113,7 @@ def iter_signatures(store: Table, letter_item: dict, *, parallel: bool = True,
     slug = letter_item["slug"]
     wanted = tuple(dict.fromkeys(["sig_id", *fields])) if fields else None
     shards = shards if shards is not None else range(letter_item["shards"])
+    page = page or page_for(len(shards))
 
     strip = tuple(k for k in keys.KEY_ATTRIBUTES if k not in keep)
 
