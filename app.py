@@ -135,7 +135,7 @@ def nightly_snapshot(event):
     from chalicelib.snapshots import job
     svc = wiring.get()
     # A large letter's cut is queued as a job, which the job worker splits over workers.
-    reports = job.run_nightly(svc, wiring.s3(), svc.clock(), submit=lambda slug: svc.jobs.submit(
+    reports = job.run_nightly(svc, wiring.job_s3(), svc.clock(), submit=lambda slug: svc.jobs.submit(
         slug, "snapshot", {"force": False}, "nightly snapshot").id)
     if any(r["status"] == "failed" for r in reports):
         raise RuntimeError(f"snapshot failed for {[r['slug'] for r in reports if r['status'] == 'failed']}")

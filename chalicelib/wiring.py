@@ -133,7 +133,7 @@ class Services:
     @cached_property
     def jobs(self) -> "Jobs":
         from .jobs.runner import Jobs
-        return Jobs(self, job_queue(self.settings), s3)
+        return Jobs(self, job_queue(self.settings), job_s3)
 
     @cached_property
     def deliveries(self) -> "Deliveries":
@@ -316,6 +316,7 @@ SECRET_SETTINGS = ("EMAIL_HASH_KEY", "TURNSTILE_SECRET")
 _lock = threading.Lock()
 _services: Optional[Services] = None
 _s3: Any = None
+_job_s3: Any = None
 
 
 def get() -> Services:
@@ -334,6 +335,20 @@ def s3() -> Any:
     if _s3 is None:
         _s3 = boto_client("s3")
     return _s3
+
+
+# A job worker lives up to 15 minutes: it may wait longer than the API's 5 s for an answer,
+# e.g. while S3 (moto, locally) completes a multipart upload of a large export or snapshot
+# file (S3 keeps such a connection alive with spaces; moto answers only at the end).
+JOB_READ_TIMEOUT = 60
+
+
+def job_s3() -> Any:
+    """The job worker's S3 client (exports and snapshots written), created on first use."""
+    global _job_s3
+    if _job_s3 is None:
+        _job_s3 = boto_client("s3", read_timeout=JOB_READ_TIMEOUT)
+    return _job_s3
 
 
 def job_queue(settings: Settings) -> Any:
@@ -358,7 +373,7 @@ def update_queue(settings: Settings) -> Any:
 
 def configure(instance: Optional[Services]) -> None:
     """Replace (or with None, reset) the process-wide instance."""
-    global _services, _s3
+    global _services, _s3, _job_s3
     with _lock:
         _services = instance
-        _s3 = None
+        _s3 = _job_s3 = None

@@ -78,6 +78,17 @@ def test_a_silent_endpoint_holds_a_call_for_less_than_the_api_functions_limit():
         wiring.CONNECT_TIMEOUT, wiring.READ_TIMEOUT, wiring.ATTEMPTS)
 
 
+def test_the_job_worker_waits_longer_for_s3_but_well_within_its_own_limit():
+    """A large file's upload may take S3 (moto, locally) longer than the API's 5 s to
+    complete; the job worker and the nightly cut, which live 15 minutes, may wait for it."""
+    functions = json.loads(ROOT_CONFIG.read_text())["stages"]["prod"]["lambda_functions"]
+    for name in ("job_worker", "nightly_snapshot"):
+        limit = functions[name]["lambda_timeout"]
+        assert wiring.worst_case_seconds(read_timeout=wiring.JOB_READ_TIMEOUT) <= limit / 4
+    assert wiring.job_s3().meta.config.read_timeout == wiring.JOB_READ_TIMEOUT > wiring.READ_TIMEOUT
+    assert wiring.s3().meta.config.read_timeout == wiring.READ_TIMEOUT  # the API's stays short
+
+
 def test_an_organiser_request_while_storage_is_unreachable_is_a_503(live_site, refused_port,
                                                                    monkeypatch):
     """The authorizer reads the store too: its failure is API Gateway's AUTHORIZER_FAILURE,
