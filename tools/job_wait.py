@@ -1,9 +1,9 @@
 """Follow a job through the API until it ends, with click's progress bar on stderr; then
 download an export's file and check its sha256.
 
-The bar counts rows written of the rows the job will write (when the counters tell; else
-it shows the count alone); for a job that only reads (a recount, an update's reach), the
-signatures read. A failed job is a ClickException naming why.
+The bar counts the rows the job will write (when the counters tell; else it shows the count
+alone), half for reading them and half for writing; for a job that only reads (a recount,
+an update's reach), the signatures read. A failed job is a ClickException naming why.
 """
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ READS_ONLY = ("recount", "update_reach")  # their progress is what they have rea
 
 
 def done_rows(job: dict) -> int:
-    """How far the job is, in the rows its bar counts."""
-    return job.get("rows_read" if job.get("kind") in READS_ONLY else "rows_written") or 0
+    """How far the job is, in the rows its bar counts (the organiser page's jobs.js likewise):
+    what it has read, for a job that only reads; else half for reading its rows and half for
+    writing them (a large letter's parts read for minutes before the first row is written)."""
+    read, written, total = (job.get(k) or 0 for k in ("rows_read", "rows_written", "rows_total"))
+    if job.get("kind") in READS_ONLY:
+        return read
+    return round((min(read, total) + written) / 2) if total else written
 
 
 def wait(api: Any, slug: str, job: dict, *, label: str, poll: float = POLL_SECONDS,

@@ -20,10 +20,13 @@ def job(kind: str, state: str, read: int, written: int, total=None) -> dict:
             "rows_written": written, "rows_total": total, "result": {"ok": True}}
 
 
-def test_a_recount_counts_what_it_has_read_an_export_what_it_has_written():
+def test_a_recount_counts_what_it_has_read_an_export_its_reading_then_its_writing():
     assert job_wait.done_rows(job("recount", "running", 4_000, 0)) == 4_000
-    assert job_wait.done_rows(job("export", "running", 9_000, 2_500, 10_000)) == 2_500
-    assert job_wait.done_rows(job("snapshot", "running", 12_000, 0, 10_000)) == 0
+    # a job that writes: half for reading its rows (a snapshot reads every state), half writing
+    assert job_wait.done_rows(job("export", "running", 9_000, 2_500, 10_000)) == 5_750
+    assert job_wait.done_rows(job("snapshot", "running", 12_000, 0, 10_000)) == 5_000
+    assert job_wait.done_rows(job("export", "complete", 10_000, 10_000, 10_000)) == 10_000
+    assert job_wait.done_rows(job("export", "running", 70, 40, None)) == 40  # no total known
 
 
 def test_waiting_polls_until_the_job_ends_and_names_a_failure(monkeypatch):

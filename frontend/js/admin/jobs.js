@@ -8,9 +8,13 @@ const PHASE = { reading: "reading the signatures", writing: "writing the file", 
 const n = (x) => Number(x || 0).toLocaleString("en");
 const READS_ONLY = new Set(["recount", "update_reach"]); // their progress: what they have read
 
-/** How far the job is, in the rows its bar counts (tools/job_wait.py likewise). */
+/** How far the job is, in the rows its bar counts (tools/job_wait.py likewise): what it has
+ * read, for a job that only reads; else half for reading its rows and half for writing them
+ * (a large letter's parts read for minutes before the first row is written). */
 export function doneRows(job) {
-  return (READS_ONLY.has(job.kind) ? job.rows_read : job.rows_written) || 0;
+  if (READS_ONLY.has(job.kind)) return job.rows_read || 0;
+  if (!job.rows_total) return job.rows_written || 0;
+  return Math.round((Math.min(job.rows_read || 0, job.rows_total) + (job.rows_written || 0)) / 2);
 }
 
 /** What the job has done, in words. */
