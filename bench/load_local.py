@@ -8,7 +8,8 @@ own (`scale-N`), to try the jobs at scale through the organiser page and the CLI
     .venv/bin/python -m tools.cli recount scale-1000000
 
 The signatures are bench/scale.py's (names in nine scripts with their countries, 90%
-listed); they carry no sealed address, so an export with emails is not for this letter.
+listed); they carry no sealed address, so an export with emails is not for this letter,
+and the mail worker parks each pending one's confirmation (a log line each, ~4% of N).
 The stack is found through .local/run.json, like every tool here: never a fixed port.
 """
 from __future__ import annotations
