@@ -146,13 +146,12 @@ def _quoted(cells: Iterable[str]) -> str:
     return '"' + '","'.join([c.replace('"', '""') for c in cells]) + '"\r\n'
 
 
+_HEADERS = {False: tuple(CSV_HEADER), True: (*CSV_HEADER, "email")}
+
+
 def csv_header(include_email: bool = False) -> str:
     """What iter_csv writes before the rows: the BOM and the header line."""
-    return BOM + csv_line(dict(zip(CSV_HEADER, CSV_HEADER)) |
-                          ({"email": "email"} if include_email else {}), include_email)
-
-
-_HEADERS = {False: tuple(CSV_HEADER), True: (*CSV_HEADER, "email")}
+    return BOM + _quoted(_HEADERS[include_email])
 
 
 def csv_line(row: dict, include_email: bool = False) -> str:
@@ -163,10 +162,9 @@ def csv_line(row: dict, include_email: bool = False) -> str:
 def iter_csv(rows: Iterable[dict], *, include_email: bool = False,
              chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
     """UTF-8 with BOM, every field quoted, CRLF rows; yields encoded chunks."""
-    header = _HEADERS[include_email]
-    buf = [BOM + _quoted(header)]
+    buf = [csv_header(include_email)]
     for row in rows:
-        buf.append(_quoted([neutralise(row.get(h)) for h in header]))
+        buf.append(csv_line(row, include_email))
         if len(buf) >= chunk_rows:
             yield "".join(buf).encode("utf-8")
             buf.clear()

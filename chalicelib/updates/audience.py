@@ -54,8 +54,7 @@ def reached(store: Table, slug: str, shards: range, seq: int,
     (at most BATCH each: memory stays flat at any size), in shard then id order."""
     for shard in shards:
         page: list[dict] = []
-        q = store.shard_query(slug, shard, filter=query_filter(seq), fields=FIELDS,
-                              page_size=1000)
+        q = store.shard_query(slug, shard, filter=query_filter(seq), fields=FIELDS)
         for sig in store.query(q):
             progress.read()
             if opted_in(sig, seq):

@@ -19,7 +19,7 @@ export function driftText(drift) {
 export function recountPanel(ctx) {
   const run = $("recount-run"), fix = $("recount-fix"), status = $("recount-status");
 
-  async function go(button, repair) {
+  async function go(repair) {
     if (isDisabled(run) || isDisabled(fix)) return;
     [run, fix].forEach((b) => setDisabled(b, true));
     say(status, repair ? "Repairing the counts…" : "Recounting…");
@@ -50,7 +50,7 @@ export function recountPanel(ctx) {
       [run, fix].forEach((b) => setDisabled(b, false));
     }
   }
-  run.addEventListener("click", () => go(run, false));
-  fix.addEventListener("click", () => go(fix, true));
+  run.addEventListener("click", () => go(false));
+  fix.addEventListener("click", () => go(true));
   return { load() {}, clear() { say(status, ""); fix.hidden = true; } };
 }
